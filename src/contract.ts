@@ -1,0 +1,33 @@
+/**
+ * The shape every generated model module has (see generator/emit/module.ts, which writes it).
+ * The runtime depends on this interface only, never on the generator.
+ *
+ * Layouts: X is n×inputs row-major, Y is n×targets row-major, n = Y.length / targets.
+ * Every function checks array lengths at the boundary and throws a RangeError naming the argument.
+ */
+export interface ModelInfo {
+  readonly name: string;
+  readonly inputs: number;
+  readonly targets: number;
+  readonly outputs: number;
+  readonly params: number;
+  /** Hash of the model's symbolic definition; changes whenever the generated code would. */
+  readonly hash: string;
+  /** Scheduled operations per sample. */
+  readonly ops: { readonly loss: number; readonly lossAndGradient: number };
+  /** What the loss is, so the runtime picks metrics: "bce" (sigmoid output), "cross-entropy" (softmax), "mse". */
+  readonly kind: "bce" | "cross-entropy" | "mse";
+}
+
+export interface GeneratedModel {
+  readonly MODEL: ModelInfo;
+  readonly PARAM_NAMES: readonly string[];
+  readonly INPUT_NAMES: readonly string[];
+  readonly TARGET_NAMES: readonly string[];
+  /** Mean per-sample loss over the batch. */
+  loss(params: Float64Array, X: Float64Array, Y: Float64Array): number;
+  /** Writes the mean gradient into grad and returns the mean loss. Allocates nothing. */
+  lossAndGradient(params: Float64Array, X: Float64Array, Y: Float64Array, grad: Float64Array): number;
+  /** Writes the model's outputs for each row of X into out (n×outputs). */
+  predict(params: Float64Array, X: Float64Array, out: Float64Array): void;
+}

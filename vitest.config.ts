@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // Generation and end-to-end CLI tests spawn processes; give them room on a 2-core machine.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
