@@ -15,8 +15,11 @@ export interface ModelInfo {
   readonly hash: string;
   /** Scheduled operations per sample. */
   readonly ops: { readonly loss: number; readonly lossAndGradient: number };
-  /** What the loss is, so the runtime picks metrics: "bce" (sigmoid output), "cross-entropy" (softmax), "mse". */
-  readonly kind: "bce" | "cross-entropy" | "mse";
+  /**
+   * What the model predicts, so the runtime picks metrics: "binary" (one probability output, accuracy at
+   * p ≥ 0.5), "multiclass" (one probability per class, accuracy by argmax), "regression" (RMSE, R²).
+   */
+  readonly task: "binary" | "multiclass" | "regression";
 }
 
 export interface GeneratedModel {
