@@ -1,0 +1,16 @@
+/**
+ * symgrad's public API: write a model the way the seed writes it in SymPy, differentiate it, and
+ * (through `npm run generate`) turn it into flat TypeScript.
+ */
+export {
+  Expr, type ExprLike, symbols, sym, num, add, sub, mul, div, neg, pow, sqrt, exp, log, log1p,
+  sigmoid, tanh, softplus, relu, step, abs, max, logsumexp, select, compareExpr,
+} from "./symbolic/expr.ts";
+export { diff, gradient } from "./symbolic/differentiate.ts";
+export { evaluate, ProgramInterpreter, type Env } from "./symbolic/evaluate.ts";
+export { show, showProgram } from "./symbolic/show.ts";
+export { simplify, simplifyAll, RULES } from "./symbolic/simplify.ts";
+export { lowerStable } from "./symbolic/lower.ts";
+export { schedule, type Program, type Assignment, type Operand, type OpCounts } from "./symbolic/schedule.ts";
+export { topologicalOrder, freeSymbols } from "./symbolic/dag.ts";
+export { RESERVED_PREFIX } from "./symbolic/names.ts";

@@ -1,0 +1,129 @@
+/**
+ * Interpreters for expressions and scheduled programs, in float64. They are the test oracle for the
+ * generated code and the baseline of the benchmark, so they use the very same op table (ops.ts).
+ */
+import { Expr } from "./expr.ts";
+import { topologicalOrder } from "./dag.ts";
+import { OPS } from "./ops.ts";
+import type { Operand, Program } from "./schedule.ts";
+
+export type Env = Readonly<Record<string, number>>;
+
+function lookup(env: Env, name: string): number {
+  const v = env[name];
+  if (typeof v !== "number") {
+    throw new RangeError(
+      v === undefined ? `evaluate: no value for variable "${name}"` : `evaluate: value of "${name}" is not a number`,
+    );
+  }
+  return v;
+}
+
+function isProgram(x: unknown): x is Program {
+  return typeof x === "object" && x !== null && "assignments" in x && "outputs" in x;
+}
+
+/** Value of an expression (each shared node computed once), of several, or of a program's outputs. */
+export function evaluate(expr: Expr, env: Env): number;
+export function evaluate(exprs: readonly Expr[], env: Env): number[];
+export function evaluate(program: Program, env: Env): number[];
+export function evaluate(what: Expr | readonly Expr[] | Program, env: Env): number | number[] {
+  if (typeof env !== "object" || env === null) throw new TypeError("evaluate: env must be an object of numbers");
+  if (what instanceof Expr) return evaluateExprs([what], env)[0];
+  if (Array.isArray(what)) return evaluateExprs(what, env);
+  if (isProgram(what)) return evaluateProgram(what, env);
+  throw new TypeError("evaluate: expected an Expr, an array of Expr, or a Program");
+}
+
+function evaluateExprs(roots: readonly Expr[], env: Env): number[] {
+  roots.forEach((r, i) => {
+    if (!(r instanceof Expr)) throw new TypeError(`evaluate: item ${i} is not an Expr`);
+  });
+  const value = new Map<Expr, number>();
+  for (const n of topologicalOrder(roots)) {
+    if (n.op === "num") value.set(n, n.value);
+    else if (n.op === "sym") value.set(n, lookup(env, n.name));
+    else value.set(n, OPS[n.op].evaluate(n.args.map((a) => value.get(a)!)));
+  }
+  return roots.map((r) => value.get(r)!);
+}
+
+/**
+ * A program prepared for repeated evaluation: temporaries live in one Float64Array and every operand
+ * is resolved to a slot once. This is the "memoized interpreter" of the benchmark.
+ */
+export class ProgramInterpreter {
+  readonly program: Program;
+  private readonly slots: Float64Array;
+  private readonly inputSlot: Map<string, number>;
+  private readonly plan: { evaluate: (a: readonly number[]) => number; args: Int32Array; scratch: number[] }[];
+  private readonly outputSlots: Int32Array;
+
+  constructor(program: Program) {
+    this.program = program;
+    const constants = new Map<number, number>();
+    const inputs = program.inputs;
+    this.inputSlot = new Map(inputs.map((name, i) => [name, i]));
+    const temps0 = inputs.length;
+    const constantValues: number[] = [];
+    const slotOf = (o: Operand): number => {
+      if (o.kind === "sym") return this.inputSlot.get(o.name)!;
+      if (o.kind === "temp") return temps0 + o.index;
+      let c = constants.get(o.value);
+      if (c === undefined) {
+        c = constantValues.length;
+        constants.set(o.value, c);
+        constantValues.push(o.value);
+      }
+      return -1 - c; // patched below, once the number of temporaries is known
+    };
+    const rawPlan = program.assignments.map((a) => ({ op: a.op, args: a.args.map(slotOf) }));
+    const rawOutputs = program.outputs.map(slotOf);
+    const constants0 = temps0 + program.assignments.length;
+    const fix = (s: number) => (s < 0 ? constants0 + (-1 - s) : s);
+    this.slots = new Float64Array(constants0 + constantValues.length);
+    this.slots.set(constantValues, constants0);
+    this.plan = rawPlan.map((p) => ({
+      evaluate: OPS[p.op].evaluate,
+      args: Int32Array.from(p.args.map(fix)),
+      scratch: new Array<number>(p.args.length).fill(0),
+    }));
+    this.outputSlots = Int32Array.from(rawOutputs.map(fix));
+  }
+
+  /** Evaluate with the inputs given by name; returns the outputs. */
+  run(env: Env, out: number[] = new Array<number>(this.outputSlots.length)): number[] {
+    for (const [name, slot] of this.inputSlot) this.slots[slot] = lookup(env, name);
+    return this.runLoaded(out);
+  }
+
+  /** Set one input by name (for loops that change a few inputs between runs). */
+  setInput(name: string, value: number): void {
+    const slot = this.inputSlot.get(name);
+    if (slot !== undefined) this.slots[slot] = value;
+  }
+
+  /** Evaluate with the inputs already set by setInput. */
+  runLoaded(out: number[] = new Array<number>(this.outputSlots.length)): number[] {
+    const slots = this.slots;
+    const temps0 = this.inputSlot.size;
+    for (let i = 0; i < this.plan.length; i++) {
+      const step = this.plan[i];
+      for (let j = 0; j < step.args.length; j++) step.scratch[j] = slots[step.args[j]];
+      slots[temps0 + i] = step.evaluate(step.scratch);
+    }
+    for (let k = 0; k < this.outputSlots.length; k++) out[k] = slots[this.outputSlots[k]];
+    return out;
+  }
+}
+
+const interpreters = new WeakMap<Program, ProgramInterpreter>();
+
+function evaluateProgram(program: Program, env: Env): number[] {
+  let interpreter = interpreters.get(program);
+  if (!interpreter) {
+    interpreter = new ProgramInterpreter(program);
+    interpreters.set(program, interpreter);
+  }
+  return interpreter.run(env);
+}

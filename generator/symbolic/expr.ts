@@ -1,0 +1,339 @@
+/**
+ * Hash-consed, immutable expression nodes and their canonicalizing constructors.
+ *
+ * Every node is interned by (op, argument identities): building the same expression twice returns
+ * the same object, so a DAG's sharing is explicit and `===` is structural equality.
+ * Commutative arguments are sorted by `compareExpr`, a structural order (never creation order), so an
+ * expression built in any order, in any process, is the same node and prints the same.
+ *
+ * Canonical forms, applied on construction (as SymPy's Add/Mul do):
+ * - add: flattened, constants folded, like terms collected (2x + 3x → 5x, x − x → 0), x + 0 → x;
+ * - mul: flattened, constants folded, x·1 → x, x·0 → 0, equal bases merged (x·x → x², x·x⁻¹ → 1:
+ *   like SymPy, x/x is 1 without asking whether x could be 0);
+ * - pow: x⁰ → 1, x¹ → x, (x^a)^n → x^(a·n) for integer n, exp(a)^b → exp(a·b), constants folded;
+ * - unary ops fold constant arguments.
+ * No distribution (2·(x + y) stays a product) so that shared sums stay shared.
+ */
+import { OPS, type Op } from "./ops.ts";
+import { checkSymbolName } from "./names.ts";
+
+export class Expr {
+  /** Creation number: used only to key intern tables, never for ordering. */
+  readonly id: number;
+  readonly op: Op;
+  readonly args: readonly Expr[];
+  /** The constant of a "num" node (NaN otherwise). */
+  readonly value: number;
+  /** The name of a "sym" node ("" otherwise). */
+  readonly name: string;
+
+  /** Use the constructors below; this is public only so that `instanceof Expr` works. */
+  constructor(id: number, op: Op, args: readonly Expr[], value: number, name: string) {
+    this.id = id;
+    this.op = op;
+    this.args = args;
+    this.value = value;
+    this.name = name;
+    Object.freeze(this);
+  }
+
+  toString(): string {
+    return `Expr(${this.op}#${this.id})`;
+  }
+}
+
+/** What the constructors accept: an expression, or a plain number standing for a constant. */
+export type ExprLike = Expr | number;
+
+const internTable = new Map<string, Expr>();
+let nextId = 0;
+
+function intern(key: string, op: Op, args: readonly Expr[], value = NaN, name = ""): Expr {
+  const found = internTable.get(key);
+  if (found) return found;
+  const node = new Expr(nextId++, op, Object.freeze(args.slice()), value, name);
+  internTable.set(key, node);
+  return node;
+}
+
+/** A numeric constant. Non-finite constants are rejected: they have no place in a gradient. */
+export function num(value: number): Expr {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new RangeError(`num: constant must be a finite number, got ${String(value)}`);
+  }
+  const v = value === 0 ? 0 : value; // −0 and 0 are one constant
+  return intern(`#${v}`, "num", [], v);
+}
+
+/** A symbol. The name must be a valid identifier that generated code can use as-is. */
+export function sym(name: string): Expr {
+  checkSymbolName(name);
+  return intern(`$${name}`, "sym", [], NaN, name);
+}
+
+/** Space- or comma-separated names, like `sp.symbols("x1 x2 y")`. */
+export function symbols(names: string): Expr[] {
+  if (typeof names !== "string") throw new TypeError("symbols: expected a string of names");
+  const list = names.split(/[\s,]+/).filter((n) => n.length > 0);
+  if (list.length === 0) throw new RangeError("symbols: no names given");
+  return list.map(sym);
+}
+
+export function toExpr(x: ExprLike): Expr {
+  if (x instanceof Expr) return x;
+  if (typeof x === "number") return num(x);
+  throw new TypeError(`expected an Expr or a number, got ${describe(x)}`);
+}
+
+function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "an array";
+  return typeof x === "object" ? "an object" : `${typeof x} ${String(x)}`;
+}
+
+export const ZERO = num(0);
+export const ONE = num(1);
+export const MINUS_ONE = num(-1);
+
+export const isNum = (e: Expr, v?: number): boolean => e.op === "num" && (v === undefined || e.value === v);
+
+/** Build a compound node from already canonical arguments (sorting commutative ones). */
+function node(op: Op, args: Expr[]): Expr {
+  if (OPS[op].commutative) args.sort(compareExpr);
+  let key = op;
+  for (const a of args) key += `,${a.id}`;
+  return intern(key, op, args);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structural order
+// ---------------------------------------------------------------------------------------------
+
+const OP_RANK: Record<Op, number> = Object.fromEntries(
+  (Object.keys(OPS) as Op[]).map((op, i) => [op, i]),
+) as Record<Op, number>;
+
+const naturalOrder = new Intl.Collator("en", { numeric: true });
+
+/**
+ * A total structural order: constants first (by value), then symbols (natural order, so w2 < w10),
+ * then compound nodes by op, then arguments left to right, then argument count.
+ * It depends only on structure, so it is the same in every process and for every build order.
+ */
+export function compareExpr(a: Expr, b: Expr): number {
+  if (a === b) return 0;
+  const rank = OP_RANK[a.op] - OP_RANK[b.op];
+  if (rank !== 0) return rank;
+  if (a.op === "num") return a.value - b.value;
+  if (a.op === "sym") return naturalOrder.compare(a.name, b.name) || (a.name < b.name ? -1 : 1);
+  const n = Math.min(a.args.length, b.args.length);
+  for (let i = 0; i < n; i++) {
+    const c = compareExpr(a.args[i], b.args[i]);
+    if (c !== 0) return c;
+  }
+  return a.args.length - b.args.length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// add
+// ---------------------------------------------------------------------------------------------
+
+/** Split a term into numeric coefficient and the factors it multiplies: 3·x·y → [3, [x, y]]. */
+function splitCoefficient(term: Expr): [number, readonly Expr[]] {
+  if (term.op === "mul" && term.args[0].op === "num") return [term.args[0].value, term.args.slice(1)];
+  return [1, [term]];
+}
+
+function flatten(op: "add" | "mul", args: readonly ExprLike[]): Expr[] {
+  const out: Expr[] = [];
+  for (const a of args) {
+    const e = toExpr(a);
+    if (e.op === op) out.push(...e.args);
+    else out.push(e);
+  }
+  return out;
+}
+
+/** n-ary sum. */
+export function add(...args: ExprLike[]): Expr {
+  const terms = flatten("add", args);
+  let constant = 0;
+  // Like terms share their non-numeric factors; the key is their identities in canonical order.
+  const groups = new Map<string, { coefficient: number; factors: readonly Expr[]; first: Expr; count: number }>();
+  for (const term of terms) {
+    if (term.op === "num") {
+      constant += term.value;
+      continue;
+    }
+    const [coefficient, factors] = splitCoefficient(term);
+    const key = factors.map((f) => f.id).join(",");
+    const group = groups.get(key);
+    if (group) {
+      group.coefficient += coefficient;
+      group.count++;
+    } else groups.set(key, { coefficient, factors, first: term, count: 1 });
+  }
+  const out: Expr[] = [];
+  for (const g of groups.values()) {
+    if (g.coefficient === 0) continue;
+    out.push(g.count === 1 ? g.first : mul(g.coefficient, ...g.factors));
+  }
+  if (constant !== 0 || out.length === 0) out.push(num(constant));
+  return out.length === 1 ? out[0] : node("add", out);
+}
+
+export function neg(x: ExprLike): Expr {
+  return mul(-1, x);
+}
+
+export function sub(a: ExprLike, b: ExprLike): Expr {
+  return add(a, neg(b));
+}
+
+// ---------------------------------------------------------------------------------------------
+// mul and pow
+// ---------------------------------------------------------------------------------------------
+
+/** Split a factor into base and numeric exponent: x² → [x, 2], x → [x, 1]. */
+function splitPower(factor: Expr): [Expr, number] {
+  if (factor.op === "pow" && factor.args[1].op === "num") return [factor.args[0], factor.args[1].value];
+  return [factor, 1];
+}
+
+/** n-ary product. */
+export function mul(...args: ExprLike[]): Expr {
+  const factors = flatten("mul", args);
+  let coefficient = 1;
+  const powers = new Map<number, { base: Expr; exponent: number; first: Expr; count: number }>();
+  for (const f of factors) {
+    if (f.op === "num") {
+      coefficient *= f.value;
+      continue;
+    }
+    const [base, exponent] = splitPower(f);
+    const p = powers.get(base.id);
+    if (p) {
+      p.exponent += exponent;
+      p.count++;
+    } else powers.set(base.id, { base, exponent, first: f, count: 1 });
+  }
+  if (coefficient === 0) return ZERO;
+  const out: Expr[] = [];
+  for (const p of powers.values()) {
+    const f = p.count === 1 ? p.first : pow(p.base, p.exponent);
+    if (f.op === "num") coefficient *= f.value; // x⁰ → 1, or a folded constant power
+    else out.push(f);
+  }
+  if (!Number.isFinite(coefficient)) throw new RangeError(`mul: constant product overflowed to ${coefficient}`);
+  if (coefficient === 0) return ZERO;
+  if (out.length === 0) return num(coefficient);
+  if (coefficient === 1 && out.length === 1) return out[0];
+  if (coefficient !== 1) out.push(num(coefficient));
+  return node("mul", out);
+}
+
+export function div(a: ExprLike, b: ExprLike): Expr {
+  return mul(a, pow(b, -1));
+}
+
+/** base^exponent, with integer and real exponents (a symbolic exponent is allowed too). */
+export function pow(base: ExprLike, exponent: ExprLike): Expr {
+  const b = toExpr(base);
+  const e = toExpr(exponent);
+  if (e.op !== "num") return node("pow", [b, e]);
+  const n = e.value;
+  if (n === 0) return ONE;
+  if (n === 1) return b;
+  if (b.op === "num") {
+    const folded = Math.pow(b.value, n);
+    if (Number.isFinite(folded)) return num(folded);
+  }
+  if (b.op === "pow" && b.args[1].op === "num" && Number.isInteger(n)) return pow(b.args[0], b.args[1].value * n);
+  if (b.op === "exp") return exp(mul(n, b.args[0]));
+  return node("pow", [b, e]);
+}
+
+export function sqrt(x: ExprLike): Expr {
+  return pow(x, 0.5);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Functions of one or more arguments
+// ---------------------------------------------------------------------------------------------
+
+/** A unary op whose constant arguments fold (when the result is finite). */
+function unaryOp(op: Op): (x: ExprLike) => Expr {
+  const evaluate = OPS[op].evaluate;
+  return (x) => {
+    const a = toExpr(x);
+    if (a.op === "num") {
+      const v = evaluate([a.value]);
+      if (Number.isFinite(v)) return num(v);
+    }
+    return node(op, [a]);
+  };
+}
+
+export const exp = unaryOp("exp");
+export const log = unaryOp("log");
+export const log1p = unaryOp("log1p");
+export const sigmoid = unaryOp("sigmoid");
+export const tanh = unaryOp("tanh");
+export const softplus = unaryOp("softplus");
+export const relu = unaryOp("relu");
+/** Heaviside step (x > 0 ? 1 : 0), the derivative of relu. */
+export const step = unaryOp("step");
+export const abs = unaryOp("abs");
+
+const UNARY: Partial<Record<Op, (x: ExprLike) => Expr>> = {
+  exp, log, log1p, sigmoid, tanh, softplus, relu, step, abs,
+};
+
+function naryFolding(op: "max" | "logsumexp"): (...args: ExprLike[]) => Expr {
+  const evaluate = OPS[op].evaluate;
+  return (...args) => {
+    if (args.length === 0) throw new RangeError(`${op}: needs at least one argument`);
+    const xs = args.map(toExpr);
+    if (xs.every((x) => x.op === "num")) return num(evaluate(xs.map((x) => x.value)));
+    if (op === "max" && xs.length === 1) return xs[0];
+    return node(op, xs);
+  };
+}
+
+export const max = naryFolding("max");
+/** log(Σ exp(aᵢ)), evaluated stably (shifted by the maximum). */
+export const logsumexp = naryFolding("logsumexp");
+
+/** select(c, a, b) = c ≥ 0 ? a : b. */
+export function select(condition: ExprLike, ifNonNegative: ExprLike, ifNegative: ExprLike): Expr {
+  const c = toExpr(condition);
+  const a = toExpr(ifNonNegative);
+  const b = toExpr(ifNegative);
+  if (a === b) return a;
+  if (c.op === "num") return c.value >= 0 ? a : b;
+  return node("select", [c, a, b]);
+}
+
+/** Rebuild a node of `op` from new arguments through the canonicalizing constructors. */
+export function rebuild(op: Op, args: readonly Expr[], original?: Expr): Expr {
+  if (original && args.every((a, i) => a === original.args[i])) return original;
+  switch (op) {
+    case "add":
+      return add(...args);
+    case "mul":
+      return mul(...args);
+    case "pow":
+      return pow(args[0], args[1]);
+    case "max":
+      return max(...args);
+    case "logsumexp":
+      return logsumexp(...args);
+    case "select":
+      return select(args[0], args[1], args[2]);
+    default: {
+      const unary = UNARY[op];
+      if (!unary) throw new Error(`rebuild: ${op} is a leaf`);
+      return unary(args[0]);
+    }
+  }
+}

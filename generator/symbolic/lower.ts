@@ -1,0 +1,90 @@
+/**
+ * Stable lowering, after differentiation: sigmoid, softplus and logsumexp become machine ops
+ * (exp, log1p, abs, max, select) arranged so that related values share their transcendental calls.
+ *
+ * For a pre-activation z, with e = exp(−|z|) and r = 1/(1 + e):
+ *   σ(z) = z ≥ 0 ? r : e·r        σ(−z) = z ≥ 0 ? e·r : r
+ *   softplus(±z) = relu(±z) + log1p(e)
+ * so σ(z), σ(−z) (both needed by σ' = σ(z)·σ(−z)) and the BCE terms softplus(±z) cost one exp and
+ * one log1p together, and every one of them is accurate to the last digits for any finite z.
+ * logsumexp(a) = m + log Σ exp(aᵢ − m) with m = max(a), and exp(x − logsumexp(a)) reuses the same
+ * exponentials: exp(x − m) / Σ exp(aᵢ − m).
+ */
+import {
+  abs, add, exp, isNum, log, log1p, max, mul, neg, pow, rebuild, relu, select, type Expr,
+} from "./expr.ts";
+
+/** z and whether u = −z, for u = c·rest with a negative constant c: σ(u) and σ(−u) share their parts. */
+function splitSign(u: Expr): [z: Expr, negated: boolean] {
+  if (u.op === "mul" && u.args[0].op === "num" && u.args[0].value < 0) return [neg(u), true];
+  return [u, false];
+}
+
+function expParts(z: Expr) {
+  const e = exp(neg(abs(z)));
+  const r = pow(add(1, e), -1);
+  return { e, r, er: mul(e, r) };
+}
+
+/** For u = x − logsumexp(a): x and the logsumexp node. */
+function minusLogSumExp(u: Expr): { rest: Expr; lse: Expr } | undefined {
+  const terms = u.op === "add" ? u.args : [u];
+  const i = terms.findIndex(
+    (t) => t.op === "mul" && t.args.length === 2 && isNum(t.args[0], -1) && t.args[1].op === "logsumexp",
+  );
+  if (i < 0) return undefined;
+  return { rest: add(...terms.filter((_, j) => j !== i)), lse: terms[i].args[1] };
+}
+
+export function lowerStable(roots: readonly Expr[]): Expr[] {
+  const memo = new Map<Expr, Expr>();
+  const lseMemo = new Map<Expr, { m: Expr; sum: Expr; shifted: (x: Expr) => Expr }>();
+
+  const lseParts = (lse: Expr) => {
+    let parts = lseMemo.get(lse);
+    if (!parts) {
+      const a = lse.args.map(lower);
+      const m = max(...a);
+      const shifted = (x: Expr) => exp(add(x, neg(m)));
+      parts = { m, sum: add(...a.map(shifted)), shifted };
+      lseMemo.set(lse, parts);
+    }
+    return parts;
+  };
+
+  const lowerNode = (n: Expr): Expr => {
+    switch (n.op) {
+      case "sigmoid": {
+        const [z, negated] = splitSign(lower(n.args[0]));
+        const { r, er } = expParts(z);
+        return negated ? select(z, er, r) : select(z, r, er);
+      }
+      case "softplus": {
+        const u = lower(n.args[0]);
+        return add(relu(u), log1p(expParts(splitSign(u)[0]).e));
+      }
+      case "logsumexp": {
+        const { m, sum } = lseParts(n);
+        return add(m, log(sum));
+      }
+      case "exp": {
+        const split = minusLogSumExp(n.args[0]);
+        if (!split) break;
+        const { sum, shifted } = lseParts(split.lse);
+        return mul(shifted(lower(split.rest)), pow(sum, -1));
+      }
+    }
+    return rebuild(n.op, n.args.map(lower), n);
+  };
+
+  function lower(n: Expr): Expr {
+    let out = memo.get(n);
+    if (!out) {
+      out = lowerNode(n);
+      memo.set(n, out);
+    }
+    return out;
+  }
+
+  return roots.map(lower);
+}
