@@ -1,0 +1,134 @@
+/**
+ * The train CLI's flags: one table gives parseArgs its options and --help its text, so the two cannot
+ * drift. parseFlags checks every value that can be checked without reading files.
+ */
+import { parseArgs } from "node:util";
+import { DATASETS } from "./data.ts";
+import { OPTIMIZER_NAMES, type OptimizerName } from "./optimizers.ts";
+
+/** A mistake in the command line: reported with exit code 2 before anything is written. */
+export class UsageError extends Error {}
+
+interface Flag {
+  type: "string" | "boolean";
+  /** Shown in --help; undefined means "no default" (the flag is optional). */
+  default?: string;
+  value?: string;
+  help: string;
+}
+
+const DATASET_NAMES = Object.keys(DATASETS);
+
+export const FLAGS = {
+  model: { type: "string", default: "seed", value: "NAME", help: "generated model to train" },
+  data: {
+    type: "string",
+    value: `${DATASET_NAMES.join("|")}|FILE.csv`,
+    help: "dataset (default: clusters for binary, three-clusters for multiclass, wave for regression models)",
+  },
+  init: { type: "string", value: "FILE.json", help: "initial parameters by name (default: seeded random)" },
+  optimizer: { type: "string", default: "gd", value: OPTIMIZER_NAMES.join("|"), help: "update rule" },
+  lr: { type: "string", default: "0.5", value: "RATE", help: "learning rate, finite and > 0" },
+  epochs: { type: "string", default: "2000", value: "N", help: "passes over the data, a positive integer" },
+  batch: { type: "string", value: "N", help: "mini-batch size ≤ rows, shuffled by --seed (default: full batch)" },
+  tolerance: { type: "string", value: "T", help: "stop once the loss changes by ≤ T between epochs (default: off)" },
+  seed: { type: "string", default: "42", value: "SEED", help: "seed for data, initial parameters and batch order" },
+  out: { type: "string", default: "out/", value: "DIR", help: "where data.svg, boundary.svg and loss.svg go" },
+  json: { type: "string", value: "FILE", help: "also write the run (parameters, losses, metrics) as JSON" },
+  "loss-scale": { type: "string", default: "log", value: "log|linear", help: "y axis of loss.svg" },
+  help: { type: "boolean", help: "show this help and exit" },
+} satisfies Record<string, Flag>;
+
+export interface Flags {
+  model: string;
+  data?: string;
+  init?: string;
+  optimizer: OptimizerName;
+  lr: number;
+  epochs: number;
+  batch?: number;
+  tolerance?: number;
+  seed: string;
+  out: string;
+  json?: string;
+  lossScale: "log" | "linear";
+  help: boolean;
+}
+
+export function helpText(command = "npm run train --"): string {
+  const rows = Object.entries(FLAGS).map(([name, flag]: [string, Flag]) => {
+    const left = `  --${name}${flag.value ? ` ${flag.value}` : ""}`;
+    const fallback = flag.default !== undefined ? ` (default: ${flag.default})` : "";
+    return `${left}\n      ${flag.help}${fallback}`;
+  });
+  return [`Usage: ${command} [flags]`, "", "Train a generated model and plot the result.", "", "Flags:", ...rows].join("\n");
+}
+
+export function parseFlags(argv: string[]): Flags {
+  const values = readArgs(argv);
+  const text = (name: keyof typeof FLAGS) => values[name] as string | undefined;
+  return {
+    model: text("model")!,
+    data: checkData(text("data")),
+    init: text("init"),
+    optimizer: oneOf("optimizer", text("optimizer")!, OPTIMIZER_NAMES),
+    lr: positiveNumber("lr", text("lr")!),
+    epochs: positiveInteger("epochs", text("epochs")!),
+    batch: text("batch") === undefined ? undefined : positiveInteger("batch", text("batch")!),
+    tolerance: text("tolerance") === undefined ? undefined : nonNegativeNumber("tolerance", text("tolerance")!),
+    seed: text("seed")!,
+    out: text("out")!,
+    json: text("json"),
+    lossScale: oneOf("loss-scale", text("loss-scale")!, ["log", "linear"] as const),
+    help: values.help === true,
+  };
+}
+
+function readArgs(argv: string[]): Record<string, string | boolean | undefined> {
+  const options = Object.fromEntries(
+    Object.entries(FLAGS).map(([name, flag]: [string, Flag]) => [name, { type: flag.type, default: flag.default }]),
+  );
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const valid = Object.keys(FLAGS).map((name) => `--${name}`).join(", ");
+    throw new UsageError(`${(error as Error).message}\nValid flags: ${valid}`);
+  }
+}
+
+function checkData(value: string | undefined): string | undefined {
+  if (value === undefined || DATASET_NAMES.includes(value) || value.toLowerCase().endsWith(".csv")) return value;
+  throw new UsageError(`--data: unknown dataset "${value}"; valid: ${DATASET_NAMES.join(", ")}, or a path ending in .csv`);
+}
+
+function oneOf<T extends string>(flag: string, value: string, valid: readonly T[]): T {
+  if ((valid as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${flag}: "${value}" is not valid; valid: ${valid.join(", ")}`);
+}
+
+/** Number() accepts "", " " and "0x10"; a decimal pattern keeps typos from passing as numbers. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+function nonNegativeNumber(flag: string, value: string): number {
+  const number = DECIMAL.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(number) || number < 0) {
+    throw new UsageError(`--${flag}: "${value}" is not valid; expected a finite number ≥ 0, e.g. 1e-9`);
+  }
+  return number;
+}
+
+function positiveNumber(flag: string, value: string): number {
+  const number = DECIMAL.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isFinite(number) || number <= 0) {
+    throw new UsageError(`--${flag}: "${value}" is not valid; expected a finite number > 0, e.g. 0.5`);
+  }
+  return number;
+}
+
+function positiveInteger(flag: string, value: string): number {
+  const number = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < 1) {
+    throw new UsageError(`--${flag}: "${value}" is not valid; expected a positive integer, e.g. 100`);
+  }
+  return number;
+}

@@ -1,0 +1,79 @@
+/**
+ * Turns checked flags into everything a run needs (model, data, initial parameters), reading the CSV and
+ * init files. Every problem is a UsageError, raised before any output is written.
+ */
+import type { GeneratedModel } from "./contract.ts";
+import { readCsv } from "./csv.ts";
+import { DATASETS, type Dataset, type DatasetName } from "./data.ts";
+import { randomParams, readParamsFile } from "./init.ts";
+import { UsageError, type Flags } from "./options.ts";
+
+export interface RunConfig extends Omit<Flags, "help" | "data" | "init"> {
+  model: string;
+  module: GeneratedModel;
+  data: Dataset;
+  initialParams: Float64Array;
+  /** Where the initial parameters came from, for the summary. */
+  initSource: string;
+}
+
+export interface Registry {
+  names: readonly string[];
+  get(name: string): GeneratedModel | undefined;
+}
+
+/** The dataset a model trains on when --data is not given. */
+const DEFAULT_DATA: Record<GeneratedModel["MODEL"]["task"], DatasetName> = {
+  binary: "clusters",
+  multiclass: "three-clusters",
+  regression: "wave",
+};
+
+export function resolveRun(flags: Flags, registry: Registry): RunConfig {
+  const module = registry.get(flags.model);
+  if (!module) throw new UsageError(`--model: unknown model "${flags.model}"; valid: ${registry.names.join(", ")}`);
+  const data = loadData(flags.data ?? DEFAULT_DATA[module.MODEL.task], flags.seed, module);
+  checkFits(data, module, flags.data);
+  if (flags.batch !== undefined && flags.batch > data.n) {
+    throw new UsageError(`--batch: ${flags.batch} is larger than the ${data.n} rows of ${data.name}; valid: 1 … ${data.n}`);
+  }
+  const { initialParams, initSource } = loadInit(flags, module);
+  const { help: _help, data: _data, init: _init, ...rest } = flags;
+  return { ...rest, module, data, initialParams, initSource };
+}
+
+function loadData(name: string, seed: string, module: GeneratedModel): Dataset {
+  if (Object.hasOwn(DATASETS, name)) return DATASETS[name as DatasetName]({ seed });
+  try {
+    return readCsv(name, { inputNames: module.INPUT_NAMES, targetNames: module.TARGET_NAMES, task: module.MODEL.task });
+  } catch (error) {
+    throw new UsageError(`--data: ${(error as Error).message}`);
+  }
+}
+
+/** A built-in dataset must have the columns the model reads (a CSV was already selected by them). */
+function checkFits(data: Dataset, module: GeneratedModel, requested: string | undefined): void {
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  if (same(data.inputNames, module.INPUT_NAMES) && same(data.targetNames, module.TARGET_NAMES)) return;
+  const fitting = Object.keys(DATASETS).filter((name) => {
+    const sample = DATASETS[name as DatasetName]({ n: 1 });
+    return same(sample.inputNames, module.INPUT_NAMES) && same(sample.targetNames, module.TARGET_NAMES);
+  });
+  throw new UsageError(
+    `--data: ${requested} has inputs (${data.inputNames.join(", ")}) and targets (${data.targetNames.join(", ")}), ` +
+      `but model ${module.MODEL.name} reads (${module.INPUT_NAMES.join(", ")}) → (${module.TARGET_NAMES.join(", ")}); ` +
+      `valid for this model: ${[...fitting, "FILE.csv"].join(", ")}`,
+  );
+}
+
+function loadInit(flags: Flags, module: GeneratedModel): { initialParams: Float64Array; initSource: string } {
+  if (flags.init === undefined) {
+    // A seed string of its own, so parameters are not the same draws as the data's first points.
+    return { initialParams: randomParams(module.PARAM_NAMES, `${flags.seed}/init`), initSource: `seeded (${flags.seed})` };
+  }
+  try {
+    return { initialParams: readParamsFile(flags.init, module.PARAM_NAMES), initSource: flags.init };
+  } catch (error) {
+    throw new UsageError(`--init: ${(error as Error).message}`);
+  }
+}
