@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import type { GeneratedModel } from "../src/contract.ts";
+import { clusters, wave } from "../src/data.ts";
+import { randomParams } from "../src/init.ts";
+import { evaluate } from "../src/metrics.ts";
+import { train } from "../src/train.ts";
+import { linearFixture } from "./fixtures/linear-model.ts";
+import { seedFixture } from "./fixtures/seed-model.ts";
+
+const seed: GeneratedModel = seedFixture;
+const regression: GeneratedModel = linearFixture;
+const data = clusters();
+const p0 = randomParams(seed.PARAM_NAMES, "42/init");
+const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString("hex");
+
+describe("train, the seed's way (full-batch GD, lr 0.5, 2000 epochs)", () => {
+  const run = train(seed, data, p0, { lr: 0.5, epochs: 2000 });
+
+  it("reaches accuracy ≥ 0.99 with a falling loss", () => {
+    expect(run.stop).toBe("epochs");
+    expect(run.epochs).toBe(2000);
+    expect(evaluate(seed, run.params, data).accuracy).toBeGreaterThanOrEqual(0.99);
+    expect(run.finalLoss).toBeLessThan(run.losses[0] / 10);
+    for (let e = 100; e < 2000; e += 100) expect(run.losses[e]).toBeLessThan(run.losses[e - 100]);
+  });
+
+  it("records losses[e] before epoch e's update and finalLoss after the last", () => {
+    expect(run.losses.length).toBe(2000);
+    expect(run.losses[0]).toBe(seed.loss(p0, data.X, data.Y));
+    expect(run.finalLoss).toBe(seed.loss(run.params, data.X, data.Y));
+    expect(bits(run.initialParams)).toBe(bits(p0));
+  });
+
+  it("gives the same history bit for bit from the same seed", () => {
+    const again = train(seed, data, randomParams(seed.PARAM_NAMES, "42/init"), { lr: 0.5, epochs: 2000 });
+    expect(bits(again.losses)).toBe(bits(run.losses));
+    expect(bits(again.params)).toBe(bits(run.params));
+  });
+});
+
+describe("one GD step", () => {
+  it("equals params − lr·grad exactly", () => {
+    const grad = new Float64Array(p0.length);
+    seed.lossAndGradient(p0, data.X, data.Y, grad);
+    const one = train(seed, data, p0, { lr: 0.5, epochs: 1 });
+    expect([...one.params]).toEqual([...p0].map((p, i) => p - 0.5 * grad[i]));
+  });
+});
+
+describe("other optimizers and mini-batches reduce the loss", () => {
+  it.each([
+    ["momentum", { optimizer: "momentum" as const, lr: 0.1, epochs: 200 }],
+    ["adam", { optimizer: "adam" as const, lr: 0.05, epochs: 200 }],
+    ["mini-batch gd", { lr: 0.5, epochs: 30, batch: 16, seed: 9 }],
+    ["mini-batch adam", { optimizer: "adam" as const, lr: 0.02, epochs: 30, batch: 32, seed: 9 }],
+  ])("%s", (_name, options) => {
+    const run = train(seed, data, p0, options);
+    expect(run.stop).toBe("epochs");
+    expect(run.finalLoss).toBeLessThan(run.losses[0] / 4);
+  });
+
+  it("shuffles mini-batches by seed: same seed same result, another seed another", () => {
+    const a = train(seed, data, p0, { lr: 0.5, epochs: 5, batch: 16, seed: 1 });
+    const b = train(seed, data, p0, { lr: 0.5, epochs: 5, batch: 16, seed: 1 });
+    const c = train(seed, data, p0, { lr: 0.5, epochs: 5, batch: 16, seed: 2 });
+    expect(bits(a.params)).toBe(bits(b.params));
+    expect(bits(a.params)).not.toBe(bits(c.params));
+  });
+});
+
+describe("stopping", () => {
+  it("stops once the loss changes by no more than the tolerance", () => {
+    const run = train(seed, data, p0, { lr: 0.5, epochs: 100_000, tolerance: 1e-6 });
+    expect(run.stop).toBe("tolerance");
+    expect(run.epochs).toBeLessThan(100_000);
+    expect(run.losses.length).toBe(run.epochs);
+    expect(Math.abs(run.losses[run.epochs - 1] - run.losses[run.epochs - 2])).toBeLessThanOrEqual(1e-6);
+    expect(run.message).toMatch(/epoch \d+/);
+  });
+
+  it("stops on divergence (lr 1e6 on MSE), names the epoch and keeps the last finite parameters", () => {
+    const w = wave();
+    const start = randomParams(regression.PARAM_NAMES, 5);
+    const run = train(regression, w, start, { lr: 1e6, epochs: 1000 });
+    expect(run.stop).toBe("non-finite");
+    expect(run.epochs).toBeLessThan(1000);
+    expect(run.message).toMatch(new RegExp(`epoch ${run.epochs}\\b`));
+    expect(run.params.every(Number.isFinite)).toBe(true);
+    expect(run.losses.every(Number.isFinite)).toBe(true);
+    // The kept parameters are those the last completed epoch produced: replaying it reproduces them.
+    const replay = train(regression, w, start, { lr: 1e6, epochs: run.epochs });
+    expect(bits(replay.params)).toBe(bits(run.params));
+  });
+
+  it("also stops a mini-batch run that diverges", () => {
+    const run = train(regression, wave(), randomParams(regression.PARAM_NAMES, 5), { lr: 1e6, epochs: 1000, batch: 10 });
+    expect(run.stop).toBe("non-finite");
+    expect(run.params.every(Number.isFinite)).toBe(true);
+  });
+});
