@@ -135,3 +135,13 @@ export const DATASETS = {
 } satisfies Record<string, (opts?: DataOptions) => Dataset>;
 
 export type DatasetName = keyof typeof DATASETS;
+
+/** Which kind of model each dataset is for (the contract's task names). */
+export const DATASET_TASKS: Record<DatasetName, "binary" | "multiclass" | "regression"> = {
+  clusters: "binary",
+  "three-clusters": "multiclass",
+  xor: "binary",
+  moons: "binary",
+  circles: "binary",
+  wave: "regression",
+};

@@ -4,7 +4,7 @@
  */
 import type { GeneratedModel } from "./contract.ts";
 import { readCsv } from "./csv.ts";
-import { DATASETS, type Dataset, type DatasetName } from "./data.ts";
+import { DATASETS, DATASET_TASKS, type Dataset, type DatasetName } from "./data.ts";
 import { randomParams, readParamsFile } from "./init.ts";
 import { UsageError, type Flags } from "./options.ts";
 
@@ -51,20 +51,23 @@ function loadData(name: string, seed: string, module: GeneratedModel): Dataset {
   }
 }
 
-/** A built-in dataset must have the columns the model reads (a CSV was already selected by them). */
+/** A built-in dataset must be made for the model's task and have the columns it reads. */
 function checkFits(data: Dataset, module: GeneratedModel, requested: string | undefined): void {
-  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-  if (same(data.inputNames, module.INPUT_NAMES) && same(data.targetNames, module.TARGET_NAMES)) return;
-  const fitting = Object.keys(DATASETS).filter((name) => {
-    const sample = DATASETS[name as DatasetName]({ n: 1 });
-    return same(sample.inputNames, module.INPUT_NAMES) && same(sample.targetNames, module.TARGET_NAMES);
-  });
+  if (requested === undefined || !Object.hasOwn(DATASETS, requested)) return; // CSV columns were picked by name
+  const fits = (name: DatasetName) => {
+    const sample = DATASETS[name]({ n: 1 });
+    return DATASET_TASKS[name] === module.MODEL.task && same(sample.inputNames, module.INPUT_NAMES) && same(sample.targetNames, module.TARGET_NAMES);
+  };
+  if (fits(requested as DatasetName)) return;
+  const valid = (Object.keys(DATASETS) as DatasetName[]).filter(fits);
   throw new UsageError(
-    `--data: ${requested} has inputs (${data.inputNames.join(", ")}) and targets (${data.targetNames.join(", ")}), ` +
-      `but model ${module.MODEL.name} reads (${module.INPUT_NAMES.join(", ")}) → (${module.TARGET_NAMES.join(", ")}); ` +
-      `valid for this model: ${[...fitting, "FILE.csv"].join(", ")}`,
+    `--data: ${requested} is a ${DATASET_TASKS[requested as DatasetName]} dataset with targets (${data.targetNames.join(", ")}), ` +
+      `but model ${module.MODEL.name} is ${module.MODEL.task} with targets (${module.TARGET_NAMES.join(", ")}); ` +
+      `valid for this model: ${[...valid, "FILE.csv"].join(", ")}`,
   );
 }
+
+const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function loadInit(flags: Flags, module: GeneratedModel): { initialParams: Float64Array; initSource: string } {
   if (flags.init === undefined) {

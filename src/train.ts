@@ -1,7 +1,7 @@
 /**
  * The training loop: full-batch or seeded mini-batch epochs with any optimizer, an optional tolerance on the
- * loss change, and a guard that stops on the first non-finite loss, gradient or parameter while keeping the
- * last finite parameters. All buffers are made before the first epoch; the loop itself allocates nothing.
+ * loss change, and a guard that stops on the first non-finite loss, gradient or parameter and returns the
+ * last parameters whose loss was finite. All buffers are made before the first epoch; the loop itself allocates nothing.
  */
 import type { GeneratedModel } from "./contract.ts";
 import type { Dataset } from "./data.ts";
@@ -31,7 +31,7 @@ export interface TrainResult {
   losses: Float64Array;
   /** Mean loss over the whole dataset after the last update that was kept. */
   finalLoss: number;
-  /** Epochs completed (= losses.length); an epoch stopped by a non-finite value is not counted. */
+  /** Epochs completed by the returned params (= losses.length); after a non-finite stop, fewer than asked. */
   epochs: number;
   stop: StopReason;
   /** Why training stopped early, in words (names the epoch); empty when all epochs ran. */
@@ -40,6 +40,8 @@ export interface TrainResult {
 
 /** One epoch's worth of updates; returns a message when something went non-finite, else "". */
 type Epoch = (epoch: number) => string;
+
+type Step = (params: Float64Array, grad: Float64Array) => void;
 
 export function train(
   model: GeneratedModel,
@@ -51,15 +53,16 @@ export function train(
   const params = Float64Array.from(initialParams);
   const losses = new Float64Array(epochs);
   const step = createOptimizer(optimizer, params.length, { lr });
+  const guard = createGuard(params, step.step);
   const fullBatch = batch === undefined || batch >= data.n;
   const runEpoch = fullBatch
-    ? fullBatchEpoch(model, data, params, losses, step.step)
-    : miniBatchEpoch(model, data, params, losses, step.step, batch, seed);
+    ? fullBatchEpoch(model, data, params, losses, guard)
+    : miniBatchEpoch(model, data, params, losses, guard, batch, seed);
 
   for (let e = 0; e < epochs; e++) {
     const problem = runEpoch(e);
     onEpoch?.(e, losses[e]);
-    if (problem) return finish(model, data, initialParams, params, losses, e, "non-finite", problem);
+    if (problem) return finish(model, data, initialParams, params, losses, guard.keptEpochs(), "non-finite", problem);
     if (tolerance !== undefined && e > 0 && Math.abs(losses[e] - losses[e - 1]) <= tolerance) {
       // losses[e] was measured before epoch e's update, so stopping here keeps that update.
       return finish(model, data, initialParams, params, losses, e + 1, "tolerance", `loss changed by ≤ ${tolerance} at epoch ${e}`);
@@ -82,18 +85,15 @@ function finish(
   return { params, initialParams: Float64Array.from(initialParams), losses: losses.slice(0, epochs), finalLoss, epochs, stop, message };
 }
 
-type Step = (params: Float64Array, grad: Float64Array) => void;
-
 /**
  * The seed's loop: one gradient of the mean loss over all rows, one update. The loss it returns is the
  * loss at the start of the epoch, so it doubles as losses[e].
  */
-function fullBatchEpoch(model: GeneratedModel, data: Dataset, params: Float64Array, losses: Float64Array, step: Step): Epoch {
+function fullBatchEpoch(model: GeneratedModel, data: Dataset, params: Float64Array, losses: Float64Array, guard: Guard): Epoch {
   const grad = new Float64Array(params.length);
-  const guard = finiteGuard(params);
   return (e) => {
     losses[e] = model.lossAndGradient(params, data.X, data.Y, grad);
-    return guard(e, losses[e], grad, step);
+    return guard.start(e, losses[e]) || guard.step(e, losses[e], grad);
   };
 }
 
@@ -103,7 +103,7 @@ function miniBatchEpoch(
   data: Dataset,
   params: Float64Array,
   losses: Float64Array,
-  step: Step,
+  guard: Guard,
   batch: number,
   seed: string | number,
 ): Epoch {
@@ -119,11 +119,11 @@ function miniBatchEpoch(
   const tail = n % batch;
   const tailX = bx.subarray(0, tail * inputs);
   const tailY = by.subarray(0, tail * targets);
-  const guard = finiteGuard(params);
 
   return (e) => {
     losses[e] = model.loss(params, X, Y);
-    if (!Number.isFinite(losses[e])) return `loss became ${losses[e]} at epoch ${e}`;
+    const problem = guard.start(e, losses[e]);
+    if (problem) return problem;
     rng.shuffle(order);
     for (let start = 0; start < n; start += batch) {
       const size = Math.min(batch, n - start);
@@ -133,7 +133,7 @@ function miniBatchEpoch(
       }
       const full = size === batch;
       const loss = model.lossAndGradient(params, full ? bx : tailX, full ? by : tailY, grad);
-      const problem = guard(e, loss, grad, step);
+      const problem = guard.step(e, loss, grad);
       if (problem) return problem;
     }
     return "";
@@ -145,20 +145,40 @@ function copyRow(source: Float64Array, from: number, target: Float64Array, to: n
   for (let k = 0; k < width; k++) target[to * width + k] = source[from * width + k];
 }
 
+interface Guard {
+  /** At the start of epoch e: a finite loss saves a checkpoint; a non-finite one restores the previous. */
+  start(epoch: number, loss: number): string;
+  /** One optimizer step, refused on a non-finite loss or gradient; any failure restores the checkpoint. */
+  step(epoch: number, loss: number, grad: Float64Array): string;
+  /** Epochs completed by the parameters now held (= how many losses to report). */
+  keptEpochs(): number;
+}
+
 /**
- * Wraps an optimizer step with the non-finite checks: refuses to step on a non-finite loss or gradient,
- * and undoes a step that made any parameter non-finite, so params always hold the last finite values.
+ * Keeps params at the last point whose loss was measured finite: the start of the current epoch, or of
+ * the previous one when the current epoch starts with a non-finite loss.
  */
-function finiteGuard(params: Float64Array) {
-  const previous = new Float64Array(params.length);
-  return (epoch: number, loss: number, grad: Float64Array, step: Step): string => {
-    if (!Number.isFinite(loss)) return `loss became ${loss} at epoch ${epoch}`;
-    if (!allFinite(grad)) return `gradient became non-finite at epoch ${epoch}`;
-    previous.set(params);
-    step(params, grad);
-    if (allFinite(params)) return "";
-    params.set(previous);
-    return `parameters became non-finite in the update of epoch ${epoch}`;
+function createGuard(params: Float64Array, step: Step): Guard {
+  const checkpoint = Float64Array.from(params);
+  let checkpointEpoch = 0;
+  const restore = (message: string) => {
+    params.set(checkpoint);
+    return `${message}; kept the parameters from the start of epoch ${checkpointEpoch}`;
+  };
+  return {
+    start(epoch, loss) {
+      if (!Number.isFinite(loss)) return restore(`loss became ${loss} at epoch ${epoch}`);
+      checkpoint.set(params);
+      checkpointEpoch = epoch;
+      return "";
+    },
+    step(epoch, loss, grad) {
+      if (!Number.isFinite(loss)) return restore(`batch loss became ${loss} in epoch ${epoch}`);
+      if (!allFinite(grad)) return restore(`gradient became non-finite in epoch ${epoch}`);
+      step(params, grad);
+      return allFinite(params) ? "" : restore(`parameters became non-finite in the update of epoch ${epoch}`);
+    },
+    keptEpochs: () => checkpointEpoch,
   };
 }
 

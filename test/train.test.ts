@@ -87,6 +87,7 @@ describe("stopping", () => {
     expect(run.message).toMatch(new RegExp(`epoch ${run.epochs}\\b`));
     expect(run.params.every(Number.isFinite)).toBe(true);
     expect(run.losses.every(Number.isFinite)).toBe(true);
+    expect(Number.isFinite(run.finalLoss)).toBe(true);
     // The kept parameters are those the last completed epoch produced: replaying it reproduces them.
     const replay = train(regression, w, start, { lr: 1e6, epochs: run.epochs });
     expect(bits(replay.params)).toBe(bits(run.params));
@@ -96,5 +97,6 @@ describe("stopping", () => {
     const run = train(regression, wave(), randomParams(regression.PARAM_NAMES, 5), { lr: 1e6, epochs: 1000, batch: 10 });
     expect(run.stop).toBe("non-finite");
     expect(run.params.every(Number.isFinite)).toBe(true);
+    expect(Number.isFinite(run.finalLoss)).toBe(true);
   });
 });
