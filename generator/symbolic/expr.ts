@@ -97,12 +97,21 @@ export const MINUS_ONE = num(-1);
 
 export const isNum = (e: Expr, v?: number): boolean => e.op === "num" && (v === undefined || e.value === v);
 
+function compoundKey(op: Op, args: readonly Expr[]): string {
+  let key: string = op;
+  for (const a of args) key += `,${a.id}`;
+  return key;
+}
+
 /** Build a compound node from already canonical arguments (sorting commutative ones). */
 function node(op: Op, args: Expr[]): Expr {
   if (OPS[op].commutative) args.sort(compareExpr);
-  let key = op;
-  for (const a of args) key += `,${a.id}`;
-  return intern(key, op, args);
+  return intern(compoundKey(op, args), op, args);
+}
+
+/** The existing node of `op` on exactly these arguments (in canonical order), without creating one. */
+export function findNode(op: Op, args: readonly Expr[]): Expr | undefined {
+  return internTable.get(compoundKey(op, args));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,14 +4,14 @@
  * roots: a depth-first post-order from the roots, arguments in canonical order.
  *
  * Two program-level improvements over a plain walk:
- * - sub-sum/sub-product sharing: an n-ary sum or product whose arguments contain all arguments of
- *   another scheduled sum or product reuses it (a·b·c·x with a·b·c already computed costs one
+ * - sub-sum/sub-product sharing: an n-ary sum or product whose arguments are those of another
+ *   scheduled sum or product plus one reuses it (a·b·c·x with a·b·c already computed costs one
  *   multiply). Reverse mode creates exactly this pattern: each weight's gradient is the neuron's
  *   adjoint product times one input;
  * - loop-invariant hoisting: with `varying` (the symbols that change per sample), assignments that
  *   depend on none of them come first, so the emitter can compute them once per batch.
  */
-import { compareExpr, type Expr } from "./expr.ts";
+import { compareExpr, findNode, type Expr } from "./expr.ts";
 import { topologicalOrder } from "./dag.ts";
 import type { Op } from "./ops.ts";
 
@@ -69,42 +69,29 @@ export function schedule(roots: readonly Expr[], options: ScheduleOptions = {}):
 }
 
 /**
- * For each n-ary sum or product, its arguments as scheduled: the largest other scheduled node of the
- * same op whose arguments are a proper subset of its own, followed by the remaining arguments.
+ * For each n-ary sum or product, its arguments as scheduled: another scheduled node of the same op
+ * on all of its arguments but one, followed by that one argument. (Looking up the k "all but one"
+ * subsets in the intern table is O(k²) per node; scanning every node that shares an argument is
+ * quadratic in the model size, since the output adjoint is shared by every weight's gradient.)
  */
 function shareSubTerms(nodes: readonly Expr[]): (n: Expr) => readonly Expr[] {
-  const containing = new Map<Expr, Expr[]>(); // argument → the n-ary nodes that use it
-  for (const n of nodes) {
-    if (n.op !== "add" && n.op !== "mul") continue;
-    for (const a of n.args) {
-      const list = containing.get(a) ?? [];
-      list.push(n);
-      containing.set(a, list);
-    }
-  }
+  const scheduled = new Set(nodes);
   const rewritten = new Map<Expr, readonly Expr[]>();
   for (const n of nodes) {
     if ((n.op !== "add" && n.op !== "mul") || n.args.length < 3) continue;
-    const best = largestSubTerm(n, containing);
-    if (best) rewritten.set(n, [best, ...n.args.filter((a) => !best.args.includes(a))]);
+    let best: Expr | undefined;
+    let left: Expr | undefined;
+    n.args.forEach((a, i) => {
+      const sub = findNode(n.op, n.args.filter((_, j) => j !== i));
+      // Ties go to the structurally smaller node, so the choice never depends on creation order.
+      if (sub && scheduled.has(sub) && (!best || compareExpr(sub, best) < 0)) {
+        best = sub;
+        left = a;
+      }
+    });
+    if (best) rewritten.set(n, [best, left!]);
   }
   return (n) => rewritten.get(n) ?? n.args;
-}
-
-function largestSubTerm(n: Expr, containing: Map<Expr, Expr[]>): Expr | undefined {
-  // A sub-term shares at least one non-constant argument with n (constants are in too many terms).
-  const own = new Set(n.args);
-  const candidates = new Set<Expr>();
-  for (const a of n.args) if (a.op !== "num") for (const c of containing.get(a)!) candidates.add(c);
-  let best: Expr | undefined;
-  for (const c of candidates) {
-    if (c === n || c.op !== n.op || c.args.length >= n.args.length || c.args.length < 2) continue;
-    if (best && c.args.length < best.args.length) continue;
-    if (!c.args.every((a) => own.has(a))) continue;
-    // Ties go to the structurally smaller node, so the choice never depends on creation order.
-    if (!best || c.args.length > best.args.length || compareExpr(c, best) < 0) best = c;
-  }
-  return best;
 }
 
 /** Depth-first post-order from the roots over the scheduled arguments: the canonical order. */

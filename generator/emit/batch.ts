@@ -1,0 +1,286 @@
+/**
+ * The batch functions of a generated module (loss, lossAndGradient, predict): a loop over the samples
+ * whose body is the scheduled program, unrolled as straight-line code.
+ *
+ * Two layouts, chosen by size:
+ * - flat: one function; parameters read into locals once, loop-invariant assignments hoisted before
+ *   the loop, gradients accumulated in locals and written once at the end;
+ * - chunked, for programs too large for one optimizable function (V8 does not optimize a function
+ *   whose bytecode exceeds 60 KB): the per-sample body is cut into consecutive parts of at most
+ *   `chunkSize` assignments, each its own function; values that cross a cut go through one
+ *   preallocated scratch array, gradients accumulate straight into `grad`.
+ * Neither layout allocates inside the functions.
+ */
+import type { Assignment, Operand, Program } from "../symbolic/schedule.ts";
+import { numberLiteral, printAssignment } from "./print-expr.ts";
+
+/** Where a program output goes. */
+export type Sink =
+  | { readonly kind: "loss" }
+  | { readonly kind: "grad"; readonly index: number }
+  | { readonly kind: "out"; readonly index: number; readonly width: number };
+
+export interface Layout {
+  /** Names of the model's parameters, inputs and targets, in order. */
+  readonly params: readonly string[];
+  readonly inputs: readonly string[];
+  readonly targets: readonly string[];
+  readonly outputs: number;
+}
+
+export interface BatchFunction {
+  readonly name: "loss" | "lossAndGradient" | "predict";
+  readonly program: Program;
+  readonly sinks: readonly Sink[];
+}
+
+export interface EmittedFunction {
+  readonly name: string;
+  readonly exported: boolean;
+  readonly parameters: readonly { name: string; type: string }[];
+  readonly returnType: string;
+  readonly statements: readonly string[];
+  readonly docs?: string;
+}
+
+export interface EmittedBatch {
+  readonly functions: readonly EmittedFunction[];
+  /** Module-level constants the functions use (the chunked layout's scratch array). */
+  readonly constants: readonly { name: string; initializer: string }[];
+}
+
+const temp = (i: number) => `_t${i}`;
+
+/** How each symbol is read: parameters from `params`, inputs and targets from the sample's row. */
+function symbolReads(layout: Layout): Map<string, string> {
+  const reads = new Map<string, string>();
+  layout.params.forEach((p, k) => reads.set(p, `params[${k}]`));
+  const row = (array: string, width: number, j: number) =>
+    width === 1 ? `${array}[_i]` : `${array}[_i * ${width}${j > 0 ? ` + ${j}` : ""}]`;
+  layout.inputs.forEach((x, j) => reads.set(x, row("X", layout.inputs.length, j)));
+  layout.targets.forEach((y, j) => reads.set(y, row("Y", layout.targets.length, j)));
+  return reads;
+}
+
+function operandCode(o: Operand, tempCode: (i: number) => string, symbolCode = (name: string) => name): string {
+  if (o.kind === "num") return numberLiteral(o.value);
+  if (o.kind === "sym") return symbolCode(o.name);
+  return tempCode(o.index);
+}
+
+function assignmentLine(a: Assignment, i: number, tempCode: (i: number) => string = temp): string {
+  const code = a.args.map((o) => operandCode(o, tempCode));
+  return `const ${temp(i)} = ${printAssignment(a.op, a.args, code)};`;
+}
+
+/** Symbols used by a set of assignments (and extra operands). */
+function symbolsUsed(assignments: Iterable<Assignment>, extra: readonly Operand[] = []): Set<string> {
+  const used = new Set<string>();
+  for (const a of assignments) for (const o of a.args) if (o.kind === "sym") used.add(o.name);
+  for (const o of extra) if (o.kind === "sym") used.add(o.name);
+  return used;
+}
+
+/** `const name = …;` for each used symbol of `names`, in the model's own order. */
+function readSymbols(names: readonly string[], used: ReadonlySet<string>, reads: Map<string, string>): string[] {
+  return names.filter((s) => used.has(s)).map((s) => `const ${s} = ${reads.get(s)};`);
+}
+
+export function emitBatchFunction(fn: BatchFunction, layout: Layout, chunkSize: number): EmittedBatch {
+  const perSample = fn.program.assignments.filter((a) => !a.invariant).length;
+  return perSample <= chunkSize ? emitFlat(fn, layout) : emitChunked(fn, layout, chunkSize);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Flat layout
+// ---------------------------------------------------------------------------------------------
+
+function accumulatorName(s: Sink): string {
+  return s.kind === "loss" ? "_loss" : `_g${(s as { index: number }).index}`;
+}
+
+function outputElement(array: string, s: { index: number; width: number }): string {
+  return `${array}[_i * ${s.width}${s.index > 0 ? ` + ${s.index}` : ""}]`;
+}
+
+function sinkStatement(s: Sink, value: string): string {
+  if (s.kind === "out") return `${outputElement("out", s)} = ${value};`;
+  return `${accumulatorName(s)} += ${value};`;
+}
+
+function emitFlat(fn: BatchFunction, layout: Layout): EmittedBatch {
+  const { program, sinks } = fn;
+  const reads = symbolReads(layout);
+  const invariant = program.assignments.map((a, i) => [a, i] as const).filter(([a]) => a.invariant);
+  const varying = program.assignments.map((a, i) => [a, i] as const).filter(([a]) => !a.invariant);
+  const used = symbolsUsed(program.assignments, program.outputs);
+  const statements = [
+    ...boundaryCheck(fn.name, layout),
+    ...readSymbols(layout.params, used, reads),
+    ...invariant.map(([a, i]) => assignmentLine(a, i)),
+    ...sinks.filter((s) => s.kind !== "out").map((s) => `let ${accumulatorName(s)} = 0;`),
+    "for (let _i = 0; _i < _n; _i++) {",
+    ...readSymbols([...layout.inputs, ...layout.targets], used, reads),
+    ...varying.map(([a, i]) => assignmentLine(a, i)),
+    ...program.outputs.map((o, k) => sinkStatement(sinks[k], operandCode(o, temp))),
+    "}",
+    ...sinks.flatMap((s) => (s.kind === "grad" ? [`grad[${s.index}] = ${accumulatorName(s)} / _n;`] : [])),
+    ...(fn.name === "predict" ? [] : ["return _loss / _n;"]),
+  ];
+  return { functions: [{ ...signature(fn.name), statements }], constants: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chunked layout
+// ---------------------------------------------------------------------------------------------
+
+interface Chunk {
+  readonly first: number;
+  readonly end: number;
+}
+
+function emitChunked(fn: BatchFunction, layout: Layout, chunkSize: number): EmittedBatch {
+  const { program, sinks } = fn;
+  const assignments = program.assignments;
+  const firstVarying = assignments.findIndex((a) => !a.invariant);
+  const chunks: Chunk[] = [];
+  for (let first = firstVarying; first < assignments.length; first += chunkSize) {
+    chunks.push({ first, end: Math.min(first + chunkSize, assignments.length) });
+  }
+  const chunkOf = (t: number) => (t < firstVarying ? -1 : Math.floor((t - firstVarying) / chunkSize));
+
+  // A temporary needs a scratch slot when it is read outside the part that defines it.
+  const slot = new Map<number, number>();
+  const needSlot = (t: number) => {
+    if (!slot.has(t)) slot.set(t, slot.size);
+  };
+  assignments.forEach((a, i) => {
+    for (const o of a.args) if (o.kind === "temp" && chunkOf(o.index) !== chunkOf(i)) needSlot(o.index);
+  });
+  program.outputs.forEach((o, k) => {
+    if (o.kind === "temp" && (sinks[k].kind === "loss" || chunkOf(o.index) < 0)) needSlot(o.index);
+  });
+
+  const scratch = `_${fn.name}Scratch`;
+  const partName = (c: number) => `_${fn.name}Part${c}`;
+  const sinkArray = fn.name === "lossAndGradient" ? "grad" : fn.name === "predict" ? "out" : scratch;
+  const parts = chunks.map((chunk, c) => emitPart(fn, layout, chunk, c, slot, partName(c)));
+
+  const reads = symbolReads(layout);
+  const invariant = assignments.slice(0, Math.max(firstVarying, 0));
+  // Outputs not produced inside a part (the loss, invariant or constant values) are handled here.
+  const driverValue = (o: Operand) =>
+    operandCode(o, (t) => (chunkOf(t) < 0 ? temp(t) : `_s[${slot.get(t)}]`), (name) => reads.get(name)!);
+  const driverSinks = program.outputs.flatMap((o, k) =>
+    o.kind === "temp" && chunkOf(o.index) >= 0 && sinks[k].kind !== "loss"
+      ? []
+      : [chunkedSinkStatement(sinks[k], driverValue(o), sinkArray)],
+  );
+  const statements = [
+    ...boundaryCheck(fn.name, layout),
+    `const _s = ${scratch};`,
+    ...readSymbols(layout.params, symbolsUsed(invariant), reads),
+    ...invariant.flatMap((a, i) => [assignmentLine(a, i), ...(slot.has(i) ? [`_s[${slot.get(i)}] = ${temp(i)};`] : [])]),
+    ...(fn.name === "lossAndGradient" ? ["grad.fill(0);"] : []),
+    ...(fn.name === "predict" ? [] : ["let _loss = 0;"]),
+    "for (let _i = 0; _i < _n; _i++) {",
+    ...chunks.map((_, c) => `${partName(c)}(params, X, ${fn.name === "predict" ? "X" : "Y"}, _i, ${sinkArray}, _s);`),
+    ...driverSinks,
+    "}",
+    ...(fn.name === "lossAndGradient" ? ["for (let _k = 0; _k < grad.length; _k++) grad[_k] /= _n;"] : []),
+    ...(fn.name === "predict" ? [] : ["return _loss / _n;"]),
+  ];
+  return {
+    functions: [{ ...signature(fn.name), statements }, ...parts],
+    constants: [{ name: scratch, initializer: `new Float64Array(${Math.max(slot.size, 1)})` }],
+  };
+}
+
+/** A sink in the chunked layout: gradients accumulate into, and outputs go to, `array` directly. */
+function chunkedSinkStatement(s: Sink, value: string, array: string): string {
+  if (s.kind === "loss") return `_loss += ${value};`;
+  if (s.kind === "grad") return `${array}[${s.index}] += ${value};`;
+  return `${outputElement(array, s)} = ${value};`;
+}
+
+function emitPart(
+  fn: BatchFunction,
+  layout: Layout,
+  chunk: Chunk,
+  c: number,
+  slot: Map<number, number>,
+  name: string,
+): EmittedFunction {
+  const { program, sinks } = fn;
+  const own = program.assignments.slice(chunk.first, chunk.end);
+  const inChunk = (t: number) => t >= chunk.first && t < chunk.end;
+  const loads = new Set<number>();
+  for (const a of own) for (const o of a.args) if (o.kind === "temp" && !inChunk(o.index)) loads.add(o.index);
+  const reads = symbolReads(layout);
+  const statements: string[] = [
+    ...readSymbols([...layout.params, ...layout.inputs, ...layout.targets], symbolsUsed(own), reads),
+    ...[...loads].sort((a, b) => a - b).map((t) => `const ${temp(t)} = _s[${slot.get(t)}];`),
+  ];
+  own.forEach((a, j) => {
+    const i = chunk.first + j;
+    statements.push(assignmentLine(a, i));
+    if (slot.has(i)) statements.push(`_s[${slot.get(i)}] = ${temp(i)};`);
+  });
+  program.outputs.forEach((o, k) => {
+    if (o.kind === "temp" && inChunk(o.index) && sinks[k].kind !== "loss") {
+      statements.push(chunkedSinkStatement(sinks[k], temp(o.index), "_sink"));
+    }
+  });
+  return {
+    name,
+    exported: false,
+    parameters: [
+      { name: "params", type: "Float64Array" },
+      { name: "X", type: "Float64Array" },
+      { name: "Y", type: "Float64Array" },
+      { name: "_i", type: "number" },
+      { name: "_sink", type: "Float64Array" },
+      { name: "_s", type: "Float64Array" },
+    ],
+    returnType: "void",
+    statements,
+    docs: `Part ${c + 1} of ${fn.name}'s per-sample body (assignments ${chunk.first}–${chunk.end - 1}).`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signatures and boundary checks
+// ---------------------------------------------------------------------------------------------
+
+const SIGNATURES: Record<BatchFunction["name"], { arrays: string[]; returnType: string; docs: string }> = {
+  loss: { arrays: ["params", "X", "Y"], returnType: "number", docs: "Mean loss over the n samples (X: n×inputs, Y: n×targets, row-major)." },
+  lossAndGradient: {
+    arrays: ["params", "X", "Y", "grad"],
+    returnType: "number",
+    docs: "Writes the mean gradient over the n samples into grad (in PARAM_NAMES order) and returns the mean loss.",
+  },
+  predict: { arrays: ["params", "X", "out"], returnType: "void", docs: "Writes the outputs for each row of X into out (n×outputs, row-major)." },
+};
+
+function signature(name: BatchFunction["name"]): Omit<EmittedFunction, "statements"> {
+  const { arrays, returnType, docs } = SIGNATURES[name];
+  return { name, exported: true, parameters: arrays.map((n) => ({ name: n, type: "Float64Array" })), returnType, docs };
+}
+
+/** Length checks before the loop; `_n` is the number of samples. */
+function boundaryCheck(name: BatchFunction["name"], layout: Layout): string[] {
+  const fn = JSON.stringify(name);
+  if (name === "predict") {
+    return [
+      `_checkParams(${fn}, params);`,
+      `const _n = _rows(${fn}, "X", X, ${layout.inputs.length});`,
+      `_checkLength(${fn}, "out", out, _n * ${layout.outputs}, \`n×outputs for n = \${_n} rows of X\`);`,
+    ];
+  }
+  return [
+    `_checkParams(${fn}, params);`,
+    `const _n = _rows(${fn}, "Y", Y, ${layout.targets.length});`,
+    `_checkLength(${fn}, "X", X, _n * ${layout.inputs.length}, \`n×inputs for n = \${_n} rows of Y\`);`,
+    ...(name === "lossAndGradient" ? [`_checkLength(${fn}, "grad", grad, ${layout.params.length}, "one per parameter");`] : []),
+  ];
+}

@@ -1,0 +1,161 @@
+/**
+ * A whole generated module, as ts-morph structures: constants describing the model, the Params
+ * interface and its packing helpers, the boundary checks, and the batch functions (batch.ts).
+ * The result imports nothing.
+ */
+import {
+  Project, StructureKind, VariableDeclarationKind,
+  type FunctionDeclarationStructure, type StatementStructures, type VariableStatementStructure,
+} from "ts-morph";
+import type { CompiledModel } from "../compile.ts";
+import { emitBatchFunction, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
+import { header } from "./header.ts";
+
+export interface EmitOptions {
+  /** Largest number of per-sample assignments in one function before the body is split. */
+  readonly chunkSize: number;
+}
+
+/** Keeps each function's bytecode far below V8's 60 KB optimization limit (measured: see README). */
+export const DEFAULT_EMIT_OPTIONS: EmitOptions = { chunkSize: 1500 };
+
+function constant(name: string, initializer: string, exported = true, docs?: string): VariableStatementStructure {
+  return {
+    kind: StructureKind.VariableStatement,
+    isExported: exported,
+    declarationKind: VariableDeclarationKind.Const,
+    declarations: [{ name, initializer }],
+    docs: docs ? [docs] : undefined,
+  };
+}
+
+function functionStructure(f: EmittedFunction): FunctionDeclarationStructure {
+  return {
+    kind: StructureKind.Function,
+    name: f.name,
+    isExported: f.exported,
+    parameters: f.parameters.map((p) => ({ name: p.name, type: p.type })),
+    returnType: f.returnType,
+    statements: [...f.statements],
+    docs: f.docs ? [f.docs] : undefined,
+  };
+}
+
+const tuple = (names: readonly string[]) => `[${names.map((n) => JSON.stringify(n)).join(", ")}] as const`;
+
+function describeModel(compiled: CompiledModel): VariableStatementStructure {
+  const d = compiled.definition;
+  const fields = [
+    `name: ${JSON.stringify(d.name)}`,
+    `task: ${JSON.stringify(d.task)}`,
+    `inputs: ${d.inputs.length}`,
+    `targets: ${d.targets.length}`,
+    `outputs: ${d.outputs.length}`,
+    `params: ${d.params.length}`,
+    `hash: ${JSON.stringify(compiled.hash)}`,
+    `ops: { loss: ${compiled.loss.counts.total}, lossAndGradient: ${compiled.lossAndGradient.counts.total} }`,
+  ];
+  return constant("MODEL", `{ ${fields.join(", ")} } as const`, true, "What this module computes; ops are scheduled operations per sample.");
+}
+
+function packing(params: readonly string[]): FunctionDeclarationStructure[] {
+  return [
+    {
+      kind: StructureKind.Function,
+      name: "packParams",
+      isExported: true,
+      parameters: [{ name: "p", type: "Params" }, { name: "out", type: "Float64Array", initializer: `new Float64Array(${params.length})` }],
+      returnType: "Float64Array",
+      docs: ["Parameters by name → the flat array the functions below take (in PARAM_NAMES order)."],
+      statements: [
+        `_checkLength("packParams", "out", out, ${params.length}, "one per parameter");`,
+        ...params.map((name, k) => `out[${k}] = p.${name};`),
+        "return out;",
+      ],
+    },
+    {
+      kind: StructureKind.Function,
+      name: "unpackParams",
+      isExported: true,
+      parameters: [{ name: "a", type: "Float64Array" }],
+      returnType: "Params",
+      docs: ["The flat parameter array → parameters by name."],
+      statements: [
+        `_checkLength("unpackParams", "a", a, ${params.length}, "one per parameter");`,
+        `return { ${params.map((name, k) => `${name}: a[${k}]`).join(", ")} };`,
+      ],
+    },
+  ];
+}
+
+/** Length checks shared by every function; they run once per call, outside the sample loop. */
+function checks(paramCount: number): FunctionDeclarationStructure[] {
+  const fn = (name: string, parameters: [string, string][], returnType: string, statements: string[]) => ({
+    kind: StructureKind.Function as const,
+    name,
+    parameters: parameters.map(([n, type]) => ({ name: n, type })),
+    returnType,
+    statements,
+  });
+  return [
+    fn("_checkLength", [["fn", "string"], ["arg", "string"], ["array", "Float64Array"], ["expected", "number"], ["what", "string"]], "void", [
+      "if (!(array instanceof Float64Array)) throw new TypeError(`${fn}: ${arg} must be a Float64Array`);",
+      "if (array.length !== expected) throw new RangeError(`${fn}: ${arg} must have length ${expected} (${what}), got ${array.length}`);",
+    ]),
+    fn("_checkParams", [["fn", "string"], ["params", "Float64Array"]], "void", [
+      `_checkLength(fn, "params", params, ${paramCount}, "one per parameter");`,
+    ]),
+    fn("_rows", [["fn", "string"], ["arg", "string"], ["array", "Float64Array"], ["width", "number"]], "number", [
+      "if (!(array instanceof Float64Array)) throw new TypeError(`${fn}: ${arg} must be a Float64Array`);",
+      "if (array.length === 0 || array.length % width !== 0) {",
+      "  throw new RangeError(`${fn}: ${arg} must hold n ≥ 1 rows of ${width} (a positive multiple of ${width}), got length ${array.length}`);",
+      "}",
+      "return array.length / width;",
+    ]),
+  ];
+}
+
+export function moduleStructures(compiled: CompiledModel, options: EmitOptions = DEFAULT_EMIT_OPTIONS): StatementStructures[] {
+  const d = compiled.definition;
+  const names = (list: readonly { name: string }[]) => list.map((s) => s.name);
+  const layout: Layout = { params: names(d.params), inputs: names(d.inputs), targets: names(d.targets), outputs: d.outputs.length };
+  const lossSink: Sink = { kind: "loss" };
+  const batches = [
+    emitBatchFunction({ name: "loss", program: compiled.loss, sinks: [lossSink] }, layout, options.chunkSize),
+    emitBatchFunction(
+      { name: "lossAndGradient", program: compiled.lossAndGradient, sinks: [lossSink, ...layout.params.map((_, index) => ({ kind: "grad" as const, index }))] },
+      layout,
+      options.chunkSize,
+    ),
+    emitBatchFunction(
+      { name: "predict", program: compiled.predict, sinks: compiled.predict.outputs.map((_, index) => ({ kind: "out" as const, index, width: d.outputs.length })) },
+      layout,
+      options.chunkSize,
+    ),
+  ];
+  return [
+    describeModel(compiled),
+    constant("PARAM_NAMES", tuple(layout.params), true, "Parameter names, in the order of the flat parameter array."),
+    constant("INPUT_NAMES", tuple(layout.inputs), true, "Input names: the columns of X."),
+    constant("TARGET_NAMES", tuple(layout.targets), true, "Target names: the columns of Y."),
+    {
+      kind: StructureKind.Interface,
+      name: "Params",
+      isExported: true,
+      properties: layout.params.map((name) => ({ name, type: "number" })),
+    },
+    ...packing(layout.params),
+    ...batches.flatMap((b) => b.constants.map((c) => constant(c.name, c.initializer, false))),
+    ...batches.flatMap((b) => b.functions.map(functionStructure)),
+    ...checks(layout.params.length),
+  ];
+}
+
+/** The module's source text (unformatted; format.ts formats it). */
+export function emitModule(compiled: CompiledModel, options: EmitOptions = DEFAULT_EMIT_OPTIONS): string {
+  const project = new Project({ useInMemoryFileSystem: true });
+  const file = project.createSourceFile(`${compiled.definition.name}.ts`, {
+    statements: [header(compiled), ...moduleStructures(compiled, options)],
+  });
+  return file.getFullText();
+}
