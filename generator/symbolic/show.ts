@@ -74,7 +74,7 @@ function showProduct(e: Expr, context: number): string {
   const coefficient = hasCoefficient ? e.args[0].value : 1;
   const factors = hasCoefficient ? e.args.slice(1) : e.args;
   if (coefficient < 0) return wrap(`-${showFactors(-coefficient, factors, Precedence.Product)}`, Precedence.Sum, context);
-  return wrap(showFactors(coefficient, factors, context), Precedence.Product, context);
+  return showFactors(coefficient, factors, context);
 }
 
 /** coefficient · factors, with negative powers in a denominator. */

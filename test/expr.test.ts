@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { execFileSync } from "node:child_process";
+import {
+  add, diff, div, evaluate, exp, gradient, log, mul, neg, num, pow, relu, show, sigmoid, sqrt, sub, sym, symbols, tanh,
+} from "../generator/index.ts";
+
+const [x, y, z] = symbols("x y z");
+
+describe("hash-consing", () => {
+  it("returns the same node for the same (op, args)", () => {
+    expect(add(mul(2, x), y)).toBe(add(mul(2, x), y));
+    expect(sym("x")).toBe(x);
+    expect(num(0.5)).toBe(num(0.5));
+    expect(num(-0)).toBe(num(0));
+  });
+
+  it("orders commutative arguments structurally, whatever the build order", () => {
+    expect(add(x, y, z)).toBe(add(z, y, x));
+    expect(mul(z, add(y, x), 3)).toBe(mul(3, add(x, y), z));
+    expect(add(mul(x, y), sigmoid(z), 1)).toBe(add(1, sigmoid(z), mul(y, x)));
+  });
+
+  it("is the same expression in a different process with a different build order", () => {
+    // Two processes create the symbols and the nodes in opposite orders; text and schedule must agree.
+    const run = (build: string) =>
+      execFileSync(
+        "npx",
+        ["tsx", "--eval", `import { add, mul, sigmoid, symbols, show, schedule, showProgram } from "./generator/index.ts";
+          ${build}
+          console.log(show(e) + "\\n" + showProgram(schedule([e])));`],
+        { encoding: "utf8" },
+      ).trim();
+    const forward = run(`const [x, y, z] = symbols("x y z"); const e = add(mul(y, x), mul(x, sigmoid(add(y, z))));`);
+    const backward = run(`const [z, y, x] = symbols("z y x"); const s = sigmoid(add(z, y)); const e = add(mul(s, x), mul(x, y));`);
+    expect(backward).toBe(forward);
+    expect(forward.split("\n")[0]).toBe(show(add(mul(y, x), mul(x, sigmoid(add(y, z))))));
+  });
+});
+
+describe("canonicalization on construction", () => {
+  it.each([
+    ["constant folding", add(2, 3, mul(2, 4)), num(13)],
+    ["flattening", add(x, add(y, add(z, 1))), add(x, y, z, 1)],
+    ["x + 0 → x", add(x, 0), x],
+    ["x·1 → x", mul(x, 1), x],
+    ["x·0 → 0", mul(x, 0, sigmoid(y)), num(0)],
+    ["x − x → 0", sub(x, x), num(0)],
+    ["2x + 3x → 5x", add(mul(2, x), mul(3, x)), mul(5, x)],
+    ["x·x → x²", mul(x, x), pow(x, 2)],
+    ["x·x⁻¹ → 1 (like SymPy, x/x = 1 without asking whether x = 0)", div(x, x), num(1)],
+    ["x²·x³ → x⁵", mul(pow(x, 2), pow(x, 3)), pow(x, 5)],
+    ["(x²)³ → x⁶", pow(pow(x, 2), 3), pow(x, 6)],
+    ["exp(a)⁻¹ → exp(−a)", pow(exp(x), -1), exp(neg(x))],
+    ["−(−x) → x", neg(neg(x)), x],
+    ["x⁰ → 1", pow(x, 0), num(1)],
+    ["exp(0) → 1", exp(0), num(1)],
+  ])("%s", (_, built, expected) => {
+    expect(built).toBe(expected);
+  });
+});
+
+describe("show", () => {
+  it.each([
+    [add(mul(sym("w11"), sym("x1")), mul(sym("w12"), sym("x2")), sym("b1")), "b1 + w11*x1 + w12*x2"],
+    [div(1, add(1, exp(neg(x)))), "1/(exp(-x) + 1)"],
+    [sub(1, y), "1 - y"],
+    [mul(-2, x, y), "-2*x*y"],
+    [pow(add(x, 1), 2), "(x + 1)**2"],
+    [sqrt(x), "sqrt(x)"],
+    [div(x, mul(y, z)), "x/(y*z)"],
+    [sigmoid(add(x, mul(-1, y))), "sigmoid(x - y)"],
+    [mul(-1, add(x, y)), "-(x + y)"],
+    [relu(tanh(x)), "relu(tanh(x))"],
+  ])("%s", (e, text) => {
+    expect(show(e)).toBe(text);
+  });
+});
+
+describe("errors at the call that caused them", () => {
+  it.each([
+    ["not an identifier", () => sym("1x"), /not a valid identifier/],
+    ["a space", () => symbols("x y-z"), /"y-z" is not a valid identifier/],
+    ["a reserved word", () => sym("class"), /reserved word/],
+    ["eval", () => sym("eval"), /reserved word/],
+    ["arguments", () => sym("arguments"), /reserved word/],
+    ["await", () => sym("await"), /reserved word/],
+    ["the temporaries' prefix", () => sym("_t1"), /reserved for the generator's temporaries/],
+    ["a global the generated code uses", () => sym("Math"), /shadow the global Math/],
+    ["NaN constant", () => num(NaN), /finite number, got NaN/],
+    ["Infinity constant", () => add(x, Infinity), /finite number, got Infinity/],
+    ["-Infinity constant", () => mul(x, -Infinity), /finite number, got -Infinity/],
+    ["diff by an expression", () => diff(mul(x, y), add(x, 1)), /with respect to a symbol, got a add expression/],
+    ["diff by a number", () => diff(x, 3 as never), /with respect to a symbol/],
+    ["gradient by an expression", () => gradient(x, [x, mul(2, y)]), /argument 1.*symbol/],
+    ["evaluate without a variable", () => evaluate(add(x, y), { x: 1 }), /no value for variable "y"/],
+    ["a non-expression argument", () => add(x, "y" as never), /expected an Expr or a number, got string y/],
+  ])("%s", (_, call, message) => {
+    expect(call).toThrow(message);
+  });
+});
+
+describe("evaluate", () => {
+  it("evaluates the issue's example", () => {
+    const [x1, x2, w11, w12, b1] = symbols("x1 x2 w11 w12 b1");
+    const zz = add(mul(w11, x1), mul(w12, x2), b1);
+    expect(evaluate(zz, { x1: 0.5, x2: -1, w11: 2, w12: 3, b1: 0.1 })).toBeCloseTo(-1.9, 15);
+  });
+
+  it("evaluates lists of expressions", () => {
+    expect(evaluate([add(x, 1), log(y)], { x: 1, y: Math.E })).toEqual([2, 1]);
+  });
+});
