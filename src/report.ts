@@ -17,7 +17,8 @@ export function progressLine(epochs: number, stream: NodeJS.WriteStream = proces
       next = now + 100;
       shown = true;
       const width = String(epochs).length;
-      stream.write(`\r\x1b[2K  epoch ${String(epoch).padStart(width)}/${epochs}  loss ${loss.toPrecision(6)}`);
+      const percent = Math.floor((100 * epoch) / epochs);
+      stream.write(`\r\x1b[2K  epoch ${String(epoch).padStart(width)}/${epochs} (${percent} %)  loss ${loss.toPrecision(6)}`);
     },
     done(): void {
       if (shown) stream.write("\r\x1b[2K");
