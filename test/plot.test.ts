@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import type { Spec } from "vega";
+import { boundarySpec } from "../src/boundary.ts";
+import { clusters, threeClusters, wave } from "../src/data.ts";
+import { randomParams } from "../src/init.ts";
+import { getModel } from "../src/models.ts";
+import { lossSpec, renderSvg, scatterSpec } from "../src/plot.ts";
+import { train } from "../src/train.ts";
+import { xmlProblem } from "./fixtures/xml.ts";
+
+const seed = getModel("seed")!;
+const data = clusters();
+const trained = train(seed, data, randomParams(seed.PARAM_NAMES, "42/init"), { lr: 0.5, epochs: 500 });
+
+/** The raster the boundary plot contours: Vega data named `${name}-grid`. */
+function grid(spec: Spec, name: string) {
+  const entry = spec.data?.find((d) => d.name === `${name}-grid`) as { values: { width: number; values: number[] }[] };
+  return entry.values[0];
+}
+
+describe("boundary plot", () => {
+  const chart = boundarySpec(seed, trained.params, data, { title: "t", subtitle: "s", cells: 20 });
+  const spec = chart.spec as Spec;
+
+  it("samples the model's predict with row 0 at the top: p ≈ 0 bottom-left, p ≈ 1 top-right", () => {
+    const { width, values } = grid(spec, "bands");
+    expect(width).toBe(22); // 20 cells plus one outside the frame on each side
+    const at = (row: number, col: number) => values[row * width + col];
+    expect(at(width - 2, 1)).toBeLessThan(0.05); // bottom-left: low x1, low x2, near (0, 0)
+    expect(at(1, width - 2)).toBeGreaterThan(0.95); // top-right: near (3, 3) and beyond
+  });
+
+  it("contours p at 0.5 for the boundary line and every 0.1 for the shading", () => {
+    const thresholds = (name: string) =>
+      (spec.data?.find((d) => d.name === name) as { transform: { thresholds: number[] }[] }).transform[0].thresholds;
+    expect(thresholds("boundary")).toEqual([0.5]);
+    expect(thresholds("bands")).toHaveLength(9);
+  });
+
+  it("renders to well-formed SVG with the title, the boundary path and a symbol per point", async () => {
+    const svg = await renderSvg(chart);
+    expect(xmlProblem(svg)).toBe("");
+    expect(svg).toContain(">t</text>");
+    expect(svg.match(/<path[^>]*stroke="#222"/g)?.length).toBeGreaterThanOrEqual(1);
+    expect(svg.match(/<path transform="translate\(/g)?.length).toBeGreaterThanOrEqual(data.n);
+  });
+
+  it("draws class regions for a softmax model and value bands for a regression model", async () => {
+    for (const [name, d] of [["softmax_2_8_3", threeClusters({ n: 20 })], ["regression_2_16_1", wave({ n: 50 })]] as const) {
+      const m = getModel(name)!;
+      const svg = await renderSvg(boundarySpec(m, randomParams(m.PARAM_NAMES, 1), d, { title: name, subtitle: "", cells: 20 }));
+      expect(xmlProblem(svg), name).toBe("");
+      expect(svg).toContain(name);
+    }
+  });
+});
+
+describe("scatter and loss plots", () => {
+  it("render to well-formed SVG, colouring points by class", async () => {
+    const svg = await renderSvg(scatterSpec(data));
+    expect(xmlProblem(svg)).toBe("");
+    expect(svg).toContain("y = 0");
+    expect(svg).toContain("y = 1");
+  });
+
+  it("draws the loss on a log axis when asked and thins long histories to ~2000 points", async () => {
+    const long = Float64Array.from({ length: 10_001 }, (_, e) => 1 / (e + 1));
+    const log = lossSpec(long, { log: true });
+    const values = (log.spec as { data: { values: { epoch: number }[] } }).data.values;
+    expect(values.length).toBeLessThanOrEqual(2001);
+    expect(values.at(-1)?.epoch).toBe(10_000);
+    expect(JSON.stringify(log.spec)).toContain('"type":"log"');
+    expect(JSON.stringify(lossSpec(long).spec)).not.toContain('"type":"log"');
+    expect(xmlProblem(await renderSvg(log))).toBe("");
+  });
+});
