@@ -13,6 +13,7 @@ import { isModelDefinition, type ModelDefinition } from "./model.ts";
 import { SHIPPED_MODELS } from "./models/index.ts";
 import { generateModule, generateRegistry, type GeneratedFile, type GeneratedModule } from "./pipeline.ts";
 import { naiveGradientOps } from "./symbolic/count.ts";
+import { Expr } from "./symbolic/expr.ts";
 
 const GENERATED_DIR = fileURLToPath(new URL("../generated/", import.meta.url));
 
@@ -95,6 +96,13 @@ async function loadModelFile(file: string): Promise<ModelDefinition> {
   }
   if (!isModelDefinition(loaded.default)) {
     throw new UsageError(`--model: ${file} must have a default export made by defineModel(...)`);
+  }
+  if (!(loaded.default.loss instanceof Expr)) {
+    // Node loaded the file as CommonJS, which gave it its own copy of the generator's modules.
+    throw new UsageError(
+      `--model: ${file} was loaded as CommonJS, so its expressions come from a second copy of symgrad; ` +
+        'name it .mts, or put it under a package.json with "type": "module"',
+    );
   }
   return loaded.default;
 }

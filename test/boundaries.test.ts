@@ -1,0 +1,51 @@
+/** The import walls of DESIGN.md, read from the import declarations of every file. */
+import { describe, expect, it } from "vitest";
+import { Project } from "ts-morph";
+import { fileURLToPath } from "node:url";
+import { relative } from "node:path";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const project = new Project({ skipAddingFilesFromTsConfig: true });
+project.addSourceFilesAtPaths([`${root}generator/**/*.ts`, `${root}generated/**/*.ts`, `${root}src/**/*.ts`]);
+
+/** Every import/export-from specifier (static and dynamic) of the files under `folder`. */
+function importsUnder(folder: string): [file: string, specifier: string][] {
+  return project
+    .getSourceFiles()
+    .filter((f) => relative(root, f.getFilePath()).startsWith(folder))
+    .flatMap((f) => {
+      const file = relative(root, f.getFilePath());
+      const specifiers = [
+        ...f.getImportDeclarations().map((d) => d.getModuleSpecifierValue()),
+        ...f.getExportDeclarations().flatMap((d) => d.getModuleSpecifierValue() ?? []),
+        ...f.getDescendants().filter((n) => n.getText().startsWith("import(")).map((n) => n.getText()),
+      ];
+      return specifiers.map((s) => [file, s] as [string, string]);
+    });
+}
+
+describe("import boundaries", () => {
+  it("generated model modules import nothing; the registry imports only its siblings", () => {
+    const imports = importsUnder("generated/");
+    expect(imports.filter(([file]) => !file.endsWith("index.ts"))).toEqual([]);
+    expect(imports.filter(([, s]) => !/^\.\/[a-z0-9_]+\.ts$/.test(s))).toEqual([]);
+    expect(imports.length).toBeGreaterThan(0);
+  });
+
+  it("src/ never imports the generator, ts-morph or prettier", () => {
+    const imports = importsUnder("src/");
+    expect(imports.filter(([, s]) => /generator|ts-morph|prettier/.test(s))).toEqual([]);
+  });
+
+  it("generator/symbolic imports only itself", () => {
+    const imports = importsUnder("generator/symbolic/");
+    expect(imports.length).toBeGreaterThan(0);
+    expect(imports.filter(([, s]) => !s.startsWith("./") && !s.startsWith("node:"))).toEqual([]);
+  });
+
+  it("generator/nn and generator/emit import only the symbolic core, each other's own folder, and their libraries", () => {
+    const imports = [...importsUnder("generator/nn/"), ...importsUnder("generator/emit/")];
+    const allowed = /^(\.\/|\.\.\/symbolic\/|\.\.\/compile\.ts$|ts-morph$|prettier$|node:)/;
+    expect(imports.filter(([, s]) => !allowed.test(s))).toEqual([]);
+  });
+});

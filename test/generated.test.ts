@@ -1,0 +1,114 @@
+/**
+ * Every shipped model's generated module against two independent oracles: the interpreter on the
+ * same scheduled program (≤ 1e-12 relative) and central finite differences of the generated loss
+ * (≤ 1e-6 relative), at seeded points including saturated ones (pre-activations of ~30, 300, 700).
+ */
+import { describe, expect, it } from "vitest";
+import { compileModel } from "../generator/compile.ts";
+import { ProgramInterpreter } from "../generator/index.ts";
+import type { ModelDefinition } from "../generator/index.ts";
+import { SHIPPED_MODELS } from "../generator/models/index.ts";
+import { MODELS } from "../generated/index.ts";
+import type { GeneratedModel } from "../src/contract.ts";
+import { relativeError, rng, uniform } from "./helpers.ts";
+
+const N = 5; // samples per batch
+
+function batch(model: ModelDefinition, seed: string, scale: number) {
+  const random = rng(seed);
+  const P = model.params.length;
+  const D = model.inputs.length;
+  const T = model.targets.length;
+  const params = Float64Array.from({ length: P }, () => uniform(random, -1, 1) * scale);
+  const X = Float64Array.from({ length: N * D }, () => uniform(random, -2, 2));
+  const Y = new Float64Array(N * T);
+  for (let i = 0; i < N; i++) {
+    if (model.task === "multiclass") Y[i * T + Math.floor(random() * T)] = 1;
+    else if (model.task === "binary") Y[i] = random() < 0.5 ? 0 : 1;
+    else Y[i] = uniform(random, -1, 1);
+  }
+  return { params, X, Y };
+}
+
+/** Mean of the interpreter's [loss, ...gradient] over the batch. */
+function interpreted(model: ModelDefinition, interpreter: ProgramInterpreter, b: ReturnType<typeof batch>): number[] {
+  const D = model.inputs.length;
+  const T = model.targets.length;
+  const mean = new Array<number>(model.params.length + 1).fill(0);
+  model.params.forEach((p, k) => interpreter.setInput(p.name, b.params[k]));
+  for (let i = 0; i < N; i++) {
+    model.inputs.forEach((x, j) => interpreter.setInput(x.name, b.X[i * D + j]));
+    model.targets.forEach((y, j) => interpreter.setInput(y.name, b.Y[i * T + j]));
+    interpreter.runLoaded().forEach((v, k) => (mean[k] += v));
+  }
+  return mean.map((v) => v / N);
+}
+
+// Scales of the parameters: ordinary, then large enough to saturate every unit.
+const SCALES: [string, number][] = [["ordinary", 1], ["|z| ~ 30", 30], ["|z| ~ 300", 300], ["|z| ~ 700", 700]];
+
+describe.each(SHIPPED_MODELS.map((m) => [m.name, m] as const))("generated/%s.ts", (name, model) => {
+  const mod = (MODELS as unknown as Record<string, GeneratedModel>)[name];
+  const compiled = compileModel(model);
+  const interpreter = new ProgramInterpreter(compiled.lossAndGradient);
+
+  it("describes itself", () => {
+    expect(mod.MODEL).toMatchObject({ name, params: model.params.length, task: model.task, hash: compiled.hash });
+    expect(mod.PARAM_NAMES).toEqual(model.params.map((p) => p.name));
+    expect(mod.MODEL.ops).toEqual({ loss: compiled.loss.counts.total, lossAndGradient: compiled.lossAndGradient.counts.total });
+  });
+
+  it.each(SCALES)("matches the interpreter and finite differences (%s)", (_, scale) => {
+    const b = batch(model, `${name}/${scale}`, scale);
+    const grad = new Float64Array(model.params.length);
+    const loss = mod.lossAndGradient(b.params, b.X, b.Y, grad);
+    expect(Number.isFinite(loss) && grad.every(Number.isFinite)).toBe(true);
+    expect(mod.loss(b.params, b.X, b.Y)).toBe(loss);
+
+    const [iLoss, ...iGrad] = interpreted(model, interpreter, b);
+    expect(relativeError(loss, iLoss, 1e-300)).toBeLessThanOrEqual(1e-12);
+    // Each gradient is a sum of per-sample terms that may cancel: compare relative to their size.
+    const magnitude = Math.max(...iGrad.map(Math.abs), 1e-300);
+    grad.forEach((g, k) => expect(relativeError(g, iGrad[k], 1e-9 * magnitude)).toBeLessThanOrEqual(1e-12));
+
+    // Finite differences: rounding noise of the loss over the step sets the absolute floor.
+    const floor = 1e-3 * Math.max(1, Math.abs(loss));
+    const random = rng(`${name}/${scale}/fd`);
+    const probes = model.params.length <= 80 ? model.params.map((_, k) => k) : Array.from({ length: 80 }, () => Math.floor(random() * model.params.length));
+    for (const k of probes) {
+      const h = 1e-6 * Math.max(1, Math.abs(b.params[k]));
+      const shifted = Float64Array.from(b.params);
+      shifted[k] = b.params[k] + h;
+      const up = mod.loss(shifted, b.X, b.Y);
+      shifted[k] = b.params[k] - h;
+      const down = mod.loss(shifted, b.X, b.Y);
+      expect(relativeError((up - down) / (2 * h), grad[k], floor)).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
+  it("predicts what the interpreter predicts", () => {
+    const b = batch(model, `${name}/predict`, 1);
+    const out = new Float64Array(N * model.outputs.length);
+    mod.predict(b.params, b.X, out);
+    const predictor = new ProgramInterpreter(compiled.predict);
+    for (let i = 0; i < N; i++) {
+      const env: Record<string, number> = {};
+      model.params.forEach((p, k) => (env[p.name] = b.params[k]));
+      model.inputs.forEach((x, j) => (env[x.name] = b.X[i * model.inputs.length + j]));
+      predictor.run(env).forEach((v, j) => expect(relativeError(out[i * model.outputs.length + j], v, 1e-300)).toBeLessThanOrEqual(1e-12));
+    }
+  });
+
+  it("checks array lengths at the boundary with a RangeError naming the argument", () => {
+    const b = batch(model, `${name}/lengths`, 1);
+    const P = model.params.length;
+    const grad = new Float64Array(P);
+    const T = model.targets.length;
+    expect(() => mod.loss(b.params.subarray(1), b.X, b.Y)).toThrow(new RangeError(`loss: params must have length ${P} (one per parameter), got ${P - 1}`));
+    expect(() => mod.lossAndGradient(b.params, b.X, b.Y, new Float64Array(P + 1))).toThrow(/lossAndGradient: grad must have length/);
+    expect(() => mod.lossAndGradient(b.params, b.X.subarray(1), b.Y, grad)).toThrow(/lossAndGradient: X must have length \d+ \(n×inputs for n = 5 rows of Y\)/);
+    if (T > 1) expect(() => mod.loss(b.params, b.X, b.Y.subarray(1))).toThrow(new RegExp(`Y must hold n ≥ 1 rows of ${T}`));
+    expect(() => mod.loss(b.params, new Float64Array(0), new Float64Array(0))).toThrow(RangeError);
+    expect(() => mod.predict(b.params, b.X, new Float64Array(1))).toThrow(/predict: out must have length/);
+  });
+});
