@@ -36,7 +36,7 @@ export function boundarySpec(model: GeneratedModel, params: Float64Array, data: 
     ? classRegions(outputs, model.MODEL.outputs, cells)
     : model.MODEL.task === "binary"
       ? probabilityBands(outputs, cells)
-      : valueBands(outputs, cells);
+      : valueBands(outputs, data.Y, cells);
   const spec: Spec = {
     $schema: "https://vega.github.io/schema/vega/v6.json",
     width: PLOT_SIZE,
@@ -195,12 +195,15 @@ function classRegions(p: Float64Array, classes: number, cells: number): Layers {
   };
 }
 
-/** Regression: ten bands of the predicted value; points are filled by their target on the same scale. */
-function valueBands(values: Float64Array, cells: number): Layers {
+/**
+ * Regression: ten bands of the predicted value; points are filled by their target on the same scale,
+ * which spans predictions and targets alike so neither is clamped.
+ */
+function valueBands(values: Float64Array, targets: Float64Array, cells: number): Layers {
   const grid: Grid = { width: cells + 2, height: cells + 2, values: Array.from(values), key: 0 };
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of values) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  for (const v of [...values, ...targets]) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
   const step = (hi - lo) / 10 || 1;
   const thresholds = Array.from({ length: 9 }, (_, k) => lo + (k + 1) * step);
   return {

@@ -41,11 +41,6 @@ export function pointRows(data: Dataset): PointRow[] {
   });
 }
 
-/** Whether labels are classes (colour by category) or regression targets (colour by value). */
-export function isRegressionData(data: Dataset, task: "binary" | "multiclass" | "regression"): boolean {
-  return task === "regression" || data.targetNames.length === 0;
-}
-
 export function scatterSpec(data: Dataset, regression = false): ChartSpec {
   const rows = regression
     ? Array.from({ length: data.n }, (_, i) => ({ x1: data.X[2 * i], x2: data.X[2 * i + 1], label: data.Y[i] }))

@@ -49,6 +49,7 @@ export function train(
   initialParams: Float64Array,
   options: TrainOptions,
 ): TrainResult {
+  checkOptions(model, initialParams, options);
   const { lr, epochs, optimizer = "gd", batch, seed = 42, tolerance, onEpoch } = options;
   const params = Float64Array.from(initialParams);
   const losses = new Float64Array(epochs);
@@ -58,31 +59,38 @@ export function train(
   const runEpoch = fullBatch
     ? fullBatchEpoch(model, data, params, losses, guard)
     : miniBatchEpoch(model, data, params, losses, guard, batch, seed);
+  const finish = (completed: number, stop: StopReason, message: string): TrainResult => ({
+    params,
+    initialParams: Float64Array.from(initialParams),
+    losses: losses.slice(0, completed),
+    finalLoss: model.loss(params, data.X, data.Y),
+    epochs: completed,
+    stop,
+    message,
+  });
 
   for (let e = 0; e < epochs; e++) {
     const problem = runEpoch(e);
     onEpoch?.(e, losses[e]);
-    if (problem) return finish(model, data, initialParams, params, losses, guard.keptEpochs(), "non-finite", problem);
+    if (problem) return finish(guard.keptEpochs(), "non-finite", problem);
     if (tolerance !== undefined && e > 0 && Math.abs(losses[e] - losses[e - 1]) <= tolerance) {
       // losses[e] was measured before epoch e's update, so stopping here keeps that update.
-      return finish(model, data, initialParams, params, losses, e + 1, "tolerance", `loss changed by ≤ ${tolerance} at epoch ${e}`);
+      return finish(e + 1, "tolerance", `loss changed by ≤ ${tolerance} at epoch ${e}`);
     }
   }
-  return finish(model, data, initialParams, params, losses, epochs, "epochs", "");
+  return finish(epochs, "epochs", "");
 }
 
-function finish(
-  model: GeneratedModel,
-  data: Dataset,
-  initialParams: Float64Array,
-  params: Float64Array,
-  losses: Float64Array,
-  epochs: number,
-  stop: StopReason,
-  message: string,
-): TrainResult {
-  const finalLoss = model.loss(params, data.X, data.Y);
-  return { params, initialParams: Float64Array.from(initialParams), losses: losses.slice(0, epochs), finalLoss, epochs, stop, message };
+/** Library callers skip the CLI's flag checks, so the boundary checks again, naming the option. */
+function checkOptions(model: GeneratedModel, initialParams: Float64Array, { lr, epochs, batch }: TrainOptions): void {
+  if (initialParams.length !== model.MODEL.params) {
+    throw new RangeError(`initialParams: expected ${model.MODEL.params} values (${model.MODEL.name}), got ${initialParams.length}`);
+  }
+  if (!(Number.isFinite(lr) && lr > 0)) throw new RangeError(`lr: expected a finite number > 0, got ${lr}`);
+  if (!(Number.isSafeInteger(epochs) && epochs > 0)) throw new RangeError(`epochs: expected a positive integer, got ${epochs}`);
+  if (batch !== undefined && !(Number.isSafeInteger(batch) && batch > 0)) {
+    throw new RangeError(`batch: expected a positive integer, got ${batch}`);
+  }
 }
 
 /**

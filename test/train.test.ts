@@ -103,6 +103,21 @@ describe("other optimizers and mini-batches reduce the loss", () => {
   });
 });
 
+describe("options", () => {
+  it.each([
+    [{ lr: 0, epochs: 1 }, /lr: expected a finite number > 0, got 0/],
+    [{ lr: Number.NaN, epochs: 1 }, /lr: expected a finite number > 0, got NaN/],
+    [{ lr: 0.1, epochs: 1.5 }, /epochs: expected a positive integer, got 1.5/],
+    [{ lr: 0.1, epochs: 1, batch: 0 }, /batch: expected a positive integer, got 0/],
+  ])("refuses %j", (options, message) => {
+    expect(() => train(seed, data, p0, options)).toThrow(message);
+  });
+
+  it("refuses initial parameters of the wrong length", () => {
+    expect(() => train(seed, data, new Float64Array(3), { lr: 0.1, epochs: 1 })).toThrow(/initialParams: expected 9 values \(seed\), got 3/);
+  });
+});
+
 describe("stopping", () => {
   it("stops once the loss changes by no more than the tolerance", () => {
     const run = train(seed, data, p0, { lr: 0.5, epochs: 100_000, tolerance: 1e-6 });
