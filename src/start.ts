@@ -24,7 +24,12 @@ function ensureGenerated(): void {
   if (generate.status !== 0) throw new Error(`npm run generate failed (exit ${generate.status ?? generate.signal})`);
 }
 
-ensureGenerated();
+try {
+  ensureGenerated();
+} catch (error) {
+  console.error(`error: ${(error as Error).message}`);
+  process.exit(1);
+}
 // Imported only now: the CLI loads generated/, which the step above may just have rewritten.
 const { main } = await import("./cli.ts");
 process.exitCode = await main([...SEED_RUN, ...process.argv.slice(2)], "npm start --");
