@@ -1,0 +1,55 @@
+/**
+ * What the benchmark measures: each model with its generated module, its hand-written reference and
+ * whether the naive interpreter is affordable, all on the seed's 200-sample dataset with seeded
+ * parameters drawn the way training draws them (src/init.ts).
+ */
+import { MODELS } from "../../generated/index.ts";
+import type { ModelDefinition } from "../../generator/model.ts";
+import { SHIPPED_MODELS } from "../../generator/models/index.ts";
+import type { GeneratedModel } from "../../src/contract.ts";
+import { clusters, type Dataset } from "../../src/data.ts";
+import { randomParams } from "../../src/init.ts";
+import { mlpReference, type LossAndGradient } from "./reference-mlp.ts";
+import { seedReferenceLossAndGradient } from "./reference-seed.ts";
+
+export interface BenchCase {
+  readonly name: string;
+  readonly definition: ModelDefinition;
+  readonly module: GeneratedModel;
+  readonly reference: LossAndGradient;
+  /** What the reference is, for the table. */
+  readonly referenceKind: "unrolled" | "loop";
+  /** The per-parameter tree walk explodes with width; it is only timed where it finishes. */
+  readonly naive: boolean;
+  readonly data: Dataset;
+  readonly params: Float64Array;
+}
+
+interface CaseSpec {
+  readonly name: keyof typeof MODELS;
+  readonly reference: LossAndGradient;
+  readonly referenceKind: BenchCase["referenceKind"];
+  readonly naive: boolean;
+}
+
+const SPECS: readonly CaseSpec[] = [
+  { name: "seed", reference: seedReferenceLossAndGradient, referenceKind: "unrolled", naive: true },
+  { name: "mlp_2_16_1", reference: mlpReference([2, 16, 1]), referenceKind: "loop", naive: true },
+  { name: "mlp_2_16_16_1", reference: mlpReference([2, 16, 16, 1]), referenceKind: "loop", naive: false },
+  { name: "mlp_2_64_64_1", reference: mlpReference([2, 64, 64, 1]), referenceKind: "loop", naive: false },
+];
+
+export const CASE_NAMES: readonly string[] = SPECS.map((s) => s.name);
+
+/** The cases to run, in SPECS order; `only` (names) selects a subset. */
+export function benchCases(only?: readonly string[]): BenchCase[] {
+  const unknown = (only ?? []).filter((name) => !CASE_NAMES.includes(name));
+  if (unknown.length) throw new Error(`unknown model(s): ${unknown.join(", ")} (valid: ${CASE_NAMES.join(", ")})`);
+  const data = clusters({ n: 100, seed: 42 });
+  return SPECS.filter((s) => !only || only.includes(s.name)).map((spec) => {
+    const definition = SHIPPED_MODELS.find((m) => m.name === spec.name);
+    if (!definition) throw new Error(`no shipped model definition named ${spec.name}`);
+    const module: GeneratedModel = MODELS[spec.name];
+    return { ...spec, definition, module, data, params: randomParams(module.PARAM_NAMES, `bench/${spec.name}`) };
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * Generation cost per model: the whole pipeline (simplify, differentiate, lower, schedule, emit with
+ * ts-morph, prettier) timed once, as `npm run generate` runs it, and the size of what it writes.
+ */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { CompiledModel } from "../../generator/compile.ts";
+import type { ModelDefinition } from "../../generator/model.ts";
+import { generateModule } from "../../generator/pipeline.ts";
+
+export interface GenerationStats {
+  readonly ms: number;
+  readonly bytes: number;
+  /** Whether generated/<name>.ts is what the generator writes today (else the timings are of stale code). */
+  readonly fresh: boolean;
+  readonly opsPerSample: number;
+  readonly compiled: CompiledModel;
+}
+
+export async function generationStats(definition: ModelDefinition): Promise<GenerationStats> {
+  const start = performance.now();
+  const generated = await generateModule(definition);
+  const ms = performance.now() - start;
+  const committed = readFileSync(fileURLToPath(new URL(`../../generated/${generated.path}`, import.meta.url)), "utf8");
+  return {
+    ms,
+    bytes: Buffer.byteLength(generated.content),
+    fresh: committed === generated.content,
+    opsPerSample: generated.compiled.lossAndGradient.counts.total,
+    compiled: generated.compiled,
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * One model's gradient variants: built, validated against the generated module, then timed in
+ * interleaved rounds so that every ratio compares numbers from the same stretch of the same process.
+ */
+import type { Program } from "../../generator/index.ts";
+import type { BenchCase } from "./cases.ts";
+import { memoizedInterpreter } from "./memoized.ts";
+import { naiveInterpreter } from "./naive.ts";
+import type { LossAndGradient } from "./reference-mlp.ts";
+import { measureRound, summarize, warmUpAndCalibrate, type RoundOptions, type Summary } from "./timing.ts";
+import { disagreements, lossAndGradientVector, worstRelativeError } from "./validate.ts";
+
+export type VariantName = "generated" | "reference" | "memoized" | "naive";
+
+export interface VariantResult extends Summary {
+  readonly variant: VariantName;
+  readonly nsPerSample: number;
+  /** Median time over the generated module's median time. */
+  readonly ratioToGenerated: number;
+  /** The same ratio per round (round medians), to show how stable it is. */
+  readonly roundRatios: number[];
+  readonly repetitions: number;
+  /** Largest relative disagreement with the generated module (see validate.ts). */
+  readonly worstRelativeError: number;
+}
+
+export interface CaseTiming {
+  readonly variants: VariantResult[];
+  /** Variants not timed, with the reason. */
+  readonly skipped: { variant: VariantName; reason: string }[];
+}
+
+/** A naive call slower than this is not timed (the 2-16-16-1 tree walk would take hours). */
+const NAIVE_CAP_MS = 3000;
+/** Warm-up of each variant before its first round, on top of tinybench's warm-up of every round. */
+const WARMUP_MS = 500;
+
+function buildVariants(c: BenchCase, program: Program): [VariantName, LossAndGradient][] {
+  const variants: [VariantName, LossAndGradient][] = [
+    ["generated", c.module.lossAndGradient],
+    ["reference", c.reference],
+    ["memoized", memoizedInterpreter(c.definition, program)],
+  ];
+  if (c.naive) variants.push(["naive", naiveInterpreter(c.definition)]);
+  return variants;
+}
+
+/** Throws, naming every disagreeing component, unless all variants agree with the generated module. */
+function validate(c: BenchCase, variants: [VariantName, LossAndGradient][]): Map<VariantName, number> {
+  const { X, Y } = c.data;
+  const expected = lossAndGradientVector(c.module.lossAndGradient, c.params, X, Y);
+  const worst = new Map<VariantName, number>();
+  for (const [name, f] of variants) {
+    const actual = lossAndGradientVector(f, c.params, X, Y);
+    const wrong = disagreements(expected, actual, c.module.PARAM_NAMES);
+    if (wrong.length) {
+      const lines = wrong.slice(0, 10).map((d) => `  ${d.component}: generated ${d.expected}, ${name} ${d.actual} (relative ${d.relative.toExponential(2)})`);
+      throw new Error(`${c.name}: ${name} disagrees with the generated module in ${wrong.length} component(s):\n${lines.join("\n")}`);
+    }
+    worst.set(name, worstRelativeError(expected, actual));
+  }
+  return worst;
+}
+
+export function measureCase(c: BenchCase, program: Program, rounds: number, options: RoundOptions, progress: (line: string) => void): CaseTiming {
+  const all = buildVariants(c, program);
+  const worst = validate(c, all);
+  progress(`validated ${all.map(([n]) => n).join(", ")} against generated (worst relative error ${Math.max(...worst.values()).toExponential(1)})`);
+
+  const { X, Y } = c.data;
+  const grad = new Float64Array(c.params.length);
+  const skipped: CaseTiming["skipped"] = [];
+  const timed: { name: VariantName; call: () => number; repetitions: number; samples: number[]; roundMedians: number[] }[] = [];
+  for (const [name, f] of all) {
+    const call = () => f(c.params, X, Y, grad);
+    const start = performance.now();
+    call();
+    const firstMs = performance.now() - start;
+    if (name === "naive" && firstMs > NAIVE_CAP_MS) {
+      skipped.push({ variant: name, reason: `one call took ${Math.round(firstMs)} ms > cap ${NAIVE_CAP_MS} ms` });
+      continue;
+    }
+    timed.push({ name, call, repetitions: warmUpAndCalibrate(call, WARMUP_MS), samples: [], roundMedians: [] });
+  }
+
+  for (let r = 0; r < rounds; r++) {
+    for (const v of timed) {
+      const samples = measureRound(`${c.name}/${v.name}`, v.call, v.repetitions, options);
+      v.samples.push(...samples);
+      v.roundMedians.push(summarize(samples).medianUs);
+      progress(`round ${r + 1}/${rounds}  ${v.name.padEnd(9)} ${summarize(samples).medianUs.toPrecision(4)} µs/batch (${samples.length} samples × ${v.repetitions} calls)`);
+    }
+  }
+
+  const generated = timed.find((v) => v.name === "generated")!;
+  const generatedMedian = summarize(generated.samples).medianUs;
+  const variants = timed.map((v): VariantResult => {
+    const summary = summarize(v.samples);
+    return {
+      variant: v.name,
+      ...summary,
+      nsPerSample: (summary.medianUs * 1000) / c.data.n,
+      ratioToGenerated: summary.medianUs / generatedMedian,
+      roundRatios: v.roundMedians.map((m, r) => m / generated.roundMedians[r]),
+      repetitions: v.repetitions,
+      worstRelativeError: worst.get(v.name)!,
+    };
+  });
+  return { variants, skipped };
+}

@@ -1,0 +1,128 @@
+/**
+ * npm run bench: generated vs hand-written vs interpreted gradients, per model, in one process.
+ *
+ * Per model: generate (timed), validate every variant against the generated module, time them in
+ * interleaved tinybench rounds, train 2000 epochs; then ask V8 (child processes) what it made of each
+ * module. Prints progress on stderr, tables and targets on stdout, and writes every number to JSON.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import { benchCases, CASE_NAMES } from "./cases.ts";
+import { generationStats, type GenerationStats } from "./generation.ts";
+import { measureCase, type CaseTiming } from "./measure-case.ts";
+import { formatTable, significant } from "./table.ts";
+import { checkTargets } from "./targets.ts";
+import { trainingRun, type TrainingStats } from "./training.ts";
+import { MAX_OPTIMIZED_BYTECODE, v8Report, type V8Report } from "./v8-report.ts";
+
+const USAGE = `Usage: npm run bench -- [options]
+
+Times one full-batch lossAndGradient per model (${CASE_NAMES.join(", ")}) with the generated module,
+the hand-written reference, the memoized interpreter and the naive per-parameter tree walk.
+
+Options:
+  --models LIST   comma-separated subset of the models (default: all)
+  --rounds N      interleaved timing rounds per model (default: 3)
+  --time MS       measuring time per variant and round (default: 300)
+  --train-budget MS  wall-time budget of a training run; slower models extrapolate (default: 20000)
+  --json FILE     where to write all numbers (default: out/bench.json)
+  -h, --help      show this help`;
+
+const { values } = parseArgs({
+  options: {
+    models: { type: "string" },
+    rounds: { type: "string", default: "3" },
+    time: { type: "string", default: "300" },
+    "train-budget": { type: "string", default: "20000" },
+    json: { type: "string", default: "out/bench.json" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const positive = (flag: string, text: string) => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a positive integer, got ${JSON.stringify(text)}`);
+  return n;
+};
+const rounds = positive("rounds", values.rounds);
+const timeMs = positive("time", values.time);
+const trainBudgetMs = positive("train-budget", values["train-budget"]);
+
+interface ModelResult {
+  name: string;
+  referenceKind: string;
+  samples: number;
+  params: number;
+  generation: Omit<GenerationStats, "compiled">;
+  timing: CaseTiming;
+  training: TrainingStats;
+  v8?: V8Report;
+}
+
+const started = performance.now();
+const progress = (model: string) => (line: string) =>
+  console.error(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${model}: ${line}`);
+
+const results: ModelResult[] = [];
+for (const c of benchCases(values.models?.split(","))) {
+  const say = progress(c.name);
+  const { compiled, ...generation } = await generationStats(c.definition);
+  say(`generated in ${Math.round(generation.ms)} ms, ${generation.bytes} bytes${generation.fresh ? "" : " (generated/ is STALE: run npm run generate)"}`);
+  const timing = measureCase(c, compiled.lossAndGradient, rounds, { timeMs, warmupMs: timeMs / 3 }, say);
+  const generatedUs = timing.variants.find((v) => v.variant === "generated")!.medianUs;
+  const training = trainingRun(c.module, c.data, c.params, generatedUs, trainBudgetMs);
+  say(`trained ${training.epochsRun} epochs in ${Math.round(training.ms)} ms (final loss ${training.finalLoss.toFixed(4)})`);
+  results.push({ name: c.name, referenceKind: c.referenceKind, samples: c.data.n, params: c.params.length, generation, timing, training });
+}
+for (const r of results) {
+  progress(r.name)("asking V8 (child process: bytecode sizes, optimization)");
+  r.v8 = await v8Report(r.name, 1000);
+}
+
+const timingRows = results.flatMap((r) => [
+  ...r.timing.variants.map((v) => [
+    r.name,
+    v.variant === "reference" ? `hand-written ${r.referenceKind}` : v.variant,
+    significant(v.medianUs, 4),
+    `${significant(v.p25Us, 3)}–${significant(v.p75Us, 3)}`,
+    significant(v.nsPerSample, 4),
+    `${significant(v.ratioToGenerated, 3)}×`,
+    `${significant(Math.min(...v.roundRatios), 3)}–${significant(Math.max(...v.roundRatios), 3)}`,
+  ]),
+  ...r.timing.skipped.map((s) => [r.name, s.variant, "—", "—", "—", "—", s.reason]),
+]);
+const modelRows = results.map((r) => {
+  const v8 = r.v8!;
+  const largest = v8.functions[0];
+  const largestHot = v8.hot[0];
+  const optimizedHot = v8.hot.filter((f) => f.optimized).length;
+  return [
+    r.name,
+    String(r.params),
+    significant(r.generation.ms, 3),
+    significant(r.generation.bytes / 1024, 3),
+    `${largest.name} ${largest.bytecodeBytes}`,
+    `${largestHot.name} ${largestHot.bytecodeBytes}`,
+    `${optimizedHot}/${v8.hot.length}`,
+    `${significant(r.training.ms2000 / 1000, 3)}${r.training.extrapolated ? ` (≈, ${r.training.epochsRun} run)` : ""}`,
+  ];
+});
+const targets = checkTargets(results.map((r) => ({ name: r.name, variants: r.timing.variants, generationMs: r.generation.ms })));
+
+const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}`;
+console.log(`\nsymgrad bench — ${machine}; ${results[0]?.samples ?? 0} samples per batch; ${rounds} rounds × ${timeMs} ms per variant\n`);
+console.log(formatTable(["model", "variant", "µs/batch", "p25–p75 µs", "ns/sample", "× generated", "per-round ×"], timingRows));
+console.log("\nPer model: generation time, generated file size, largest function's bytecode (V8 optimizes ≤ " +
+  `${MAX_OPTIMIZED_BYTECODE} bytes), hot functions TurboFan optimized, 2000-epoch GD training (lr 0.5)\n`);
+console.log(formatTable(["model", "params", "generate ms", "file KiB", "largest fn (bytes)", "largest hot fn (bytes)", "optimized", "train 2000 s"], modelRows));
+console.log("\nTargets (issue 5)\n");
+console.log(formatTable(["target", "measured", "met"], targets.map((t) => [t.target, t.measured, t.met === undefined ? "—" : t.met ? "yes" : "NO"])));
+
+mkdirSync(dirname(values.json), { recursive: true });
+writeFileSync(values.json, JSON.stringify({ machine, rounds, timeMs, models: results, targets }, null, 2) + "\n");
+console.log(`\nAll numbers: ${values.json} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
