@@ -7,7 +7,7 @@
  *   the loop, gradients accumulated in locals and written once at the end;
  * - chunked, for programs too large for one optimizable function (V8 does not optimize a function
  *   whose bytecode exceeds 60 KB): the per-sample body is cut into consecutive parts of at most
- *   `chunkSize` assignments, each its own function; values that cross a cut go through one
+ *   `chunkSize` assignments, each its own function (sizes: see DEFAULT_EMIT_OPTIONS); values that cross a cut go through one
  *   preallocated scratch array, gradients accumulate straight into `grad`.
  * Neither layout allocates inside the functions.
  */
@@ -86,9 +86,13 @@ function readSymbols(names: readonly string[], used: ReadonlySet<string>, reads:
   return names.filter((s) => used.has(s)).map((s) => `const ${s} = ${reads.get(s)};`);
 }
 
-export function emitBatchFunction(fn: BatchFunction, layout: Layout, chunkSize: number): EmittedBatch {
+export function emitBatchFunction(
+  fn: BatchFunction,
+  layout: Layout,
+  sizes: { readonly flatLimit: number; readonly chunkSize: number },
+): EmittedBatch {
   const perSample = fn.program.assignments.filter((a) => !a.invariant).length;
-  return perSample <= chunkSize ? emitFlat(fn, layout) : emitChunked(fn, layout, chunkSize);
+  return perSample <= sizes.flatLimit ? emitFlat(fn, layout) : emitChunked(fn, layout, sizes.chunkSize);
 }
 
 // ---------------------------------------------------------------------------------------------

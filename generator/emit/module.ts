@@ -12,12 +12,20 @@ import { emitBatchFunction, type EmittedFunction, type Layout, type Sink } from 
 import { header } from "./header.ts";
 
 export interface EmitOptions {
-  /** Largest number of per-sample assignments in one function before the body is split. */
+  /** Largest number of per-sample assignments emitted as one flat function. */
+  readonly flatLimit: number;
+  /** Assignments per part when a body is larger than flatLimit and gets split. */
   readonly chunkSize: number;
 }
 
-/** Keeps each function's bytecode far below V8's 60 KB optimization limit (measured: see README). */
-export const DEFAULT_EMIT_OPTIONS: EmitOptions = { chunkSize: 1500 };
+/**
+ * V8 does not optimize a function with more than 60 KB of bytecode. Measured with
+ * `node --print-bytecode` (test/v8.test.ts checks every shipped function): a flat body costs about
+ * 31 bytes per assignment (mlp_2_16_16_1: 43.5 KB), a part of a split body about 48 (its locals
+ * need wide register operands; 600 assignments: 28.8 KB). 2-64-64-1 timings per 200-sample batch:
+ * parts of 150 → 8.4 ms, 300 → 9.5 ms, 600 → 6.0 ms, 1500 → 105 ms (not optimized).
+ */
+export const DEFAULT_EMIT_OPTIONS: EmitOptions = { flatLimit: 1500, chunkSize: 600 };
 
 function constant(name: string, initializer: string, exported = true, docs?: string): VariableStatementStructure {
   return {
@@ -121,16 +129,16 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
   const layout: Layout = { params: names(d.params), inputs: names(d.inputs), targets: names(d.targets), outputs: d.outputs.length };
   const lossSink: Sink = { kind: "loss" };
   const batches = [
-    emitBatchFunction({ name: "loss", program: compiled.loss, sinks: [lossSink] }, layout, options.chunkSize),
+    emitBatchFunction({ name: "loss", program: compiled.loss, sinks: [lossSink] }, layout, options),
     emitBatchFunction(
       { name: "lossAndGradient", program: compiled.lossAndGradient, sinks: [lossSink, ...layout.params.map((_, index) => ({ kind: "grad" as const, index }))] },
       layout,
-      options.chunkSize,
+      options,
     ),
     emitBatchFunction(
       { name: "predict", program: compiled.predict, sinks: compiled.predict.outputs.map((_, index) => ({ kind: "out" as const, index, width: d.outputs.length })) },
       layout,
-      options.chunkSize,
+      options,
     ),
   ];
   return [

@@ -1,0 +1,43 @@
+/**
+ * V8 must optimize every batch function and every part of a split body: V8 leaves a function whose
+ * bytecode exceeds 60 KB in the interpreter, which is what the chunked layout avoids. Read from
+ * `--trace-opt` in a child process after a warm-up; this checks optimization status, not speed.
+ */
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SHIPPED_MODELS } from "../generator/models/index.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+const WORKLOAD = `
+const m = await import(process.argv[2]);
+const n = 200;
+const params = Float64Array.from({ length: m.MODEL.params }, (_, i) => Math.sin(i) * 0.3);
+const X = Float64Array.from({ length: n * m.MODEL.inputs }, (_, i) => Math.cos(i));
+const Y = Float64Array.from({ length: n * m.MODEL.targets }, (_, i) => i % 2);
+const grad = new Float64Array(m.MODEL.params);
+const out = new Float64Array(n * m.MODEL.outputs);
+for (let k = 0; k < 40; k++) { m.lossAndGradient(params, X, Y, grad); m.loss(params, X, Y); m.predict(params, X, out); }
+`;
+
+describe("V8 optimizes the generated code", () => {
+  const dir = mkdtempSync(join(tmpdir(), "symgrad-v8-"));
+  const script = join(dir, "workload.mjs");
+  writeFileSync(script, WORKLOAD);
+
+  it.each(SHIPPED_MODELS.map((m) => [m.name]))("generated/%s.ts", (name) => {
+    const file = join(root, "generated", `${name}.ts`);
+    const hot = [...readFileSync(file, "utf8").matchAll(/function ((?:loss|lossAndGradient|predict)|_\w+Part\d+)\(/g)].map((m) => m[1]);
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--trace-opt", script, file], { cwd: root, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    const optimized = new Set([...r.stdout.matchAll(/\[completed optimizing \S+ <JSFunction (\w+) /g)].map((m) => m[1]));
+    expect(hot.filter((f) => !optimized.has(f))).toEqual([]);
+    if (name === "mlp_2_64_64_1") expect(hot.length).toBeGreaterThan(3); // the wide model is split into parts
+  });
+
+  it.sequential("cleans up", () => rmSync(dir, { recursive: true, force: true }));
+});
