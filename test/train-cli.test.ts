@@ -2,7 +2,7 @@
  * The train CLI and `npm start` end to end, each in a child process writing into a fresh temp directory.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -21,9 +21,9 @@ interface Result {
   stderr: string;
 }
 
-async function run(command: string, args: string[]): Promise<Result> {
+async function run(command: string, args: string[], cwd = process.cwd()): Promise<Result> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(command, args, { cwd: process.cwd() });
+    const { stdout, stderr } = await promisify(execFile)(command, args, { cwd });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
@@ -160,10 +160,23 @@ describe("atomic writes", () => {
   });
 });
 
+/**
+ * A scratch copy of what npm start needs: it may regenerate generated/, which a test must not do to the
+ * working tree.
+ */
+function scratchRepo(): string {
+  const copy = tempDir();
+  for (const entry of ["src", "generator", "generated", "package.json", ".prettierrc.json", "tsconfig.json"]) {
+    if (existsSync(entry)) cpSync(entry, join(copy, entry), { recursive: true });
+  }
+  symlinkSync(join(process.cwd(), "node_modules"), join(copy, "node_modules"));
+  return copy;
+}
+
 describe("npm start", () => {
   it("exits 0, prints accuracy ≥ 99 % and writes the three plots", async () => {
     const dir = tempDir();
-    const { code, stdout } = await run("npm", ["start", "--", "--out", dir]);
+    const { code, stdout } = await run("npm", ["start", "--", "--out", dir], scratchRepo());
     expect(code).toBe(0);
     const accuracy = Number(/accuracy\s+([\d.]+) %/.exec(stdout)?.[1]);
     expect(accuracy).toBeGreaterThanOrEqual(99);
