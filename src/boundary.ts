@@ -28,15 +28,21 @@ export interface BoundaryOptions {
   cells?: number;
 }
 
-export function boundarySpec(model: GeneratedModel, params: Float64Array, data: Dataset, opts: BoundaryOptions): ChartSpec {
+export function boundarySpec(
+  model: GeneratedModel,
+  params: Float64Array,
+  data: Dataset,
+  opts: BoundaryOptions,
+): ChartSpec {
   const cells = opts.cells ?? 100;
   const domain = paddedDomain(data);
   const outputs = sampleGrid(model, params, domain, cells);
-  const layers = model.MODEL.task === "multiclass"
-    ? classRegions(outputs, model.MODEL.outputs, cells)
-    : model.MODEL.task === "binary"
-      ? probabilityBands(outputs, cells)
-      : valueBands(outputs, data.Y, cells);
+  const layers =
+    model.MODEL.task === "multiclass"
+      ? classRegions(outputs, model.MODEL.outputs, cells)
+      : model.MODEL.task === "binary"
+        ? probabilityBands(outputs, cells)
+        : valueBands(outputs, data.Y, cells);
   const spec: Spec = {
     $schema: "https://vega.github.io/schema/vega/v6.json",
     width: PLOT_SIZE,
@@ -128,7 +134,9 @@ function pathMark(from: string, fill: ColorValueRef, stroke?: PathEncodeEntry): 
 
 const background = (fill: ColorValueRef): Mark => ({
   type: "rect",
-  encode: { enter: { x: { value: 0 }, y: { value: 0 }, width: { signal: "width" }, height: { signal: "height" }, fill } },
+  encode: {
+    enter: { x: { value: 0 }, y: { value: 0 }, width: { signal: "width" }, height: { signal: "height" }, fill },
+  },
 });
 
 const classScale = (labels: string[]) => ({
@@ -143,10 +151,7 @@ function probabilityBands(p: Float64Array, cells: number): Layers {
   const grid: Grid = { width: cells + 2, height: cells + 2, values: Array.from(p), key: 0 };
   const thresholds = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
   return {
-    data: [
-      ...contours("bands", [grid], thresholds, cells),
-      ...contours("boundary", [grid], [0.5], cells),
-    ],
+    data: [...contours("bands", [grid], thresholds, cells), ...contours("boundary", [grid], [0.5], cells)],
     scales: [
       // A band [t, t + 0.1) is coloured by its middle, t + 0.05.
       { name: "shade", type: "linear", domain: [0, 0.5, 1], range: ["#7f9fd9", "#ffffff", "#e58d91"] },
@@ -182,14 +187,21 @@ function classRegions(p: Float64Array, classes: number, cells: number): Layers {
   const labels = Array.from({ length: classes }, (_, k) => `y${k + 1}`);
   return {
     data: contours("regions", grids, [0], cells),
-    scales: [classScale(labels), { name: "region", type: "ordinal", domain: labels.map((_, k) => k), range: CLASS_COLORS.slice(0, classes) }],
+    scales: [
+      classScale(labels),
+      { name: "region", type: "ordinal", domain: labels.map((_, k) => k), range: CLASS_COLORS.slice(0, classes) },
+    ],
     legends: [{ fill: "class", title: "class" }],
     marks: [
-      pathMark("regions", { scale: "region", field: "key" }, {
-        fillOpacity: { value: 0.22 },
-        stroke: { value: "#333" },
-        strokeWidth: { value: 1.5 },
-      }),
+      pathMark(
+        "regions",
+        { scale: "region", field: "key" },
+        {
+          fillOpacity: { value: 0.22 },
+          stroke: { value: "#333" },
+          strokeWidth: { value: 1.5 },
+        },
+      ),
     ],
     pointFill: { scale: "class", field: "label" },
   };

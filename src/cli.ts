@@ -35,7 +35,9 @@ async function train(config: RunConfig): Promise<number> {
   const outcome = await executeRun(config, progress.update);
   progress.done();
   const { result, metrics, seconds, files } = outcome;
-  console.log(summaryTable({ title, metrics: { ...metrics, loss: result.finalLoss }, epochs: result.epochs, seconds, files }));
+  console.log(
+    summaryTable({ title, metrics: { ...metrics, loss: result.finalLoss }, epochs: result.epochs, seconds, files }),
+  );
   if (result.stop === "non-finite") {
     console.error(`error: training stopped: ${result.message}; the files above show those parameters.`);
     return 1;

@@ -52,7 +52,7 @@ function readText(file: string): string {
     text = readFileSync(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: cannot read data file (${code === "ENOENT" ? "no such file" : code ?? error})`);
+    throw new Error(`${file}: cannot read data file (${code === "ENOENT" ? "no such file" : (code ?? error)})`);
   }
   if (text.trim() === "") throw new Error(`${file}: empty file (expected a header row naming the columns)`);
   return text;
@@ -62,7 +62,12 @@ function parseRows(file: string, text: string): Row[] {
   let rows: Row[];
   try {
     // relax_column_count: ragged rows are reported below with the expected column names.
-    rows = parse(text, { info: true, skip_empty_lines: true, trim: true, relax_column_count: true }) as unknown as Row[];
+    rows = parse(text, {
+      info: true,
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: true,
+    }) as unknown as Row[];
   } catch (error) {
     const { lines, message } = error as { lines?: number; message: string };
     throw new Error(`${file}: line ${lines ?? "?"}: cannot parse CSV (${message})`);

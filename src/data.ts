@@ -56,16 +56,29 @@ function gaussian(rng: Rng, center: Point, noise: number): Point {
 export function clusters(opts: { n?: number; seed?: string | number; noise?: number } = {}): Dataset {
   const { n = 100, seed = 42, noise = 1 } = opts;
   const rng = createRng(seed);
-  const centers: Point[] = [[0, 0], [3, 3]];
+  const centers: Point[] = [
+    [0, 0],
+    [3, 3],
+  ];
   const classOf = (i: number) => (i < n ? 0 : 1);
-  return build("clusters", ["y"], 2 * n, (i) => gaussian(rng, centers[classOf(i)], noise), (i) => [classOf(i)]);
+  return build(
+    "clusters",
+    ["y"],
+    2 * n,
+    (i) => gaussian(rng, centers[classOf(i)], noise),
+    (i) => [classOf(i)],
+  );
 }
 
 /** Three Gaussian clusters for the softmax model; targets one-hot y1 y2 y3, n points per class in order. */
 export function threeClusters(opts: DataOptions = {}): Dataset {
   const { n = 100, seed = 42, noise = 1 } = opts;
   const rng = createRng(seed);
-  const centers: Point[] = [[0, 0], [4, 0], [2, 3.5]];
+  const centers: Point[] = [
+    [0, 0],
+    [4, 0],
+    [2, 3.5],
+  ];
   const classOf = (i: number) => Math.floor(i / n);
   const oneHot = (k: number) => [0, 1, 2].map((j) => (j === k ? 1 : 0));
   return build(

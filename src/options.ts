@@ -61,7 +61,9 @@ export function helpText(command = "npm run train --"): string {
     const fallback = flag.default !== undefined ? ` (default: ${flag.default})` : "";
     return `${left}\n      ${flag.help}${fallback}`;
   });
-  return [`Usage: ${command} [flags]`, "", "Train a generated model and plot the result.", "", "Flags:", ...rows].join("\n");
+  return [`Usage: ${command} [flags]`, "", "Train a generated model and plot the result.", "", "Flags:", ...rows].join(
+    "\n",
+  );
 }
 
 export function parseFlags(argv: string[]): Flags {
@@ -91,14 +93,18 @@ function readArgs(argv: string[]): Record<string, string | boolean | undefined> 
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
-    const valid = Object.keys(FLAGS).map((name) => `--${name}`).join(", ");
+    const valid = Object.keys(FLAGS)
+      .map((name) => `--${name}`)
+      .join(", ");
     throw new UsageError(`${(error as Error).message}\nValid flags: ${valid}`);
   }
 }
 
 function checkData(value: string | undefined): string | undefined {
   if (value === undefined || DATASET_NAMES.includes(value) || value.toLowerCase().endsWith(".csv")) return value;
-  throw new UsageError(`--data: unknown dataset "${value}"; valid: ${DATASET_NAMES.join(", ")}, or a path ending in .csv`);
+  throw new UsageError(
+    `--data: unknown dataset "${value}"; valid: ${DATASET_NAMES.join(", ")}, or a path ending in .csv`,
+  );
 }
 
 function oneOf<T extends string>(flag: string, value: string, valid: readonly T[]): T {

@@ -36,7 +36,8 @@ export interface PointRow {
 export function pointRows(data: Dataset): PointRow[] {
   const t = data.targetNames.length;
   return Array.from({ length: data.n }, (_, i) => {
-    const label = t > 1 ? data.targetNames[argmax(data.Y, i * t, t)] : `${data.targetNames[0]} = ${data.Y[i] >= 0.5 ? 1 : 0}`;
+    const label =
+      t > 1 ? data.targetNames[argmax(data.Y, i * t, t)] : `${data.targetNames[0]} = ${data.Y[i] >= 0.5 ? 1 : 0}`;
     return { x1: data.X[2 * i], x2: data.X[2 * i + 1], label };
   });
 }

@@ -18,7 +18,9 @@ export function progressLine(epochs: number, stream: NodeJS.WriteStream = proces
       shown = true;
       const width = String(epochs).length;
       const percent = Math.floor((100 * epoch) / epochs);
-      stream.write(`\r\x1b[2K  epoch ${String(epoch).padStart(width)}/${epochs} (${percent} %)  loss ${loss.toPrecision(6)}`);
+      stream.write(
+        `\r\x1b[2K  epoch ${String(epoch).padStart(width)}/${epochs} (${percent} %)  loss ${loss.toPrecision(6)}`,
+      );
     },
     done(): void {
       if (shown) stream.write("\r\x1b[2K");
@@ -38,7 +40,8 @@ export function summaryTable({ title, metrics, epochs, seconds, files }: Summary
   const rows: [string, string][] = [["final loss", metrics.loss.toPrecision(6)]];
   if (metrics.accuracy !== undefined) rows.push(["accuracy", `${(100 * metrics.accuracy).toFixed(1)} %`]);
   if (metrics.rmse !== undefined) rows.push(["RMSE", metrics.rmse.toPrecision(4)]);
-  if (metrics.r2 !== undefined) rows.push(["R²", Math.abs(metrics.r2) < 1e4 ? metrics.r2.toFixed(4) : metrics.r2.toPrecision(4)]);
+  if (metrics.r2 !== undefined)
+    rows.push(["R²", Math.abs(metrics.r2) < 1e4 ? metrics.r2.toFixed(4) : metrics.r2.toPrecision(4)]);
   rows.push(["epochs", String(epochs)]);
   rows.push(["time", `${seconds.toFixed(2)} s`]);
   rows.push(["epochs/s", seconds > 0 ? Math.round(epochs / seconds).toLocaleString("en-US") : "–"]);

@@ -35,7 +35,9 @@ export function resolveRun(flags: Flags, registry: Registry): RunConfig {
   const data = loadData(flags.data ?? DEFAULT_DATA[module.MODEL.task], flags.seed, module);
   checkFits(data, module, flags.data);
   if (flags.batch !== undefined && flags.batch > data.n) {
-    throw new UsageError(`--batch: ${flags.batch} is larger than the ${data.n} rows of ${data.name}; valid: 1 … ${data.n}`);
+    throw new UsageError(
+      `--batch: ${flags.batch} is larger than the ${data.n} rows of ${data.name}; valid: 1 … ${data.n}`,
+    );
   }
   const { initialParams, initSource } = loadInit(flags, module);
   const { help: _help, data: _data, init: _init, ...rest } = flags;
@@ -56,7 +58,11 @@ function checkFits(data: Dataset, module: GeneratedModel, requested: string | un
   if (requested === undefined || !Object.hasOwn(DATASETS, requested)) return; // CSV columns were picked by name
   const fits = (name: DatasetName) => {
     const sample = DATASETS[name]({ n: 1 });
-    return DATASET_TASKS[name] === module.MODEL.task && same(sample.inputNames, module.INPUT_NAMES) && same(sample.targetNames, module.TARGET_NAMES);
+    return (
+      DATASET_TASKS[name] === module.MODEL.task &&
+      same(sample.inputNames, module.INPUT_NAMES) &&
+      same(sample.targetNames, module.TARGET_NAMES)
+    );
   };
   if (fits(requested as DatasetName)) return;
   const valid = (Object.keys(DATASETS) as DatasetName[]).filter(fits);
@@ -72,7 +78,10 @@ const same = (a: readonly string[], b: readonly string[]) => a.length === b.leng
 function loadInit(flags: Flags, module: GeneratedModel): { initialParams: Float64Array; initSource: string } {
   if (flags.init === undefined) {
     // A seed string of its own, so parameters are not the same draws as the data's first points.
-    return { initialParams: randomParams(module.PARAM_NAMES, `${flags.seed}/init`), initSource: `seeded (${flags.seed})` };
+    return {
+      initialParams: randomParams(module.PARAM_NAMES, `${flags.seed}/init`),
+      initSource: `seeded (${flags.seed})`,
+    };
   }
   try {
     return { initialParams: readParamsFile(flags.init, module.PARAM_NAMES), initSource: flags.init };

@@ -16,7 +16,10 @@ export interface RunOutcome {
   files: string[];
 }
 
-export async function executeRun(config: RunConfig, onEpoch?: (epoch: number, loss: number) => void): Promise<RunOutcome> {
+export async function executeRun(
+  config: RunConfig,
+  onEpoch?: (epoch: number, loss: number) => void,
+): Promise<RunOutcome> {
   const { module, data } = config;
   const start = performance.now();
   const result = train(module, data, config.initialParams, {
@@ -39,7 +42,10 @@ export async function executeRun(config: RunConfig, onEpoch?: (epoch: number, lo
 async function renderOutputs(config: RunConfig, result: TrainResult, metrics: Metrics, seconds: number) {
   const { module, data } = config;
   const regression = module.MODEL.task === "regression";
-  const quality = metrics.accuracy !== undefined ? `accuracy ${(100 * metrics.accuracy).toFixed(1)} %` : `RMSE ${metrics.rmse?.toPrecision(4)}`;
+  const quality =
+    metrics.accuracy !== undefined
+      ? `accuracy ${(100 * metrics.accuracy).toFixed(1)} %`
+      : `RMSE ${metrics.rmse?.toPrecision(4)}`;
   const boundary = boundarySpec(module, result.params, data, {
     title: `${module.MODEL.name} on ${data.name}: ${regression ? "predictions" : "decision boundary"}`,
     subtitle: `loss ${metrics.loss.toPrecision(4)} · ${quality} · ${config.optimizer}, lr ${config.lr}, ${result.epochs} epochs`,
@@ -47,9 +53,13 @@ async function renderOutputs(config: RunConfig, result: TrainResult, metrics: Me
   const outputs: [string, string][] = [
     [join(config.out, "data.svg"), await renderSvg(scatterSpec(data, regression))],
     [join(config.out, "boundary.svg"), await renderSvg(boundary)],
-    [join(config.out, "loss.svg"), await renderSvg(lossSpec(result.losses, { log: config.lossScale === "log", finalLoss: result.finalLoss }))],
+    [
+      join(config.out, "loss.svg"),
+      await renderSvg(lossSpec(result.losses, { log: config.lossScale === "log", finalLoss: result.finalLoss })),
+    ],
   ];
-  if (config.json) outputs.push([config.json, `${JSON.stringify(runJson(config, result, metrics, seconds), null, 2)}\n`]);
+  if (config.json)
+    outputs.push([config.json, `${JSON.stringify(runJson(config, result, metrics, seconds), null, 2)}\n`]);
   return outputs;
 }
 

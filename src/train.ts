@@ -84,10 +84,13 @@ export function train(
 /** Library callers skip the CLI's flag checks, so the boundary checks again, naming the option. */
 function checkOptions(model: GeneratedModel, initialParams: Float64Array, { lr, epochs, batch }: TrainOptions): void {
   if (initialParams.length !== model.MODEL.params) {
-    throw new RangeError(`initialParams: expected ${model.MODEL.params} values (${model.MODEL.name}), got ${initialParams.length}`);
+    throw new RangeError(
+      `initialParams: expected ${model.MODEL.params} values (${model.MODEL.name}), got ${initialParams.length}`,
+    );
   }
   if (!(Number.isFinite(lr) && lr > 0)) throw new RangeError(`lr: expected a finite number > 0, got ${lr}`);
-  if (!(Number.isSafeInteger(epochs) && epochs > 0)) throw new RangeError(`epochs: expected a positive integer, got ${epochs}`);
+  if (!(Number.isSafeInteger(epochs) && epochs > 0))
+    throw new RangeError(`epochs: expected a positive integer, got ${epochs}`);
   if (batch !== undefined && !(Number.isSafeInteger(batch) && batch > 0)) {
     throw new RangeError(`batch: expected a positive integer, got ${batch}`);
   }
@@ -97,7 +100,13 @@ function checkOptions(model: GeneratedModel, initialParams: Float64Array, { lr, 
  * The seed's loop: one gradient of the mean loss over all rows, one update. The loss it returns is the
  * loss at the start of the epoch, so it doubles as losses[e].
  */
-function fullBatchEpoch(model: GeneratedModel, data: Dataset, params: Float64Array, losses: Float64Array, guard: Guard): Epoch {
+function fullBatchEpoch(
+  model: GeneratedModel,
+  data: Dataset,
+  params: Float64Array,
+  losses: Float64Array,
+  guard: Guard,
+): Epoch {
   const grad = new Float64Array(params.length);
   return (e) => {
     losses[e] = model.lossAndGradient(params, data.X, data.Y, grad);

@@ -37,7 +37,10 @@ describe("clusters (the seed's data)", () => {
     expect(d.n).toBe(200);
     expect([d.X.length, d.Y.length]).toEqual([400, 200]);
     expect([...d.Y]).toEqual([...Array(100).fill(0), ...Array(100).fill(1)]);
-    for (const [rows, center] of [[range(0, 100), 0], [range(100, 200), 3]] as const) {
+    for (const [rows, center] of [
+      [range(0, 100), 0],
+      [range(100, 200), 3],
+    ] as const) {
       for (const c of [0, 1]) {
         expect(Math.abs(mean(column(d, c, rows)) - center)).toBeLessThan(0.3);
         expect(Math.abs(std(column(d, c, rows)) - 1)).toBeLessThan(0.2);
@@ -66,7 +69,9 @@ describe("the other datasets", () => {
     const d = threeClusters({ n: 10 });
     expect(d.targetNames).toEqual(["y1", "y2", "y3"]);
     for (let i = 0; i < 30; i++) {
-      expect([d.Y[3 * i], d.Y[3 * i + 1], d.Y[3 * i + 2]]).toEqual([0, 1, 2].map((k) => (k === Math.floor(i / 10) ? 1 : 0)));
+      expect([d.Y[3 * i], d.Y[3 * i + 1], d.Y[3 * i + 2]]).toEqual(
+        [0, 1, 2].map((k) => (k === Math.floor(i / 10) ? 1 : 0)),
+      );
     }
   });
 
@@ -77,7 +82,8 @@ describe("the other datasets", () => {
 
   it("circles without noise put class 0 on radius 1 and class 1 on radius 0.5", () => {
     const d = circles({ n: 30, noise: 0 });
-    for (let i = 0; i < d.n; i++) expect(Math.hypot(d.X[2 * i], d.X[2 * i + 1])).toBeCloseTo(d.Y[i] === 0 ? 1 : 0.5, 12);
+    for (let i = 0; i < d.n; i++)
+      expect(Math.hypot(d.X[2 * i], d.X[2 * i + 1])).toBeCloseTo(d.Y[i] === 0 ? 1 : 0.5, 12);
   });
 
   it("moons without noise lie on the two half circles", () => {

@@ -56,7 +56,9 @@ describe("readParamsFile", () => {
 
   it("returns the values in PARAM_NAMES order, whatever the key order", () => {
     const reversed = Object.fromEntries(Object.entries(all).reverse());
-    expect([...readParamsFile(write("ok.json", JSON.stringify(reversed)), SEED_NAMES)]).toEqual(SEED_NAMES.map((_, i) => i / 10));
+    expect([...readParamsFile(write("ok.json", JSON.stringify(reversed)), SEED_NAMES)]).toEqual(
+      SEED_NAMES.map((_, i) => i / 10),
+    );
   });
 
   it.each([
@@ -78,6 +80,8 @@ describe("readParamsFile", () => {
   });
 
   it("names a missing file", () => {
-    expect(() => readParamsFile(join(dir, "none.json"), SEED_NAMES)).toThrow(/none\.json: cannot read initial parameters \(ENOENT\)/);
+    expect(() => readParamsFile(join(dir, "none.json"), SEED_NAMES)).toThrow(
+      /none\.json: cannot read initial parameters \(ENOENT\)/,
+    );
   });
 });

@@ -46,9 +46,14 @@ describe("boundary plot", () => {
   });
 
   it("draws class regions for a softmax model and value bands for a regression model", async () => {
-    for (const [name, d] of [["softmax_2_8_3", threeClusters({ n: 20 })], ["regression_2_16_1", wave({ n: 50 })]] as const) {
+    for (const [name, d] of [
+      ["softmax_2_8_3", threeClusters({ n: 20 })],
+      ["regression_2_16_1", wave({ n: 50 })],
+    ] as const) {
       const m = getModel(name)!;
-      const svg = await renderSvg(boundarySpec(m, randomParams(m.PARAM_NAMES, 1), d, { title: name, subtitle: "", cells: 20 }));
+      const svg = await renderSvg(
+        boundarySpec(m, randomParams(m.PARAM_NAMES, 1), d, { title: name, subtitle: "", cells: 20 }),
+      );
       expect(xmlProblem(svg), name).toBe("");
       expect(svg).toContain(name);
     }

@@ -2,7 +2,16 @@
  * The train CLI and `npm start` end to end, each in a child process writing into a fresh temp directory.
  */
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -43,9 +52,27 @@ describe("train --json", () => {
     expect(stdout).toMatch(/final loss\s+\d/);
     expect(stdout).toMatch(/accuracy\s+\d+\.\d %/);
     const doc = JSON.parse(readFileSync(json, "utf8"));
-    const keys = ["model", "paramNames", "params", "initialParams", "losses", "finalLoss", "accuracy", "epochs", "lr", "optimizer", "seconds"];
+    const keys = [
+      "model",
+      "paramNames",
+      "params",
+      "initialParams",
+      "losses",
+      "finalLoss",
+      "accuracy",
+      "epochs",
+      "lr",
+      "optimizer",
+      "seconds",
+    ];
     expect(Object.keys(doc).slice(0, keys.length)).toEqual(keys);
-    expect(doc).toMatchObject({ model: "seed", paramNames: [...seed.PARAM_NAMES], epochs: 300, lr: 0.5, optimizer: "gd" });
+    expect(doc).toMatchObject({
+      model: "seed",
+      paramNames: [...seed.PARAM_NAMES],
+      epochs: 300,
+      lr: 0.5,
+      optimizer: "gd",
+    });
     expect(Object.keys(doc.params)).toEqual([...seed.PARAM_NAMES]);
     expect(Object.keys(doc.initialParams)).toEqual([...seed.PARAM_NAMES]);
     expect(doc.losses).toHaveLength(300);
@@ -77,8 +104,14 @@ describe.concurrent("bad input", () => {
   const cases: [string[], RegExp][] = [
     [["--model", "nope"], /--model: unknown model "nope"; valid: .*seed/],
     [["--optimizer", "sgd"], /--optimizer: "sgd" is not valid; valid: gd, momentum, adam/],
-    [["--data", "spiral"], /--data: unknown dataset "spiral"; valid: clusters, three-clusters, xor, moons, circles, wave, or a path ending in \.csv/],
-    [["--data", "three-clusters"], /--data: three-clusters is a multiclass dataset .* valid for this model: clusters, xor, moons, circles, FILE\.csv/],
+    [
+      ["--data", "spiral"],
+      /--data: unknown dataset "spiral"; valid: clusters, three-clusters, xor, moons, circles, wave, or a path ending in \.csv/,
+    ],
+    [
+      ["--data", "three-clusters"],
+      /--data: three-clusters is a multiclass dataset .* valid for this model: clusters, xor, moons, circles, FILE\.csv/,
+    ],
     [["--lr", "0"], /--lr: "0" is not valid; expected a finite number > 0/],
     [["--lr=-1"], /--lr: "-1" is not valid/],
     [["--lr", "Infinity"], /--lr: "Infinity" is not valid/],
@@ -125,7 +158,18 @@ describe("divergence", () => {
   it("lr 1e6 on MSE regression stops naming the epoch, exits 1 and keeps finite parameters", async () => {
     const dir = tempDir();
     const json = join(dir, "run.json");
-    const { code, stderr } = await train("--model", "regression_2_16_1", "--lr", "1e6", "--epochs", "500", "--out", dir, "--json", json);
+    const { code, stderr } = await train(
+      "--model",
+      "regression_2_16_1",
+      "--lr",
+      "1e6",
+      "--epochs",
+      "500",
+      "--out",
+      dir,
+      "--json",
+      json,
+    );
     expect(code).toBe(1);
     expect(stderr).toMatch(/training stopped: .* at epoch \d+; kept the parameters from the start of epoch \d+/);
     const doc = JSON.parse(readFileSync(json, "utf8"));

@@ -57,7 +57,10 @@ describe("the generated seed agrees with the hand-written one", () => {
   it("on loss and gradient at the seed's starting point and after training", () => {
     for (const params of [p0, train(seedFixture, data, p0, { lr: 0.5, epochs: 300 }).params]) {
       const [g, h] = [new Float64Array(9), new Float64Array(9)];
-      const [a, b] = [seed.lossAndGradient(params, data.X, data.Y, g), seedFixture.lossAndGradient(params, data.X, data.Y, h)];
+      const [a, b] = [
+        seed.lossAndGradient(params, data.X, data.Y, g),
+        seedFixture.lossAndGradient(params, data.X, data.Y, h),
+      ];
       expect(a).toBeCloseTo(b, 12);
       g.forEach((v, i) => expect(v).toBeCloseTo(h[i], 12));
     }
@@ -114,7 +117,9 @@ describe("options", () => {
   });
 
   it("refuses initial parameters of the wrong length", () => {
-    expect(() => train(seed, data, new Float64Array(3), { lr: 0.1, epochs: 1 })).toThrow(/initialParams: expected 9 values \(seed\), got 3/);
+    expect(() => train(seed, data, new Float64Array(3), { lr: 0.1, epochs: 1 })).toThrow(
+      /initialParams: expected 9 values \(seed\), got 3/,
+    );
   });
 });
 
@@ -146,7 +151,11 @@ describe("stopping", () => {
   it("stops the same way on a plain linear model, with a mini-batch run too", () => {
     const linear = train(linearFixture, wave(), randomParams(linearFixture.PARAM_NAMES, 5), { lr: 1e6, epochs: 1000 });
     expect(linear.stop).toBe("non-finite");
-    const run = train(regression, wave(), randomParams(regression.PARAM_NAMES, 5), { lr: 1e6, epochs: 1000, batch: 10 });
+    const run = train(regression, wave(), randomParams(regression.PARAM_NAMES, 5), {
+      lr: 1e6,
+      epochs: 1000,
+      batch: 10,
+    });
     expect(run.stop).toBe("non-finite");
     expect(run.params.every(Number.isFinite)).toBe(true);
     expect(Number.isFinite(run.finalLoss)).toBe(true);
