@@ -7,7 +7,7 @@ import type { BenchCase } from "./cases.ts";
 import { memoizedInterpreter } from "./memoized.ts";
 import { naiveInterpreter } from "./naive.ts";
 import type { LossAndGradient } from "./reference-mlp.ts";
-import { measureRound, summarize, warmUpAndCalibrate, type RoundOptions, type Summary } from "./timing.ts";
+import { measureRound, median, summarize, warmUpAndCalibrate, type RoundOptions, type Summary } from "./timing.ts";
 import { disagreements, lossAndGradientVector, worstRelativeError } from "./validate.ts";
 
 export type VariantName = "generated" | "reference" | "memoized" | "naive";
@@ -15,9 +15,12 @@ export type VariantName = "generated" | "reference" | "memoized" | "naive";
 export interface VariantResult extends Summary {
   readonly variant: VariantName;
   readonly nsPerSample: number;
-  /** Median time over the generated module's median time. */
+  /**
+   * Time over the generated module's time: the median over rounds of the ratio of round medians. A
+   * burst of load from another process then spoils one round's ratio instead of one variant's median.
+   */
   readonly ratioToGenerated: number;
-  /** The same ratio per round (round medians), to show how stable it is. */
+  /** The ratio of each round, to show how stable it is. */
   readonly roundRatios: number[];
   readonly repetitions: number;
   /** Largest relative disagreement with the generated module (see validate.ts). */
@@ -93,15 +96,15 @@ export function measureCase(c: BenchCase, program: Program, rounds: number, opti
   }
 
   const generated = timed.find((v) => v.name === "generated")!;
-  const generatedMedian = summarize(generated.samples).medianUs;
   const variants = timed.map((v): VariantResult => {
     const summary = summarize(v.samples);
+    const roundRatios = v.roundMedians.map((m, r) => m / generated.roundMedians[r]);
     return {
       variant: v.name,
       ...summary,
       nsPerSample: (summary.medianUs * 1000) / c.data.n,
-      ratioToGenerated: summary.medianUs / generatedMedian,
-      roundRatios: v.roundMedians.map((m, r) => m / generated.roundMedians[r]),
+      ratioToGenerated: median(roundRatios),
+      roundRatios,
       repetitions: v.repetitions,
       worstRelativeError: worst.get(v.name)!,
     };

@@ -24,18 +24,18 @@ the hand-written reference, the memoized interpreter and the naive per-parameter
 
 Options:
   --models LIST   comma-separated subset of the models (default: all)
-  --rounds N      interleaved timing rounds per model (default: 3)
-  --time MS       measuring time per variant and round (default: 300)
-  --train-budget MS  wall-time budget of a training run; slower models extrapolate (default: 20000)
+  --rounds N      interleaved timing rounds per model (default: 8)
+  --time MS       measuring time per variant and round (default: 150)
+  --train-budget MS  wall-time budget of a training run; slower models extrapolate (default: 30000)
   --json FILE     where to write all numbers (default: out/bench.json)
   -h, --help      show this help`;
 
 const { values } = parseArgs({
   options: {
     models: { type: "string" },
-    rounds: { type: "string", default: "3" },
-    time: { type: "string", default: "300" },
-    "train-budget": { type: "string", default: "20000" },
+    rounds: { type: "string", default: "8" },
+    time: { type: "string", default: "150" },
+    "train-budget": { type: "string", default: "30000" },
     json: { type: "string", default: "out/bench.json" },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -81,7 +81,7 @@ for (const c of benchCases(values.models?.split(","))) {
 }
 for (const r of results) {
   progress(r.name)("asking V8 (child process: bytecode sizes, optimization)");
-  r.v8 = await v8Report(r.name, 1000);
+  r.v8 = await v8Report(r.name, 2000);
 }
 
 const timingRows = results.flatMap((r) => [

@@ -77,6 +77,10 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }
 
+export function median(values: readonly number[]): number {
+  return quantile([...values].sort((a, b) => a - b), 0.5);
+}
+
 export function summarize(samplesUs: readonly number[]): Summary {
   const sorted = [...samplesUs].sort((a, b) => a - b);
   return { medianUs: quantile(sorted, 0.5), p25Us: quantile(sorted, 0.25), p75Us: quantile(sorted, 0.75), samples: sorted.length };

@@ -35,7 +35,7 @@ async function probe(modulePath: string, warmupMs: number): Promise<void> {
   model.packParams(model.unpackParams(params));
   const start = performance.now();
   let calls = 0;
-  while (calls < 10 || performance.now() - start < warmupMs) {
+  while (calls < 50 || performance.now() - start < warmupMs) {
     model.lossAndGradient(params, X, Y, grad);
     model.loss(params, X, Y);
     model.predict(params, X, out);
