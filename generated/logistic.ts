@@ -28,23 +28,23 @@ export interface Params {
 /** Parameters by name → the flat array the functions below take (in PARAM_NAMES order). */
 export function packParams(p: Params, out: Float64Array = new Float64Array(3)): Float64Array {
   _checkLength("packParams", "out", out, 3, "one per parameter");
-  out[0] = p.w1;
-  out[1] = p.w2;
-  out[2] = p.b;
+  for (let _k = 0; _k < 3; _k++) out[_k] = p[PARAM_NAMES[_k]];
   return out;
 }
 
 /** The flat parameter array → parameters by name. */
 export function unpackParams(a: Float64Array): Params {
   _checkLength("unpackParams", "a", a, 3, "one per parameter");
-  return { w1: a[0], w2: a[1], b: a[2] };
+  const p = {} as Params;
+  for (let _k = 0; _k < 3; _k++) p[PARAM_NAMES[_k]] = a[_k];
+  return p;
 }
 
 /** Mean loss over the n samples (X: n×inputs, Y: n×targets, row-major). */
 export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): number {
   _checkParams("loss", params);
   const _n = _rows("loss", "Y", Y, 1);
-  _checkLength("loss", "X", X, _n * 2, `n×inputs for n = ${_n} rows of Y`);
+  _checkLength("loss", "X", X, _n * 2, "n×inputs for the n rows of Y");
   const w1 = params[0];
   const w2 = params[1];
   const b = params[2];
@@ -80,7 +80,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
 export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float64Array, grad: Float64Array): number {
   _checkParams("lossAndGradient", params);
   const _n = _rows("lossAndGradient", "Y", Y, 1);
-  _checkLength("lossAndGradient", "X", X, _n * 2, `n×inputs for n = ${_n} rows of Y`);
+  _checkLength("lossAndGradient", "X", X, _n * 2, "n×inputs for the n rows of Y");
   _checkLength("lossAndGradient", "grad", grad, 3, "one per parameter");
   const w1 = params[0];
   const w2 = params[1];
@@ -136,7 +136,7 @@ export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float6
 export function predict(params: Float64Array, X: Float64Array, out: Float64Array): void {
   _checkParams("predict", params);
   const _n = _rows("predict", "X", X, 2);
-  _checkLength("predict", "out", out, _n * 1, `n×outputs for n = ${_n} rows of X`);
+  _checkLength("predict", "out", out, _n * 1, "n×outputs for the n rows of X");
   const w1 = params[0];
   const w2 = params[1];
   const b = params[2];

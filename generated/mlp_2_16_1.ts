@@ -156,151 +156,23 @@ export interface Params {
 /** Parameters by name → the flat array the functions below take (in PARAM_NAMES order). */
 export function packParams(p: Params, out: Float64Array = new Float64Array(65)): Float64Array {
   _checkLength("packParams", "out", out, 65, "one per parameter");
-  out[0] = p.w1_1_1;
-  out[1] = p.w1_1_2;
-  out[2] = p.b1_1;
-  out[3] = p.w1_2_1;
-  out[4] = p.w1_2_2;
-  out[5] = p.b1_2;
-  out[6] = p.w1_3_1;
-  out[7] = p.w1_3_2;
-  out[8] = p.b1_3;
-  out[9] = p.w1_4_1;
-  out[10] = p.w1_4_2;
-  out[11] = p.b1_4;
-  out[12] = p.w1_5_1;
-  out[13] = p.w1_5_2;
-  out[14] = p.b1_5;
-  out[15] = p.w1_6_1;
-  out[16] = p.w1_6_2;
-  out[17] = p.b1_6;
-  out[18] = p.w1_7_1;
-  out[19] = p.w1_7_2;
-  out[20] = p.b1_7;
-  out[21] = p.w1_8_1;
-  out[22] = p.w1_8_2;
-  out[23] = p.b1_8;
-  out[24] = p.w1_9_1;
-  out[25] = p.w1_9_2;
-  out[26] = p.b1_9;
-  out[27] = p.w1_10_1;
-  out[28] = p.w1_10_2;
-  out[29] = p.b1_10;
-  out[30] = p.w1_11_1;
-  out[31] = p.w1_11_2;
-  out[32] = p.b1_11;
-  out[33] = p.w1_12_1;
-  out[34] = p.w1_12_2;
-  out[35] = p.b1_12;
-  out[36] = p.w1_13_1;
-  out[37] = p.w1_13_2;
-  out[38] = p.b1_13;
-  out[39] = p.w1_14_1;
-  out[40] = p.w1_14_2;
-  out[41] = p.b1_14;
-  out[42] = p.w1_15_1;
-  out[43] = p.w1_15_2;
-  out[44] = p.b1_15;
-  out[45] = p.w1_16_1;
-  out[46] = p.w1_16_2;
-  out[47] = p.b1_16;
-  out[48] = p.w2_1_1;
-  out[49] = p.w2_1_2;
-  out[50] = p.w2_1_3;
-  out[51] = p.w2_1_4;
-  out[52] = p.w2_1_5;
-  out[53] = p.w2_1_6;
-  out[54] = p.w2_1_7;
-  out[55] = p.w2_1_8;
-  out[56] = p.w2_1_9;
-  out[57] = p.w2_1_10;
-  out[58] = p.w2_1_11;
-  out[59] = p.w2_1_12;
-  out[60] = p.w2_1_13;
-  out[61] = p.w2_1_14;
-  out[62] = p.w2_1_15;
-  out[63] = p.w2_1_16;
-  out[64] = p.b2_1;
+  for (let _k = 0; _k < 65; _k++) out[_k] = p[PARAM_NAMES[_k]];
   return out;
 }
 
 /** The flat parameter array → parameters by name. */
 export function unpackParams(a: Float64Array): Params {
   _checkLength("unpackParams", "a", a, 65, "one per parameter");
-  return {
-    w1_1_1: a[0],
-    w1_1_2: a[1],
-    b1_1: a[2],
-    w1_2_1: a[3],
-    w1_2_2: a[4],
-    b1_2: a[5],
-    w1_3_1: a[6],
-    w1_3_2: a[7],
-    b1_3: a[8],
-    w1_4_1: a[9],
-    w1_4_2: a[10],
-    b1_4: a[11],
-    w1_5_1: a[12],
-    w1_5_2: a[13],
-    b1_5: a[14],
-    w1_6_1: a[15],
-    w1_6_2: a[16],
-    b1_6: a[17],
-    w1_7_1: a[18],
-    w1_7_2: a[19],
-    b1_7: a[20],
-    w1_8_1: a[21],
-    w1_8_2: a[22],
-    b1_8: a[23],
-    w1_9_1: a[24],
-    w1_9_2: a[25],
-    b1_9: a[26],
-    w1_10_1: a[27],
-    w1_10_2: a[28],
-    b1_10: a[29],
-    w1_11_1: a[30],
-    w1_11_2: a[31],
-    b1_11: a[32],
-    w1_12_1: a[33],
-    w1_12_2: a[34],
-    b1_12: a[35],
-    w1_13_1: a[36],
-    w1_13_2: a[37],
-    b1_13: a[38],
-    w1_14_1: a[39],
-    w1_14_2: a[40],
-    b1_14: a[41],
-    w1_15_1: a[42],
-    w1_15_2: a[43],
-    b1_15: a[44],
-    w1_16_1: a[45],
-    w1_16_2: a[46],
-    b1_16: a[47],
-    w2_1_1: a[48],
-    w2_1_2: a[49],
-    w2_1_3: a[50],
-    w2_1_4: a[51],
-    w2_1_5: a[52],
-    w2_1_6: a[53],
-    w2_1_7: a[54],
-    w2_1_8: a[55],
-    w2_1_9: a[56],
-    w2_1_10: a[57],
-    w2_1_11: a[58],
-    w2_1_12: a[59],
-    w2_1_13: a[60],
-    w2_1_14: a[61],
-    w2_1_15: a[62],
-    w2_1_16: a[63],
-    b2_1: a[64],
-  };
+  const p = {} as Params;
+  for (let _k = 0; _k < 65; _k++) p[PARAM_NAMES[_k]] = a[_k];
+  return p;
 }
 
 /** Mean loss over the n samples (X: n×inputs, Y: n×targets, row-major). */
 export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): number {
   _checkParams("loss", params);
   const _n = _rows("loss", "Y", Y, 1);
-  _checkLength("loss", "X", X, _n * 2, `n×inputs for n = ${_n} rows of Y`);
+  _checkLength("loss", "X", X, _n * 2, "n×inputs for the n rows of Y");
   const w1_1_1 = params[0];
   const w1_1_2 = params[1];
   const b1_1 = params[2];
@@ -493,7 +365,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
 export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float64Array, grad: Float64Array): number {
   _checkParams("lossAndGradient", params);
   const _n = _rows("lossAndGradient", "Y", Y, 1);
-  _checkLength("lossAndGradient", "X", X, _n * 2, `n×inputs for n = ${_n} rows of Y`);
+  _checkLength("lossAndGradient", "X", X, _n * 2, "n×inputs for the n rows of Y");
   _checkLength("lossAndGradient", "grad", grad, 65, "one per parameter");
   const w1_1_1 = params[0];
   const w1_1_2 = params[1];
@@ -1002,7 +874,7 @@ export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float6
 export function predict(params: Float64Array, X: Float64Array, out: Float64Array): void {
   _checkParams("predict", params);
   const _n = _rows("predict", "X", X, 2);
-  _checkLength("predict", "out", out, _n * 1, `n×outputs for n = ${_n} rows of X`);
+  _checkLength("predict", "out", out, _n * 1, "n×outputs for the n rows of X");
   const w1_1_1 = params[0];
   const w1_1_2 = params[1];
   const b1_1 = params[2];

@@ -34,29 +34,23 @@ export interface Params {
 /** Parameters by name → the flat array the functions below take (in PARAM_NAMES order). */
 export function packParams(p: Params, out: Float64Array = new Float64Array(9)): Float64Array {
   _checkLength("packParams", "out", out, 9, "one per parameter");
-  out[0] = p.w11;
-  out[1] = p.w12;
-  out[2] = p.b1;
-  out[3] = p.w21;
-  out[4] = p.w22;
-  out[5] = p.b2;
-  out[6] = p.v1;
-  out[7] = p.v2;
-  out[8] = p.b3;
+  for (let _k = 0; _k < 9; _k++) out[_k] = p[PARAM_NAMES[_k]];
   return out;
 }
 
 /** The flat parameter array → parameters by name. */
 export function unpackParams(a: Float64Array): Params {
   _checkLength("unpackParams", "a", a, 9, "one per parameter");
-  return { w11: a[0], w12: a[1], b1: a[2], w21: a[3], w22: a[4], b2: a[5], v1: a[6], v2: a[7], b3: a[8] };
+  const p = {} as Params;
+  for (let _k = 0; _k < 9; _k++) p[PARAM_NAMES[_k]] = a[_k];
+  return p;
 }
 
 /** Mean loss over the n samples (X: n×inputs, Y: n×targets, row-major). */
 export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): number {
   _checkParams("loss", params);
   const _n = _rows("loss", "Y", Y, 1);
-  _checkLength("loss", "X", X, _n * 2, `n×inputs for n = ${_n} rows of Y`);
+  _checkLength("loss", "X", X, _n * 2, "n×inputs for the n rows of Y");
   const w11 = params[0];
   const w12 = params[1];
   const b1 = params[2];
@@ -118,7 +112,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
 export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float64Array, grad: Float64Array): number {
   _checkParams("lossAndGradient", params);
   const _n = _rows("lossAndGradient", "Y", Y, 1);
-  _checkLength("lossAndGradient", "X", X, _n * 2, `n×inputs for n = ${_n} rows of Y`);
+  _checkLength("lossAndGradient", "X", X, _n * 2, "n×inputs for the n rows of Y");
   _checkLength("lossAndGradient", "grad", grad, 9, "one per parameter");
   const w11 = params[0];
   const w12 = params[1];
@@ -226,7 +220,7 @@ export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float6
 export function predict(params: Float64Array, X: Float64Array, out: Float64Array): void {
   _checkParams("predict", params);
   const _n = _rows("predict", "X", X, 2);
-  _checkLength("predict", "out", out, _n * 1, `n×outputs for n = ${_n} rows of X`);
+  _checkLength("predict", "out", out, _n * 1, "n×outputs for the n rows of X");
   const w11 = params[0];
   const w12 = params[1];
   const b1 = params[2];

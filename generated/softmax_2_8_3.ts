@@ -128,123 +128,23 @@ export interface Params {
 /** Parameters by name → the flat array the functions below take (in PARAM_NAMES order). */
 export function packParams(p: Params, out: Float64Array = new Float64Array(51)): Float64Array {
   _checkLength("packParams", "out", out, 51, "one per parameter");
-  out[0] = p.w1_1_1;
-  out[1] = p.w1_1_2;
-  out[2] = p.b1_1;
-  out[3] = p.w1_2_1;
-  out[4] = p.w1_2_2;
-  out[5] = p.b1_2;
-  out[6] = p.w1_3_1;
-  out[7] = p.w1_3_2;
-  out[8] = p.b1_3;
-  out[9] = p.w1_4_1;
-  out[10] = p.w1_4_2;
-  out[11] = p.b1_4;
-  out[12] = p.w1_5_1;
-  out[13] = p.w1_5_2;
-  out[14] = p.b1_5;
-  out[15] = p.w1_6_1;
-  out[16] = p.w1_6_2;
-  out[17] = p.b1_6;
-  out[18] = p.w1_7_1;
-  out[19] = p.w1_7_2;
-  out[20] = p.b1_7;
-  out[21] = p.w1_8_1;
-  out[22] = p.w1_8_2;
-  out[23] = p.b1_8;
-  out[24] = p.w2_1_1;
-  out[25] = p.w2_1_2;
-  out[26] = p.w2_1_3;
-  out[27] = p.w2_1_4;
-  out[28] = p.w2_1_5;
-  out[29] = p.w2_1_6;
-  out[30] = p.w2_1_7;
-  out[31] = p.w2_1_8;
-  out[32] = p.b2_1;
-  out[33] = p.w2_2_1;
-  out[34] = p.w2_2_2;
-  out[35] = p.w2_2_3;
-  out[36] = p.w2_2_4;
-  out[37] = p.w2_2_5;
-  out[38] = p.w2_2_6;
-  out[39] = p.w2_2_7;
-  out[40] = p.w2_2_8;
-  out[41] = p.b2_2;
-  out[42] = p.w2_3_1;
-  out[43] = p.w2_3_2;
-  out[44] = p.w2_3_3;
-  out[45] = p.w2_3_4;
-  out[46] = p.w2_3_5;
-  out[47] = p.w2_3_6;
-  out[48] = p.w2_3_7;
-  out[49] = p.w2_3_8;
-  out[50] = p.b2_3;
+  for (let _k = 0; _k < 51; _k++) out[_k] = p[PARAM_NAMES[_k]];
   return out;
 }
 
 /** The flat parameter array → parameters by name. */
 export function unpackParams(a: Float64Array): Params {
   _checkLength("unpackParams", "a", a, 51, "one per parameter");
-  return {
-    w1_1_1: a[0],
-    w1_1_2: a[1],
-    b1_1: a[2],
-    w1_2_1: a[3],
-    w1_2_2: a[4],
-    b1_2: a[5],
-    w1_3_1: a[6],
-    w1_3_2: a[7],
-    b1_3: a[8],
-    w1_4_1: a[9],
-    w1_4_2: a[10],
-    b1_4: a[11],
-    w1_5_1: a[12],
-    w1_5_2: a[13],
-    b1_5: a[14],
-    w1_6_1: a[15],
-    w1_6_2: a[16],
-    b1_6: a[17],
-    w1_7_1: a[18],
-    w1_7_2: a[19],
-    b1_7: a[20],
-    w1_8_1: a[21],
-    w1_8_2: a[22],
-    b1_8: a[23],
-    w2_1_1: a[24],
-    w2_1_2: a[25],
-    w2_1_3: a[26],
-    w2_1_4: a[27],
-    w2_1_5: a[28],
-    w2_1_6: a[29],
-    w2_1_7: a[30],
-    w2_1_8: a[31],
-    b2_1: a[32],
-    w2_2_1: a[33],
-    w2_2_2: a[34],
-    w2_2_3: a[35],
-    w2_2_4: a[36],
-    w2_2_5: a[37],
-    w2_2_6: a[38],
-    w2_2_7: a[39],
-    w2_2_8: a[40],
-    b2_2: a[41],
-    w2_3_1: a[42],
-    w2_3_2: a[43],
-    w2_3_3: a[44],
-    w2_3_4: a[45],
-    w2_3_5: a[46],
-    w2_3_6: a[47],
-    w2_3_7: a[48],
-    w2_3_8: a[49],
-    b2_3: a[50],
-  };
+  const p = {} as Params;
+  for (let _k = 0; _k < 51; _k++) p[PARAM_NAMES[_k]] = a[_k];
+  return p;
 }
 
 /** Mean loss over the n samples (X: n×inputs, Y: n×targets, row-major). */
 export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): number {
   _checkParams("loss", params);
   const _n = _rows("loss", "Y", Y, 3);
-  _checkLength("loss", "X", X, _n * 2, `n×inputs for n = ${_n} rows of Y`);
+  _checkLength("loss", "X", X, _n * 2, "n×inputs for the n rows of Y");
   const w1_1_1 = params[0];
   const w1_1_2 = params[1];
   const b1_1 = params[2];
@@ -392,7 +292,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
 export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float64Array, grad: Float64Array): number {
   _checkParams("lossAndGradient", params);
   const _n = _rows("lossAndGradient", "Y", Y, 3);
-  _checkLength("lossAndGradient", "X", X, _n * 2, `n×inputs for n = ${_n} rows of Y`);
+  _checkLength("lossAndGradient", "X", X, _n * 2, "n×inputs for the n rows of Y");
   _checkLength("lossAndGradient", "grad", grad, 51, "one per parameter");
   const w1_1_1 = params[0];
   const w1_1_2 = params[1];
@@ -809,7 +709,7 @@ export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float6
 export function predict(params: Float64Array, X: Float64Array, out: Float64Array): void {
   _checkParams("predict", params);
   const _n = _rows("predict", "X", X, 2);
-  _checkLength("predict", "out", out, _n * 3, `n×outputs for n = ${_n} rows of X`);
+  _checkLength("predict", "out", out, _n * 3, "n×outputs for the n rows of X");
   const w1_1_1 = params[0];
   const w1_1_2 = params[1];
   const b1_1 = params[2];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import {
-  add, diff, div, evaluate, exp, gradient, log, mul, neg, num, pow, relu, show, sigmoid, sqrt, sub, sym, symbols, tanh,
+  add, diff, div, evaluate, ProgramInterpreter, schedule, exp, gradient, log, mul, neg, num, pow, relu, show, sigmoid, sqrt, sub, sym, symbols, tanh,
 } from "../generator/index.ts";
 
 const [x, y, z] = symbols("x y z");
@@ -104,6 +104,11 @@ describe("evaluate", () => {
     const [x1, x2, w11, w12, b1] = symbols("x1 x2 w11 w12 b1");
     const zz = add(mul(w11, x1), mul(w12, x2), b1);
     expect(evaluate(zz, { x1: 0.5, x2: -1, w11: 2, w12: 3, b1: 0.1 })).toBeCloseTo(-1.9, 15);
+  });
+
+  it("names the unknown input a program interpreter is given", () => {
+    const interpreter = new ProgramInterpreter(schedule([add(x, y)]));
+    expect(() => interpreter.setInput("w", 1)).toThrow(/no input "w" \(inputs: x, y\)/);
   });
 
   it("evaluates lists of expressions", () => {

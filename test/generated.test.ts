@@ -58,6 +58,15 @@ describe.each(SHIPPED_MODELS.map((m) => [m.name, m] as const))("generated/%s.ts"
     expect(mod.MODEL.ops).toEqual({ loss: compiled.loss.counts.total, lossAndGradient: compiled.lossAndGradient.counts.total });
   });
 
+  it("packs and unpacks parameters by name", () => {
+    const named = Object.fromEntries(model.params.map((p, k) => [p.name, k + 0.5]));
+    const module = mod as unknown as { packParams(p: object): Float64Array; unpackParams(a: Float64Array): object };
+    const flat = module.packParams(named);
+    expect(Array.from(flat)).toEqual(model.params.map((_, k) => k + 0.5));
+    expect(module.unpackParams(flat)).toEqual(named);
+    expect(() => module.unpackParams(new Float64Array(1))).toThrow(/unpackParams: a must have length/);
+  });
+
   it.each(SCALES)("matches the interpreter and finite differences (%s)", (_, scale) => {
     const b = batch(model, `${name}/${scale}`, scale);
     const grad = new Float64Array(model.params.length);
@@ -106,7 +115,7 @@ describe.each(SHIPPED_MODELS.map((m) => [m.name, m] as const))("generated/%s.ts"
     const T = model.targets.length;
     expect(() => mod.loss(b.params.subarray(1), b.X, b.Y)).toThrow(new RangeError(`loss: params must have length ${P} (one per parameter), got ${P - 1}`));
     expect(() => mod.lossAndGradient(b.params, b.X, b.Y, new Float64Array(P + 1))).toThrow(/lossAndGradient: grad must have length/);
-    expect(() => mod.lossAndGradient(b.params, b.X.subarray(1), b.Y, grad)).toThrow(/lossAndGradient: X must have length \d+ \(n×inputs for n = 5 rows of Y\)/);
+    expect(() => mod.lossAndGradient(b.params, b.X.subarray(1), b.Y, grad)).toThrow(/lossAndGradient: X must have length 10 \(n×inputs for the n rows of Y\), got 9/);
     if (T > 1) expect(() => mod.loss(b.params, b.X, b.Y.subarray(1))).toThrow(new RegExp(`Y must hold n ≥ 1 rows of ${T}`));
     expect(() => mod.loss(b.params, new Float64Array(0), new Float64Array(0))).toThrow(RangeError);
     expect(() => mod.predict(b.params, b.X, new Float64Array(1))).toThrow(/predict: out must have length/);

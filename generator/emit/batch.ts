@@ -99,8 +99,9 @@ export function emitBatchFunction(
 // Flat layout
 // ---------------------------------------------------------------------------------------------
 
+/** The local that sums a loss or gradient sink over the samples (outputs have none). */
 function accumulatorName(s: Sink): string {
-  return s.kind === "loss" ? "_loss" : `_g${(s as { index: number }).index}`;
+  return s.kind === "grad" ? `_g${s.index}` : "_loss";
 }
 
 function outputElement(array: string, s: { index: number; width: number }): string {
@@ -271,20 +272,20 @@ function signature(name: BatchFunction["name"]): Omit<EmittedFunction, "statemen
   return { name, exported: true, parameters: arrays.map((n) => ({ name: n, type: "Float64Array" })), returnType, docs };
 }
 
-/** Length checks before the loop; `_n` is the number of samples. */
+/** Length checks before the loop; `_n` is the number of samples. Messages are built only on failure. */
 function boundaryCheck(name: BatchFunction["name"], layout: Layout): string[] {
   const fn = JSON.stringify(name);
   if (name === "predict") {
     return [
       `_checkParams(${fn}, params);`,
       `const _n = _rows(${fn}, "X", X, ${layout.inputs.length});`,
-      `_checkLength(${fn}, "out", out, _n * ${layout.outputs}, \`n×outputs for n = \${_n} rows of X\`);`,
+      `_checkLength(${fn}, "out", out, _n * ${layout.outputs}, "n×outputs for the n rows of X");`,
     ];
   }
   return [
     `_checkParams(${fn}, params);`,
     `const _n = _rows(${fn}, "Y", Y, ${layout.targets.length});`,
-    `_checkLength(${fn}, "X", X, _n * ${layout.inputs.length}, \`n×inputs for n = \${_n} rows of Y\`);`,
+    `_checkLength(${fn}, "X", X, _n * ${layout.inputs.length}, "n×inputs for the n rows of Y");`,
     ...(name === "lossAndGradient" ? [`_checkLength(${fn}, "grad", grad, ${layout.params.length}, "one per parameter");`] : []),
   ];
 }

@@ -66,18 +66,20 @@ function describeModel(compiled: CompiledModel): VariableStatementStructure {
   return constant("MODEL", `{ ${fields.join(", ")} } as const`, true, "What this module computes; ops are scheduled operations per sample.");
 }
 
+/** Loops over PARAM_NAMES rather than one statement per parameter: wide models have thousands. */
 function packing(params: readonly string[]): FunctionDeclarationStructure[] {
+  const P = params.length;
   return [
     {
       kind: StructureKind.Function,
       name: "packParams",
       isExported: true,
-      parameters: [{ name: "p", type: "Params" }, { name: "out", type: "Float64Array", initializer: `new Float64Array(${params.length})` }],
+      parameters: [{ name: "p", type: "Params" }, { name: "out", type: "Float64Array", initializer: `new Float64Array(${P})` }],
       returnType: "Float64Array",
       docs: ["Parameters by name → the flat array the functions below take (in PARAM_NAMES order)."],
       statements: [
-        `_checkLength("packParams", "out", out, ${params.length}, "one per parameter");`,
-        ...params.map((name, k) => `out[${k}] = p.${name};`),
+        `_checkLength("packParams", "out", out, ${P}, "one per parameter");`,
+        `for (let _k = 0; _k < ${P}; _k++) out[_k] = p[PARAM_NAMES[_k]];`,
         "return out;",
       ],
     },
@@ -89,8 +91,10 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
       returnType: "Params",
       docs: ["The flat parameter array → parameters by name."],
       statements: [
-        `_checkLength("unpackParams", "a", a, ${params.length}, "one per parameter");`,
-        `return { ${params.map((name, k) => `${name}: a[${k}]`).join(", ")} };`,
+        `_checkLength("unpackParams", "a", a, ${P}, "one per parameter");`,
+        "const p = {} as Params;",
+        `for (let _k = 0; _k < ${P}; _k++) p[PARAM_NAMES[_k]] = a[_k];`,
+        "return p;",
       ],
     },
   ];

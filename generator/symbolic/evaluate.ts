@@ -100,7 +100,10 @@ export class ProgramInterpreter {
   /** Set one input by name (for loops that change a few inputs between runs). */
   setInput(name: string, value: number): void {
     const slot = this.inputSlot.get(name);
-    if (slot !== undefined) this.slots[slot] = value;
+    if (slot === undefined) {
+      throw new RangeError(`setInput: the program has no input "${name}" (inputs: ${this.program.inputs.join(", ")})`);
+    }
+    this.slots[slot] = value;
   }
 
   /** Evaluate with the inputs already set by setInput. */
