@@ -9,9 +9,13 @@
  * one log1p together, and every one of them is accurate to the last digits for any finite z.
  * logsumexp(a) = m + log Σ exp(aᵢ − m) with m = max(a), and exp(x − logsumexp(a)) reuses the same
  * exponentials: exp(x − m) / Σ exp(aᵢ − m).
+ *
+ * A weighted pair a·softplus(−z) + b·softplus(z) with a + b = 1 (binary cross-entropy: a = y,
+ * b = 1 − y) becomes log1p(e) + (z ≥ 0 ? b·z : −a·z): one log1p and one branch instead of two
+ * relu branches and two sums, and still exact (no term cancels for 0/1 labels).
  */
 import {
-  abs, add, exp, isNum, log, log1p, max, mul, neg, pow, rebuild, relu, select, type Expr,
+  abs, add, exp, isNum, log, log1p, max, mul, neg, ONE, pow, rebuild, relu, select, type Expr,
 } from "./expr.ts";
 
 /** z and whether u = −z, for u = c·rest with a negative constant c: σ(u) and σ(−u) share their parts. */
@@ -24,6 +28,28 @@ function expParts(z: Expr) {
   const e = exp(neg(abs(z)));
   const r = pow(add(1, e), -1);
   return { e, r, er: mul(e, r) };
+}
+
+/** A sum term as weight · softplus(±z). */
+function weightedSoftplus(term: Expr): { weight: Expr; z: Expr; negated: boolean } | undefined {
+  const factors = term.op === "mul" ? term.args : [term];
+  const i = factors.findIndex((f) => f.op === "softplus");
+  if (i < 0) return undefined;
+  const [z, negated] = splitSign(factors[i].args[0]);
+  return { weight: mul(...factors.filter((_, j) => j !== i)), z, negated };
+}
+
+/** In a sum, the indices of a·softplus(−z) and b·softplus(z) whose weights add up to 1. */
+function complementarySoftplusPair(sum: Expr): [number, number] | undefined {
+  const terms = sum.args.map(weightedSoftplus);
+  for (let i = 0; i < terms.length; i++) {
+    for (let j = 0; j < terms.length; j++) {
+      const a = terms[i];
+      const b = terms[j];
+      if (a && b && a.negated && !b.negated && a.z === b.z && add(a.weight, b.weight) === ONE) return [i, j];
+    }
+  }
+  return undefined;
 }
 
 /** For u = x − logsumexp(a): x and the logsumexp node. */
@@ -66,6 +92,15 @@ export function lowerStable(roots: readonly Expr[]): Expr[] {
       case "logsumexp": {
         const { m, sum } = lseParts(n);
         return add(m, log(sum));
+      }
+      case "add": {
+        const pair = complementarySoftplusPair(n);
+        if (!pair) break;
+        const [a, b] = pair.map((k) => weightedSoftplus(n.args[k])!);
+        const z = lower(a.z);
+        const rest = n.args.filter((_, k) => !pair.includes(k)).map(lower);
+        const linear = select(z, mul(lower(b.weight), z), neg(mul(lower(a.weight), z)));
+        return add(log1p(expParts(z).e), linear, ...rest);
       }
       case "exp": {
         const split = minusLogSumExp(n.args[0]);
