@@ -62,9 +62,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
     const _t6 = Math.log1p(_t5);
     const _t7 = -y;
     const _t8 = 1 + _t7;
-    const _t9 = _t8 * _t2;
-    const _t10 = _t7 * _t2;
-    const _t11 = _t2 >= 0 ? _t9 : _t10;
+    const _t11 = _t2 >= 0 ? _t8 * _t2 : _t7 * _t2;
     const _t12 = _t6 + _t11;
     _loss += _t12;
   }
@@ -98,9 +96,7 @@ export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float6
     const _t6 = Math.log1p(_t5);
     const _t7 = -y;
     const _t8 = 1 + _t7;
-    const _t9 = _t8 * _t2;
-    const _t10 = _t7 * _t2;
-    const _t11 = _t2 >= 0 ? _t9 : _t10;
+    const _t11 = _t2 >= 0 ? _t8 * _t2 : _t7 * _t2;
     const _t12 = _t6 + _t11;
     const _t13 = 1 + _t5;
     const _t14 = 1 / _t13;
@@ -143,8 +139,7 @@ export function predict(params: Float64Array, X: Float64Array, out: Float64Array
     const _t5 = Math.exp(_t4);
     const _t6 = 1 + _t5;
     const _t7 = 1 / _t6;
-    const _t8 = _t7 * _t5;
-    const _t9 = _t2 >= 0 ? _t7 : _t8;
+    const _t9 = _t2 >= 0 ? _t7 : _t7 * _t5;
     out[_i * 1] = _t9;
   }
 }

@@ -347,9 +347,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
     const _t84 = Math.log1p(_t83);
     const _t85 = -y;
     const _t86 = 1 + _t85;
-    const _t87 = _t86 * _t80;
-    const _t88 = _t85 * _t80;
-    const _t89 = _t80 >= 0 ? _t87 : _t88;
+    const _t89 = _t80 >= 0 ? _t86 * _t80 : _t85 * _t80;
     const _t90 = _t84 + _t89;
     _loss += _t90;
   }
@@ -602,9 +600,7 @@ export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float6
     const _t84 = Math.log1p(_t83);
     const _t85 = -y;
     const _t86 = 1 + _t85;
-    const _t87 = _t86 * _t80;
-    const _t88 = _t85 * _t80;
-    const _t89 = _t80 >= 0 ? _t87 : _t88;
+    const _t89 = _t80 >= 0 ? _t86 * _t80 : _t85 * _t80;
     const _t90 = _t84 + _t89;
     const _t91 = _t3 * _t3;
     const _t92 = -_t91;
@@ -1038,8 +1034,7 @@ export function predict(params: Float64Array, X: Float64Array, out: Float64Array
     const _t83 = Math.exp(_t82);
     const _t84 = 1 + _t83;
     const _t85 = 1 / _t84;
-    const _t86 = _t85 * _t83;
-    const _t87 = _t80 >= 0 ? _t85 : _t86;
+    const _t87 = _t80 >= 0 ? _t85 : _t85 * _t83;
     out[_i * 1] = _t87;
   }
 }

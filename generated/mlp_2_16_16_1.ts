@@ -1723,9 +1723,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
     const _t372 = Math.log1p(_t371);
     const _t373 = -y;
     const _t374 = 1 + _t373;
-    const _t375 = _t374 * _t368;
-    const _t376 = _t373 * _t368;
-    const _t377 = _t368 >= 0 ? _t375 : _t376;
+    const _t377 = _t368 >= 0 ? _t374 * _t368 : _t373 * _t368;
     const _t378 = _t372 + _t377;
     _loss += _t378;
   }
@@ -3082,9 +3080,7 @@ export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float6
     const _t372 = Math.log1p(_t371);
     const _t373 = -y;
     const _t374 = 1 + _t373;
-    const _t375 = _t374 * _t368;
-    const _t376 = _t373 * _t368;
-    const _t377 = _t368 >= 0 ? _t375 : _t376;
+    const _t377 = _t368 >= 0 ? _t374 * _t368 : _t373 * _t368;
     const _t378 = _t372 + _t377;
     const _t379 = _t3 * _t3;
     const _t380 = -_t379;
@@ -5742,8 +5738,7 @@ export function predict(params: Float64Array, X: Float64Array, out: Float64Array
     const _t371 = Math.exp(_t370);
     const _t372 = 1 + _t371;
     const _t373 = 1 / _t372;
-    const _t374 = _t373 * _t371;
-    const _t375 = _t368 >= 0 ? _t373 : _t374;
+    const _t375 = _t368 >= 0 ? _t373 : _t373 * _t371;
     out[_i * 1] = _t375;
   }
 }

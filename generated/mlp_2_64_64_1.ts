@@ -23210,9 +23210,7 @@ function _lossPart7(
   const _t4548 = Math.log1p(_t4547);
   const _t4549 = -y;
   const _t4550 = 1 + _t4549;
-  const _t4551 = _t4550 * _t4544;
-  const _t4552 = _t4549 * _t4544;
-  const _t4553 = _t4544 >= 0 ? _t4551 : _t4552;
+  const _t4553 = _t4544 >= 0 ? _t4550 * _t4544 : _t4549 * _t4544;
   const _t4554 = _t4548 + _t4553;
   _s[323] = _t4554;
 }
@@ -37773,9 +37771,7 @@ function _lossAndGradientPart7(
   const _t4548 = Math.log1p(_t4547);
   const _t4549 = -y;
   const _t4550 = 1 + _t4549;
-  const _t4551 = _t4550 * _t4544;
-  const _t4552 = _t4549 * _t4544;
-  const _t4553 = _t4544 >= 0 ? _t4551 : _t4552;
+  const _t4553 = _t4544 >= 0 ? _t4550 * _t4544 : _t4549 * _t4544;
   const _t4554 = _t4548 + _t4553;
   _s[684] = _t4554;
   const _t4555 = _t3 * _t3;
@@ -75581,8 +75577,7 @@ function _predictPart7(
   const _t4547 = Math.exp(_t4546);
   const _t4548 = 1 + _t4547;
   const _t4549 = 1 / _t4548;
-  const _t4550 = _t4549 * _t4547;
-  const _t4551 = _t4544 >= 0 ? _t4549 : _t4550;
+  const _t4551 = _t4544 >= 0 ? _t4549 : _t4549 * _t4547;
   _sink[_i * 1] = _t4551;
 }
 

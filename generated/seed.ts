@@ -9,7 +9,7 @@ export const MODEL = {
   targets: 1,
   outputs: 1,
   params: 9,
-  hash: "494a289d1ae244c5",
+  hash: "2bdc5cf3908edb38",
   ops: { loss: 36, lossAndGradient: 58 },
 } as const;
 /** Parameter names, in the order of the flat parameter array. */
@@ -73,8 +73,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
     const _t5 = Math.exp(_t4);
     const _t6 = 1 + _t5;
     const _t7 = 1 / _t6;
-    const _t8 = _t7 * _t5;
-    const _t9 = _t2 >= 0 ? _t7 : _t8;
+    const _t9 = _t2 >= 0 ? _t7 : _t7 * _t5;
     const _t10 = v1 * _t9;
     const _t11 = w21 * x1;
     const _t12 = w22 * x2;
@@ -84,8 +83,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
     const _t16 = Math.exp(_t15);
     const _t17 = 1 + _t16;
     const _t18 = 1 / _t17;
-    const _t19 = _t18 * _t16;
-    const _t20 = _t13 >= 0 ? _t18 : _t19;
+    const _t20 = _t13 >= 0 ? _t18 : _t18 * _t16;
     const _t21 = v2 * _t20;
     const _t22 = b3 + _t10 + _t21;
     const _t23 = Math.abs(_t22);
@@ -94,9 +92,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
     const _t26 = Math.log1p(_t25);
     const _t27 = -y;
     const _t28 = 1 + _t27;
-    const _t29 = _t28 * _t22;
-    const _t30 = _t27 * _t22;
-    const _t31 = _t22 >= 0 ? _t29 : _t30;
+    const _t31 = _t22 >= 0 ? _t28 * _t22 : _t27 * _t22;
     const _t32 = _t26 + _t31;
     _loss += _t32;
   }
@@ -141,8 +137,7 @@ export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float6
     const _t5 = Math.exp(_t4);
     const _t6 = 1 + _t5;
     const _t7 = 1 / _t6;
-    const _t8 = _t7 * _t5;
-    const _t9 = _t2 >= 0 ? _t7 : _t8;
+    const _t9 = _t2 >= 0 ? _t7 : _t7 * _t5;
     const _t10 = v1 * _t9;
     const _t11 = w21 * x1;
     const _t12 = w22 * x2;
@@ -152,8 +147,7 @@ export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float6
     const _t16 = Math.exp(_t15);
     const _t17 = 1 + _t16;
     const _t18 = 1 / _t17;
-    const _t19 = _t18 * _t16;
-    const _t20 = _t13 >= 0 ? _t18 : _t19;
+    const _t20 = _t13 >= 0 ? _t18 : _t18 * _t16;
     const _t21 = v2 * _t20;
     const _t22 = b3 + _t10 + _t21;
     const _t23 = Math.abs(_t22);
@@ -162,9 +156,7 @@ export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float6
     const _t26 = Math.log1p(_t25);
     const _t27 = -y;
     const _t28 = 1 + _t27;
-    const _t29 = _t28 * _t22;
-    const _t30 = _t27 * _t22;
-    const _t31 = _t22 >= 0 ? _t29 : _t30;
+    const _t31 = _t22 >= 0 ? _t28 * _t22 : _t27 * _t22;
     const _t32 = _t26 + _t31;
     const _t33 = 1 + _t25;
     const _t34 = 1 / _t33;
@@ -174,12 +166,12 @@ export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float6
     const _t38 = _t22 >= 0 ? _t34 : _t35;
     const _t39 = _t28 * _t38;
     const _t40 = _t37 + _t39;
-    const _t41 = _t2 >= 0 ? _t8 : _t7;
-    const _t42 = v1 * _t40 * _t41 * _t9;
+    const _t41 = _t7 * _t7;
+    const _t42 = v1 * _t40 * _t41 * _t5;
     const _t43 = _t42 * x1;
     const _t44 = _t42 * x2;
-    const _t45 = _t13 >= 0 ? _t19 : _t18;
-    const _t46 = v2 * _t40 * _t45 * _t20;
+    const _t45 = _t18 * _t18;
+    const _t46 = v2 * _t40 * _t45 * _t16;
     const _t47 = _t46 * x1;
     const _t48 = _t46 * x2;
     const _t49 = _t40 * _t9;
@@ -233,8 +225,7 @@ export function predict(params: Float64Array, X: Float64Array, out: Float64Array
     const _t5 = Math.exp(_t4);
     const _t6 = 1 + _t5;
     const _t7 = 1 / _t6;
-    const _t8 = _t7 * _t5;
-    const _t9 = _t2 >= 0 ? _t7 : _t8;
+    const _t9 = _t2 >= 0 ? _t7 : _t7 * _t5;
     const _t10 = v1 * _t9;
     const _t11 = w21 * x1;
     const _t12 = w22 * x2;
@@ -244,8 +235,7 @@ export function predict(params: Float64Array, X: Float64Array, out: Float64Array
     const _t16 = Math.exp(_t15);
     const _t17 = 1 + _t16;
     const _t18 = 1 / _t17;
-    const _t19 = _t18 * _t16;
-    const _t20 = _t13 >= 0 ? _t18 : _t19;
+    const _t20 = _t13 >= 0 ? _t18 : _t18 * _t16;
     const _t21 = v2 * _t20;
     const _t22 = b3 + _t10 + _t21;
     const _t23 = Math.abs(_t22);
@@ -253,8 +243,7 @@ export function predict(params: Float64Array, X: Float64Array, out: Float64Array
     const _t25 = Math.exp(_t24);
     const _t26 = 1 + _t25;
     const _t27 = 1 / _t26;
-    const _t28 = _t27 * _t25;
-    const _t29 = _t22 >= 0 ? _t27 : _t28;
+    const _t29 = _t22 >= 0 ? _t27 : _t27 * _t25;
     out[_i * 1] = _t29;
   }
 }

@@ -68,9 +68,38 @@ function operandCode(o: Operand, tempCode: (i: number) => string, symbolCode = (
   return tempCode(o.index);
 }
 
-function assignmentLine(a: Assignment, i: number, tempCode: (i: number) => string = temp): string {
-  const code = a.args.map((o) => operandCode(o, tempCode));
-  return `const ${temp(i)} = ${printAssignment(a.op, a.args, code)};`;
+/** How many times each temporary is read (by assignments and as an output). */
+function useCounts(program: Program): Int32Array {
+  const uses = new Int32Array(program.assignments.length);
+  for (const a of program.assignments) for (const o of a.args) if (o.kind === "temp") uses[o.index]++;
+  for (const o of program.outputs) if (o.kind === "temp") uses[o.index]++;
+  return uses;
+}
+
+/**
+ * `const _tI = …;` for the assignments `indices` of one block of code (a function body or a loop
+ * body). A value read only by one branch of a select in the same block is computed inside that
+ * branch, so a ternary evaluates only the side it takes (z ≥ 0 ? (1 − y)·z : −y·z costs one multiply).
+ */
+function assignmentLines(
+  program: Program,
+  indices: readonly number[],
+  uses: Int32Array,
+  after: (i: number) => string[] = () => [],
+): string[] {
+  const block = new Set(indices);
+  const inBranch = new Set<number>();
+  for (const i of indices) {
+    const a = program.assignments[i];
+    if (a.op !== "select") continue;
+    for (const o of a.args.slice(1)) if (o.kind === "temp" && uses[o.index] === 1 && block.has(o.index)) inBranch.add(o.index);
+  }
+  const rhs = (i: number): string => {
+    const a = program.assignments[i];
+    const code = a.args.map((o) => (o.kind === "temp" && inBranch.has(o.index) ? `(${rhs(o.index)})` : operandCode(o, temp)));
+    return printAssignment(a.op, a.args, code);
+  };
+  return indices.filter((i) => !inBranch.has(i)).flatMap((i) => [`const ${temp(i)} = ${rhs(i)};`, ...after(i)]);
 }
 
 /** Symbols used by a set of assignments (and extra operands). */
@@ -116,17 +145,19 @@ function sinkStatement(s: Sink, value: string): string {
 function emitFlat(fn: BatchFunction, layout: Layout): EmittedBatch {
   const { program, sinks } = fn;
   const reads = symbolReads(layout);
-  const invariant = program.assignments.map((a, i) => [a, i] as const).filter(([a]) => a.invariant);
-  const varying = program.assignments.map((a, i) => [a, i] as const).filter(([a]) => !a.invariant);
+  const indices = program.assignments.map((_, i) => i);
+  const invariant = indices.filter((i) => program.assignments[i].invariant);
+  const varying = indices.filter((i) => !program.assignments[i].invariant);
+  const uses = useCounts(program);
   const used = symbolsUsed(program.assignments, program.outputs);
   const statements = [
     ...boundaryCheck(fn.name, layout),
     ...readSymbols(layout.params, used, reads),
-    ...invariant.map(([a, i]) => assignmentLine(a, i)),
+    ...assignmentLines(program, invariant, uses),
     ...sinks.filter((s) => s.kind !== "out").map((s) => `let ${accumulatorName(s)} = 0;`),
     "for (let _i = 0; _i < _n; _i++) {",
     ...readSymbols([...layout.inputs, ...layout.targets], used, reads),
-    ...varying.map(([a, i]) => assignmentLine(a, i)),
+    ...assignmentLines(program, varying, uses),
     ...program.outputs.map((o, k) => sinkStatement(sinks[k], operandCode(o, temp))),
     "}",
     ...sinks.flatMap((s) => (s.kind === "grad" ? [`grad[${s.index}] = ${accumulatorName(s)} / _n;`] : [])),
@@ -169,10 +200,11 @@ function emitChunked(fn: BatchFunction, layout: Layout, chunkSize: number): Emit
   const scratch = `_${fn.name}Scratch`;
   const partName = (c: number) => `_${fn.name}Part${c}`;
   const sinkArray = fn.name === "lossAndGradient" ? "grad" : fn.name === "predict" ? "out" : scratch;
-  const parts = chunks.map((chunk, c) => emitPart(fn, layout, chunk, c, slot, partName(c)));
 
   const reads = symbolReads(layout);
   const invariant = assignments.slice(0, Math.max(firstVarying, 0));
+  const uses = useCounts(program);
+  const store = storeInto(slot);
   // Outputs not produced inside a part (the loss, invariant or constant values) are handled here.
   const driverValue = (o: Operand) =>
     operandCode(o, (t) => (chunkOf(t) < 0 ? temp(t) : `_s[${slot.get(t)}]`), (name) => reads.get(name)!);
@@ -185,7 +217,7 @@ function emitChunked(fn: BatchFunction, layout: Layout, chunkSize: number): Emit
     ...boundaryCheck(fn.name, layout),
     `const _s = ${scratch};`,
     ...readSymbols(layout.params, symbolsUsed(invariant), reads),
-    ...invariant.flatMap((a, i) => [assignmentLine(a, i), ...(slot.has(i) ? [`_s[${slot.get(i)}] = ${temp(i)};`] : [])]),
+    ...assignmentLines(program, invariant.map((_, i) => i), uses, store),
     ...(fn.name === "lossAndGradient" ? ["grad.fill(0);"] : []),
     ...(fn.name === "predict" ? [] : ["let _loss = 0;"]),
     "for (let _i = 0; _i < _n; _i++) {",
@@ -195,10 +227,16 @@ function emitChunked(fn: BatchFunction, layout: Layout, chunkSize: number): Emit
     ...(fn.name === "lossAndGradient" ? ["for (let _k = 0; _k < grad.length; _k++) grad[_k] /= _n;"] : []),
     ...(fn.name === "predict" ? [] : ["return _loss / _n;"]),
   ];
+  const parts = chunks.map((chunk, c) => emitPart(fn, layout, chunk, c, slot, uses, partName(c)));
   return {
     functions: [{ ...signature(fn.name), statements }, ...parts],
     constants: [{ name: scratch, initializer: `new Float64Array(${Math.max(slot.size, 1)})` }],
   };
+}
+
+/** After a temporary's assignment: its store into the scratch array, when another block reads it. */
+function storeInto(slot: ReadonlyMap<number, number>): (i: number) => string[] {
+  return (i) => (slot.has(i) ? [`_s[${slot.get(i)}] = ${temp(i)};`] : []);
 }
 
 /** A sink in the chunked layout: gradients accumulate into, and outputs go to, `array` directly. */
@@ -213,7 +251,8 @@ function emitPart(
   layout: Layout,
   chunk: Chunk,
   c: number,
-  slot: Map<number, number>,
+  slot: ReadonlyMap<number, number>,
+  uses: Int32Array,
   name: string,
 ): EmittedFunction {
   const { program, sinks } = fn;
@@ -225,12 +264,8 @@ function emitPart(
   const statements: string[] = [
     ...readSymbols([...layout.params, ...layout.inputs, ...layout.targets], symbolsUsed(own), reads),
     ...[...loads].sort((a, b) => a - b).map((t) => `const ${temp(t)} = _s[${slot.get(t)}];`),
+    ...assignmentLines(program, own.map((_, j) => chunk.first + j), uses, storeInto(slot)),
   ];
-  own.forEach((a, j) => {
-    const i = chunk.first + j;
-    statements.push(assignmentLine(a, i));
-    if (slot.has(i)) statements.push(`_s[${slot.get(i)}] = ${temp(i)};`);
-  });
   program.outputs.forEach((o, k) => {
     if (o.kind === "temp" && inChunk(o.index) && sinks[k].kind !== "loss") {
       statements.push(chunkedSinkStatement(sinks[k], temp(o.index), "_sink"));

@@ -10,6 +10,8 @@
  * logsumexp(a) = m + log Σ exp(aᵢ − m) with m = max(a), and exp(x − logsumexp(a)) reuses the same
  * exponentials: exp(x − m) / Σ exp(aᵢ − m).
  *
+ * σ'(z) = σ(z)·σ(−z) needs no branch at all: whatever the sign of z, the product is r·(e·r).
+ *
  * A weighted pair a·softplus(−z) + b·softplus(z) with a + b = 1 (binary cross-entropy: a = y,
  * b = 1 − y) becomes log1p(e) + (z ≥ 0 ? b·z : −a·z): one log1p and one branch instead of two
  * relu branches and two sums, and still exact (no term cancels for 0/1 labels).
@@ -50,6 +52,21 @@ function complementarySoftplusPair(sum: Expr): [number, number] | undefined {
     }
   }
   return undefined;
+}
+
+/** A product's factors with each pair select(c, a, b)·select(c, b, a) replaced by a·b. */
+function mergeMirroredSelects(factors: readonly Expr[]): Expr[] {
+  const out = [...factors];
+  for (let i = 0; i < out.length; i++) {
+    const f = out[i];
+    if (f.op !== "select") continue;
+    const [c, a, b] = f.args;
+    const j = out.findIndex((g, k) => k > i && g.op === "select" && g.args[0] === c && g.args[1] === b && g.args[2] === a);
+    if (j < 0) continue;
+    out.splice(j, 1);
+    out.splice(i, 1, a, b);
+  }
+  return out;
 }
 
 /** For u = x − logsumexp(a): x and the logsumexp node. */
@@ -102,6 +119,8 @@ export function lowerStable(roots: readonly Expr[]): Expr[] {
         const linear = select(z, mul(lower(b.weight), z), neg(mul(lower(a.weight), z)));
         return add(log1p(expParts(z).e), linear, ...rest);
       }
+      case "mul":
+        return mul(...mergeMirroredSelects(n.args.map(lower)));
       case "exp": {
         const split = minusLogSumExp(n.args[0]);
         if (!split) break;

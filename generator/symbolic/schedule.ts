@@ -8,10 +8,11 @@
  *   scheduled sum or product plus one reuses it (a·b·c·x with a·b·c already computed costs one
  *   multiply). Reverse mode creates exactly this pattern: each weight's gradient is the neuron's
  *   adjoint product times one input;
+ * - reciprocal powers: b^−k reuses 1/b when that is scheduled (k − 1 multiplies, no division);
  * - loop-invariant hoisting: with `varying` (the symbols that change per sample), assignments that
  *   depend on none of them come first, so the emitter can compute them once per batch.
  */
-import { compareExpr, findNode, type Expr } from "./expr.ts";
+import { compareExpr, findNode, num, type Expr } from "./expr.ts";
 import { topologicalOrder } from "./dag.ts";
 import type { Op } from "./ops.ts";
 
@@ -78,6 +79,8 @@ function shareSubTerms(nodes: readonly Expr[]): (n: Expr) => readonly Expr[] {
   const scheduled = new Set(nodes);
   const rewritten = new Map<Expr, readonly Expr[]>();
   for (const n of nodes) {
+    const reciprocal = reciprocalPower(n, scheduled);
+    if (reciprocal) rewritten.set(n, reciprocal);
     if ((n.op !== "add" && n.op !== "mul") || n.args.length < 3) continue;
     let best: Expr | undefined;
     let left: Expr | undefined;
@@ -92,6 +95,18 @@ function shareSubTerms(nodes: readonly Expr[]): (n: Expr) => readonly Expr[] {
     if (best) rewritten.set(n, [best, left!]);
   }
   return (n) => rewritten.get(n) ?? n.args;
+}
+
+/**
+ * b^−k (k ≥ 2) as (1/b)^k when 1/b is scheduled anyway: k − 1 multiplies instead of a new division
+ * (σ'(z) = e·r² with r = 1/(1 + e) already computed for σ(z)).
+ */
+function reciprocalPower(n: Expr, scheduled: ReadonlySet<Expr>): readonly Expr[] | undefined {
+  if (n.op !== "pow" || n.args[1].op !== "num") return undefined;
+  const k = n.args[1].value;
+  if (!Number.isInteger(k) || k > -2) return undefined;
+  const inverse = findNode("pow", [n.args[0], num(-1)]);
+  return inverse && scheduled.has(inverse) ? [inverse, num(-k)] : undefined;
 }
 
 /** Depth-first post-order from the roots over the scheduled arguments: the canonical order. */
