@@ -61,8 +61,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
     const _t5 = Math.exp(_t4);
     const _t6 = Math.log1p(_t5);
     const _t7 = -y;
-    const _t8 = 1 + _t7;
-    const _t11 = _t2 >= 0 ? _t8 * _t2 : _t7 * _t2;
+    const _t11 = _t2 >= 0 ? (1 + _t7) * _t2 : _t7 * _t2;
     const _t12 = _t6 + _t11;
     _loss += _t12;
   }

@@ -346,8 +346,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
     const _t83 = Math.exp(_t82);
     const _t84 = Math.log1p(_t83);
     const _t85 = -y;
-    const _t86 = 1 + _t85;
-    const _t89 = _t80 >= 0 ? _t86 * _t80 : _t85 * _t80;
+    const _t89 = _t80 >= 0 ? (1 + _t85) * _t80 : _t85 * _t80;
     const _t90 = _t84 + _t89;
     _loss += _t90;
   }

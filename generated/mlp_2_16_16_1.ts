@@ -1722,8 +1722,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
     const _t371 = Math.exp(_t370);
     const _t372 = Math.log1p(_t371);
     const _t373 = -y;
-    const _t374 = 1 + _t373;
-    const _t377 = _t368 >= 0 ? _t374 * _t368 : _t373 * _t368;
+    const _t377 = _t368 >= 0 ? (1 + _t373) * _t368 : _t373 * _t368;
     const _t378 = _t372 + _t377;
     _loss += _t378;
   }

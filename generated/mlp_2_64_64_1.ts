@@ -23209,8 +23209,7 @@ function _lossPart7(
   const _t4547 = Math.exp(_t4546);
   const _t4548 = Math.log1p(_t4547);
   const _t4549 = -y;
-  const _t4550 = 1 + _t4549;
-  const _t4553 = _t4544 >= 0 ? _t4550 * _t4544 : _t4549 * _t4544;
+  const _t4553 = _t4544 >= 0 ? (1 + _t4549) * _t4544 : _t4549 * _t4544;
   const _t4554 = _t4548 + _t4553;
   _s[323] = _t4554;
 }

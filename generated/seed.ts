@@ -91,8 +91,7 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
     const _t25 = Math.exp(_t24);
     const _t26 = Math.log1p(_t25);
     const _t27 = -y;
-    const _t28 = 1 + _t27;
-    const _t31 = _t22 >= 0 ? _t28 * _t22 : _t27 * _t22;
+    const _t31 = _t22 >= 0 ? (1 + _t27) * _t22 : _t27 * _t22;
     const _t32 = _t26 + _t31;
     _loss += _t32;
   }

@@ -89,10 +89,14 @@ function assignmentLines(
 ): string[] {
   const block = new Set(indices);
   const inBranch = new Set<number>();
-  for (const i of indices) {
+  const pullIn = (o: Operand) => {
+    if (o.kind !== "temp" || uses[o.index] !== 1 || !block.has(o.index) || inBranch.has(o.index)) return;
+    inBranch.add(o.index); // and, recursively, the values only it reads
+    program.assignments[o.index].args.forEach(pullIn);
+  };
+  for (const i of [...indices].reverse()) {
     const a = program.assignments[i];
-    if (a.op !== "select") continue;
-    for (const o of a.args.slice(1)) if (o.kind === "temp" && uses[o.index] === 1 && block.has(o.index)) inBranch.add(o.index);
+    if (a.op === "select" && !inBranch.has(i)) a.args.slice(1).forEach(pullIn);
   }
   const rhs = (i: number): string => {
     const a = program.assignments[i];
