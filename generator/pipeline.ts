@@ -3,7 +3,8 @@
  * the CLI alone writes files.
  */
 import { compileModel, type CompiledModel } from "./compile.ts";
-import { emitModule, DEFAULT_EMIT_OPTIONS, type EmitOptions } from "./emit/module.ts";
+import { createHash } from "node:crypto";
+import { emitModule, DEFAULT_EMIT_OPTIONS, HASH_PLACEHOLDER, type EmitOptions } from "./emit/module.ts";
 import { formatTypeScript } from "./emit/format.ts";
 import type { ModelDefinition } from "./model.ts";
 
@@ -20,8 +21,17 @@ export interface GeneratedModule extends GeneratedFile {
 export async function generateModule(model: ModelDefinition, options: EmitOptions = DEFAULT_EMIT_OPTIONS): Promise<GeneratedModule> {
   const compiled = compileModel(model); // simplify → gradient → lower → schedule
   const source = emitModule(compiled, options); // ts-morph structures → text
-  const content = await formatTypeScript(source); // prettier, pinned config
+  const formatted = await formatTypeScript(source); // prettier, pinned config
+  const content = formatted.replace(HASH_PLACEHOLDER, codeHash(formatted)); // MODEL.hash
   return { path: `${model.name}.ts`, content, compiled };
+}
+
+/**
+ * MODEL.hash: the first 16 hex digits of the SHA-256 of the module's text with the hash itself left
+ * out (as HASH_PLACEHOLDER), so it changes exactly when the generated code does.
+ */
+export function codeHash(textWithPlaceholder: string): string {
+  return createHash("sha256").update(textWithPlaceholder).digest("hex").slice(0, HASH_PLACEHOLDER.length);
 }
 
 /** generated/index.ts: every model module by name, sorted. Imports only its sibling modules. */

@@ -11,7 +11,7 @@ export interface ModelInfo {
   readonly targets: number;
   readonly outputs: number;
   readonly params: number;
-  /** Hash of the model's symbolic definition; changes whenever the generated code would. */
+  /** Hash of the module's own code (SHA-256 prefix): it changes exactly when the generated code does. */
   readonly hash: string;
   /** Scheduled operations per sample. */
   readonly ops: { readonly loss: number; readonly lossAndGradient: number };

@@ -11,6 +11,9 @@ import type { CompiledModel } from "../compile.ts";
 import { emitBatchFunction, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
 import { header } from "./header.ts";
 
+/** Stands for MODEL.hash until the formatted text is known (pipeline.ts); as long as the hash. */
+export const HASH_PLACEHOLDER = "################";
+
 export interface EmitOptions {
   /** Largest number of per-sample assignments emitted as one flat function. */
   readonly flatLimit: number;
@@ -60,10 +63,11 @@ function describeModel(compiled: CompiledModel): VariableStatementStructure {
     `targets: ${d.targets.length}`,
     `outputs: ${d.outputs.length}`,
     `params: ${d.params.length}`,
-    `hash: ${JSON.stringify(compiled.hash)}`,
+    `hash: ${JSON.stringify(HASH_PLACEHOLDER)}`,
     `ops: { loss: ${compiled.loss.counts.total}, lossAndGradient: ${compiled.lossAndGradient.counts.total} }`,
   ];
-  return constant("MODEL", `{ ${fields.join(", ")} } as const`, true, "What this module computes; ops are scheduled operations per sample.");
+  const docs = "What this module computes; ops are scheduled operations per sample; hash identifies this file's code.";
+  return constant("MODEL", `{ ${fields.join(", ")} } as const`, true, docs);
 }
 
 /** Loops over PARAM_NAMES rather than one statement per parameter: wide models have thousands. */
