@@ -9,7 +9,7 @@ export const MODEL = {
   targets: 1,
   outputs: 1,
   params: 65,
-  hash: "13075c2b8f63c22f",
+  hash: "9d7bc73ceb4988e7",
   ops: { loss: 115, lossAndGradient: 260 },
 } as const;
 /** Parameter names, in the order of the flat parameter array. */
@@ -243,108 +243,108 @@ export function loss(params: Float64Array, X: Float64Array, Y: Float64Array): nu
     const x1 = X[_i * 2];
     const x2 = X[_i * 2 + 1];
     const y = Y[_i];
-    const _t0 = -y;
-    const _t1 = w1_1_1 * x1;
-    const _t2 = w1_1_2 * x2;
-    const _t3 = b1_1 + _t1 + _t2;
-    const _t4 = Math.tanh(_t3);
-    const _t5 = w2_1_1 * _t4;
-    const _t6 = w1_2_1 * x1;
-    const _t7 = w1_2_2 * x2;
-    const _t8 = b1_2 + _t6 + _t7;
-    const _t9 = Math.tanh(_t8);
-    const _t10 = w2_1_2 * _t9;
-    const _t11 = w1_3_1 * x1;
-    const _t12 = w1_3_2 * x2;
-    const _t13 = b1_3 + _t11 + _t12;
-    const _t14 = Math.tanh(_t13);
-    const _t15 = w2_1_3 * _t14;
-    const _t16 = w1_4_1 * x1;
-    const _t17 = w1_4_2 * x2;
-    const _t18 = b1_4 + _t16 + _t17;
-    const _t19 = Math.tanh(_t18);
-    const _t20 = w2_1_4 * _t19;
-    const _t21 = w1_5_1 * x1;
-    const _t22 = w1_5_2 * x2;
-    const _t23 = b1_5 + _t21 + _t22;
-    const _t24 = Math.tanh(_t23);
-    const _t25 = w2_1_5 * _t24;
-    const _t26 = w1_6_1 * x1;
-    const _t27 = w1_6_2 * x2;
-    const _t28 = b1_6 + _t26 + _t27;
-    const _t29 = Math.tanh(_t28);
-    const _t30 = w2_1_6 * _t29;
-    const _t31 = w1_7_1 * x1;
-    const _t32 = w1_7_2 * x2;
-    const _t33 = b1_7 + _t31 + _t32;
-    const _t34 = Math.tanh(_t33);
-    const _t35 = w2_1_7 * _t34;
-    const _t36 = w1_8_1 * x1;
-    const _t37 = w1_8_2 * x2;
-    const _t38 = b1_8 + _t36 + _t37;
-    const _t39 = Math.tanh(_t38);
-    const _t40 = w2_1_8 * _t39;
-    const _t41 = w1_9_1 * x1;
-    const _t42 = w1_9_2 * x2;
-    const _t43 = b1_9 + _t41 + _t42;
-    const _t44 = Math.tanh(_t43);
-    const _t45 = w2_1_9 * _t44;
-    const _t46 = w1_10_1 * x1;
-    const _t47 = w1_10_2 * x2;
-    const _t48 = b1_10 + _t46 + _t47;
-    const _t49 = Math.tanh(_t48);
-    const _t50 = w2_1_10 * _t49;
-    const _t51 = w1_11_1 * x1;
-    const _t52 = w1_11_2 * x2;
-    const _t53 = b1_11 + _t51 + _t52;
-    const _t54 = Math.tanh(_t53);
-    const _t55 = w2_1_11 * _t54;
-    const _t56 = w1_12_1 * x1;
-    const _t57 = w1_12_2 * x2;
-    const _t58 = b1_12 + _t56 + _t57;
-    const _t59 = Math.tanh(_t58);
-    const _t60 = w2_1_12 * _t59;
-    const _t61 = w1_13_1 * x1;
-    const _t62 = w1_13_2 * x2;
-    const _t63 = b1_13 + _t61 + _t62;
-    const _t64 = Math.tanh(_t63);
-    const _t65 = w2_1_13 * _t64;
-    const _t66 = w1_14_1 * x1;
-    const _t67 = w1_14_2 * x2;
-    const _t68 = b1_14 + _t66 + _t67;
-    const _t69 = Math.tanh(_t68);
-    const _t70 = w2_1_14 * _t69;
-    const _t71 = w1_15_1 * x1;
-    const _t72 = w1_15_2 * x2;
-    const _t73 = b1_15 + _t71 + _t72;
-    const _t74 = Math.tanh(_t73);
-    const _t75 = w2_1_15 * _t74;
-    const _t76 = w1_16_1 * x1;
-    const _t77 = w1_16_2 * x2;
-    const _t78 = b1_16 + _t76 + _t77;
-    const _t79 = Math.tanh(_t78);
-    const _t80 = w2_1_16 * _t79;
-    const _t81 =
+    const _t0 = w1_1_1 * x1;
+    const _t1 = w1_1_2 * x2;
+    const _t2 = b1_1 + _t0 + _t1;
+    const _t3 = Math.tanh(_t2);
+    const _t4 = w2_1_1 * _t3;
+    const _t5 = w1_2_1 * x1;
+    const _t6 = w1_2_2 * x2;
+    const _t7 = b1_2 + _t5 + _t6;
+    const _t8 = Math.tanh(_t7);
+    const _t9 = w2_1_2 * _t8;
+    const _t10 = w1_3_1 * x1;
+    const _t11 = w1_3_2 * x2;
+    const _t12 = b1_3 + _t10 + _t11;
+    const _t13 = Math.tanh(_t12);
+    const _t14 = w2_1_3 * _t13;
+    const _t15 = w1_4_1 * x1;
+    const _t16 = w1_4_2 * x2;
+    const _t17 = b1_4 + _t15 + _t16;
+    const _t18 = Math.tanh(_t17);
+    const _t19 = w2_1_4 * _t18;
+    const _t20 = w1_5_1 * x1;
+    const _t21 = w1_5_2 * x2;
+    const _t22 = b1_5 + _t20 + _t21;
+    const _t23 = Math.tanh(_t22);
+    const _t24 = w2_1_5 * _t23;
+    const _t25 = w1_6_1 * x1;
+    const _t26 = w1_6_2 * x2;
+    const _t27 = b1_6 + _t25 + _t26;
+    const _t28 = Math.tanh(_t27);
+    const _t29 = w2_1_6 * _t28;
+    const _t30 = w1_7_1 * x1;
+    const _t31 = w1_7_2 * x2;
+    const _t32 = b1_7 + _t30 + _t31;
+    const _t33 = Math.tanh(_t32);
+    const _t34 = w2_1_7 * _t33;
+    const _t35 = w1_8_1 * x1;
+    const _t36 = w1_8_2 * x2;
+    const _t37 = b1_8 + _t35 + _t36;
+    const _t38 = Math.tanh(_t37);
+    const _t39 = w2_1_8 * _t38;
+    const _t40 = w1_9_1 * x1;
+    const _t41 = w1_9_2 * x2;
+    const _t42 = b1_9 + _t40 + _t41;
+    const _t43 = Math.tanh(_t42);
+    const _t44 = w2_1_9 * _t43;
+    const _t45 = w1_10_1 * x1;
+    const _t46 = w1_10_2 * x2;
+    const _t47 = b1_10 + _t45 + _t46;
+    const _t48 = Math.tanh(_t47);
+    const _t49 = w2_1_10 * _t48;
+    const _t50 = w1_11_1 * x1;
+    const _t51 = w1_11_2 * x2;
+    const _t52 = b1_11 + _t50 + _t51;
+    const _t53 = Math.tanh(_t52);
+    const _t54 = w2_1_11 * _t53;
+    const _t55 = w1_12_1 * x1;
+    const _t56 = w1_12_2 * x2;
+    const _t57 = b1_12 + _t55 + _t56;
+    const _t58 = Math.tanh(_t57);
+    const _t59 = w2_1_12 * _t58;
+    const _t60 = w1_13_1 * x1;
+    const _t61 = w1_13_2 * x2;
+    const _t62 = b1_13 + _t60 + _t61;
+    const _t63 = Math.tanh(_t62);
+    const _t64 = w2_1_13 * _t63;
+    const _t65 = w1_14_1 * x1;
+    const _t66 = w1_14_2 * x2;
+    const _t67 = b1_14 + _t65 + _t66;
+    const _t68 = Math.tanh(_t67);
+    const _t69 = w2_1_14 * _t68;
+    const _t70 = w1_15_1 * x1;
+    const _t71 = w1_15_2 * x2;
+    const _t72 = b1_15 + _t70 + _t71;
+    const _t73 = Math.tanh(_t72);
+    const _t74 = w2_1_15 * _t73;
+    const _t75 = w1_16_1 * x1;
+    const _t76 = w1_16_2 * x2;
+    const _t77 = b1_16 + _t75 + _t76;
+    const _t78 = Math.tanh(_t77);
+    const _t79 = w2_1_16 * _t78;
+    const _t80 =
       b2_1 +
-      _t0 +
-      _t5 +
-      _t10 +
-      _t15 +
-      _t20 +
-      _t25 +
-      _t30 +
-      _t35 +
-      _t40 +
-      _t45 +
-      _t50 +
-      _t55 +
-      _t60 +
-      _t65 +
-      _t70 +
-      _t75 +
-      _t80;
-    const _t82 = _t81 * _t81;
-    _loss += _t82;
+      _t4 +
+      _t9 +
+      _t14 +
+      _t19 +
+      _t24 +
+      _t29 +
+      _t34 +
+      _t39 +
+      _t44 +
+      _t49 +
+      _t54 +
+      _t59 +
+      _t64 +
+      _t69 +
+      _t74 +
+      _t79;
+    const _t81 = -y;
+    const _t82 = _t80 + _t81;
+    const _t83 = _t82 * _t82;
+    _loss += _t83;
   }
 
   return _loss / _n;
@@ -491,286 +491,286 @@ export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float6
     const x1 = X[_i * 2];
     const x2 = X[_i * 2 + 1];
     const y = Y[_i];
-    const _t0 = -y;
-    const _t1 = w1_1_1 * x1;
-    const _t2 = w1_1_2 * x2;
-    const _t3 = b1_1 + _t1 + _t2;
-    const _t4 = Math.tanh(_t3);
-    const _t5 = w2_1_1 * _t4;
-    const _t6 = w1_2_1 * x1;
-    const _t7 = w1_2_2 * x2;
-    const _t8 = b1_2 + _t6 + _t7;
-    const _t9 = Math.tanh(_t8);
-    const _t10 = w2_1_2 * _t9;
-    const _t11 = w1_3_1 * x1;
-    const _t12 = w1_3_2 * x2;
-    const _t13 = b1_3 + _t11 + _t12;
-    const _t14 = Math.tanh(_t13);
-    const _t15 = w2_1_3 * _t14;
-    const _t16 = w1_4_1 * x1;
-    const _t17 = w1_4_2 * x2;
-    const _t18 = b1_4 + _t16 + _t17;
-    const _t19 = Math.tanh(_t18);
-    const _t20 = w2_1_4 * _t19;
-    const _t21 = w1_5_1 * x1;
-    const _t22 = w1_5_2 * x2;
-    const _t23 = b1_5 + _t21 + _t22;
-    const _t24 = Math.tanh(_t23);
-    const _t25 = w2_1_5 * _t24;
-    const _t26 = w1_6_1 * x1;
-    const _t27 = w1_6_2 * x2;
-    const _t28 = b1_6 + _t26 + _t27;
-    const _t29 = Math.tanh(_t28);
-    const _t30 = w2_1_6 * _t29;
-    const _t31 = w1_7_1 * x1;
-    const _t32 = w1_7_2 * x2;
-    const _t33 = b1_7 + _t31 + _t32;
-    const _t34 = Math.tanh(_t33);
-    const _t35 = w2_1_7 * _t34;
-    const _t36 = w1_8_1 * x1;
-    const _t37 = w1_8_2 * x2;
-    const _t38 = b1_8 + _t36 + _t37;
-    const _t39 = Math.tanh(_t38);
-    const _t40 = w2_1_8 * _t39;
-    const _t41 = w1_9_1 * x1;
-    const _t42 = w1_9_2 * x2;
-    const _t43 = b1_9 + _t41 + _t42;
-    const _t44 = Math.tanh(_t43);
-    const _t45 = w2_1_9 * _t44;
-    const _t46 = w1_10_1 * x1;
-    const _t47 = w1_10_2 * x2;
-    const _t48 = b1_10 + _t46 + _t47;
-    const _t49 = Math.tanh(_t48);
-    const _t50 = w2_1_10 * _t49;
-    const _t51 = w1_11_1 * x1;
-    const _t52 = w1_11_2 * x2;
-    const _t53 = b1_11 + _t51 + _t52;
-    const _t54 = Math.tanh(_t53);
-    const _t55 = w2_1_11 * _t54;
-    const _t56 = w1_12_1 * x1;
-    const _t57 = w1_12_2 * x2;
-    const _t58 = b1_12 + _t56 + _t57;
-    const _t59 = Math.tanh(_t58);
-    const _t60 = w2_1_12 * _t59;
-    const _t61 = w1_13_1 * x1;
-    const _t62 = w1_13_2 * x2;
-    const _t63 = b1_13 + _t61 + _t62;
-    const _t64 = Math.tanh(_t63);
-    const _t65 = w2_1_13 * _t64;
-    const _t66 = w1_14_1 * x1;
-    const _t67 = w1_14_2 * x2;
-    const _t68 = b1_14 + _t66 + _t67;
-    const _t69 = Math.tanh(_t68);
-    const _t70 = w2_1_14 * _t69;
-    const _t71 = w1_15_1 * x1;
-    const _t72 = w1_15_2 * x2;
-    const _t73 = b1_15 + _t71 + _t72;
-    const _t74 = Math.tanh(_t73);
-    const _t75 = w2_1_15 * _t74;
-    const _t76 = w1_16_1 * x1;
-    const _t77 = w1_16_2 * x2;
-    const _t78 = b1_16 + _t76 + _t77;
-    const _t79 = Math.tanh(_t78);
-    const _t80 = w2_1_16 * _t79;
-    const _t81 =
+    const _t0 = w1_1_1 * x1;
+    const _t1 = w1_1_2 * x2;
+    const _t2 = b1_1 + _t0 + _t1;
+    const _t3 = Math.tanh(_t2);
+    const _t4 = w2_1_1 * _t3;
+    const _t5 = w1_2_1 * x1;
+    const _t6 = w1_2_2 * x2;
+    const _t7 = b1_2 + _t5 + _t6;
+    const _t8 = Math.tanh(_t7);
+    const _t9 = w2_1_2 * _t8;
+    const _t10 = w1_3_1 * x1;
+    const _t11 = w1_3_2 * x2;
+    const _t12 = b1_3 + _t10 + _t11;
+    const _t13 = Math.tanh(_t12);
+    const _t14 = w2_1_3 * _t13;
+    const _t15 = w1_4_1 * x1;
+    const _t16 = w1_4_2 * x2;
+    const _t17 = b1_4 + _t15 + _t16;
+    const _t18 = Math.tanh(_t17);
+    const _t19 = w2_1_4 * _t18;
+    const _t20 = w1_5_1 * x1;
+    const _t21 = w1_5_2 * x2;
+    const _t22 = b1_5 + _t20 + _t21;
+    const _t23 = Math.tanh(_t22);
+    const _t24 = w2_1_5 * _t23;
+    const _t25 = w1_6_1 * x1;
+    const _t26 = w1_6_2 * x2;
+    const _t27 = b1_6 + _t25 + _t26;
+    const _t28 = Math.tanh(_t27);
+    const _t29 = w2_1_6 * _t28;
+    const _t30 = w1_7_1 * x1;
+    const _t31 = w1_7_2 * x2;
+    const _t32 = b1_7 + _t30 + _t31;
+    const _t33 = Math.tanh(_t32);
+    const _t34 = w2_1_7 * _t33;
+    const _t35 = w1_8_1 * x1;
+    const _t36 = w1_8_2 * x2;
+    const _t37 = b1_8 + _t35 + _t36;
+    const _t38 = Math.tanh(_t37);
+    const _t39 = w2_1_8 * _t38;
+    const _t40 = w1_9_1 * x1;
+    const _t41 = w1_9_2 * x2;
+    const _t42 = b1_9 + _t40 + _t41;
+    const _t43 = Math.tanh(_t42);
+    const _t44 = w2_1_9 * _t43;
+    const _t45 = w1_10_1 * x1;
+    const _t46 = w1_10_2 * x2;
+    const _t47 = b1_10 + _t45 + _t46;
+    const _t48 = Math.tanh(_t47);
+    const _t49 = w2_1_10 * _t48;
+    const _t50 = w1_11_1 * x1;
+    const _t51 = w1_11_2 * x2;
+    const _t52 = b1_11 + _t50 + _t51;
+    const _t53 = Math.tanh(_t52);
+    const _t54 = w2_1_11 * _t53;
+    const _t55 = w1_12_1 * x1;
+    const _t56 = w1_12_2 * x2;
+    const _t57 = b1_12 + _t55 + _t56;
+    const _t58 = Math.tanh(_t57);
+    const _t59 = w2_1_12 * _t58;
+    const _t60 = w1_13_1 * x1;
+    const _t61 = w1_13_2 * x2;
+    const _t62 = b1_13 + _t60 + _t61;
+    const _t63 = Math.tanh(_t62);
+    const _t64 = w2_1_13 * _t63;
+    const _t65 = w1_14_1 * x1;
+    const _t66 = w1_14_2 * x2;
+    const _t67 = b1_14 + _t65 + _t66;
+    const _t68 = Math.tanh(_t67);
+    const _t69 = w2_1_14 * _t68;
+    const _t70 = w1_15_1 * x1;
+    const _t71 = w1_15_2 * x2;
+    const _t72 = b1_15 + _t70 + _t71;
+    const _t73 = Math.tanh(_t72);
+    const _t74 = w2_1_15 * _t73;
+    const _t75 = w1_16_1 * x1;
+    const _t76 = w1_16_2 * x2;
+    const _t77 = b1_16 + _t75 + _t76;
+    const _t78 = Math.tanh(_t77);
+    const _t79 = w2_1_16 * _t78;
+    const _t80 =
       b2_1 +
-      _t0 +
-      _t5 +
-      _t10 +
-      _t15 +
-      _t20 +
-      _t25 +
-      _t30 +
-      _t35 +
-      _t40 +
-      _t45 +
-      _t50 +
-      _t55 +
-      _t60 +
-      _t65 +
-      _t70 +
-      _t75 +
-      _t80;
-    const _t82 = _t81 * _t81;
-    const _t83 = _t4 * _t4;
-    const _t84 = -_t83;
-    const _t85 = 1 + _t84;
-    const _t86 = 2 * w2_1_1 * _t85 * _t81;
-    const _t87 = _t86 * x1;
-    const _t88 = _t86 * x2;
-    const _t89 = _t9 * _t9;
-    const _t90 = -_t89;
-    const _t91 = 1 + _t90;
-    const _t92 = 2 * w2_1_2 * _t91 * _t81;
-    const _t93 = _t92 * x1;
-    const _t94 = _t92 * x2;
-    const _t95 = _t14 * _t14;
-    const _t96 = -_t95;
-    const _t97 = 1 + _t96;
-    const _t98 = 2 * w2_1_3 * _t97 * _t81;
-    const _t99 = _t98 * x1;
-    const _t100 = _t98 * x2;
-    const _t101 = _t19 * _t19;
-    const _t102 = -_t101;
-    const _t103 = 1 + _t102;
-    const _t104 = 2 * w2_1_4 * _t103 * _t81;
-    const _t105 = _t104 * x1;
-    const _t106 = _t104 * x2;
-    const _t107 = _t24 * _t24;
-    const _t108 = -_t107;
-    const _t109 = 1 + _t108;
-    const _t110 = 2 * w2_1_5 * _t109 * _t81;
-    const _t111 = _t110 * x1;
-    const _t112 = _t110 * x2;
-    const _t113 = _t29 * _t29;
-    const _t114 = -_t113;
-    const _t115 = 1 + _t114;
-    const _t116 = 2 * w2_1_6 * _t115 * _t81;
-    const _t117 = _t116 * x1;
-    const _t118 = _t116 * x2;
-    const _t119 = _t34 * _t34;
-    const _t120 = -_t119;
-    const _t121 = 1 + _t120;
-    const _t122 = 2 * w2_1_7 * _t121 * _t81;
-    const _t123 = _t122 * x1;
-    const _t124 = _t122 * x2;
-    const _t125 = _t39 * _t39;
-    const _t126 = -_t125;
-    const _t127 = 1 + _t126;
-    const _t128 = 2 * w2_1_8 * _t127 * _t81;
-    const _t129 = _t128 * x1;
-    const _t130 = _t128 * x2;
-    const _t131 = _t44 * _t44;
-    const _t132 = -_t131;
-    const _t133 = 1 + _t132;
-    const _t134 = 2 * w2_1_9 * _t133 * _t81;
-    const _t135 = _t134 * x1;
-    const _t136 = _t134 * x2;
-    const _t137 = _t49 * _t49;
-    const _t138 = -_t137;
-    const _t139 = 1 + _t138;
-    const _t140 = 2 * w2_1_10 * _t139 * _t81;
-    const _t141 = _t140 * x1;
-    const _t142 = _t140 * x2;
-    const _t143 = _t54 * _t54;
-    const _t144 = -_t143;
-    const _t145 = 1 + _t144;
-    const _t146 = 2 * w2_1_11 * _t145 * _t81;
-    const _t147 = _t146 * x1;
-    const _t148 = _t146 * x2;
-    const _t149 = _t59 * _t59;
-    const _t150 = -_t149;
-    const _t151 = 1 + _t150;
-    const _t152 = 2 * w2_1_12 * _t151 * _t81;
-    const _t153 = _t152 * x1;
-    const _t154 = _t152 * x2;
-    const _t155 = _t64 * _t64;
-    const _t156 = -_t155;
-    const _t157 = 1 + _t156;
-    const _t158 = 2 * w2_1_13 * _t157 * _t81;
-    const _t159 = _t158 * x1;
-    const _t160 = _t158 * x2;
-    const _t161 = _t69 * _t69;
-    const _t162 = -_t161;
-    const _t163 = 1 + _t162;
-    const _t164 = 2 * w2_1_14 * _t163 * _t81;
-    const _t165 = _t164 * x1;
-    const _t166 = _t164 * x2;
-    const _t167 = _t74 * _t74;
-    const _t168 = -_t167;
-    const _t169 = 1 + _t168;
-    const _t170 = 2 * w2_1_15 * _t169 * _t81;
-    const _t171 = _t170 * x1;
-    const _t172 = _t170 * x2;
-    const _t173 = _t79 * _t79;
-    const _t174 = -_t173;
-    const _t175 = 1 + _t174;
-    const _t176 = 2 * w2_1_16 * _t175 * _t81;
-    const _t177 = _t176 * x1;
-    const _t178 = _t176 * x2;
-    const _t179 = 2 * _t81;
-    const _t180 = _t179 * _t4;
-    const _t181 = _t179 * _t9;
-    const _t182 = _t179 * _t14;
-    const _t183 = _t179 * _t19;
-    const _t184 = _t179 * _t24;
-    const _t185 = _t179 * _t29;
-    const _t186 = _t179 * _t34;
-    const _t187 = _t179 * _t39;
-    const _t188 = _t179 * _t44;
-    const _t189 = _t179 * _t49;
-    const _t190 = _t179 * _t54;
-    const _t191 = _t179 * _t59;
-    const _t192 = _t179 * _t64;
-    const _t193 = _t179 * _t69;
-    const _t194 = _t179 * _t74;
-    const _t195 = _t179 * _t79;
-    _loss += _t82;
-    _g0 += _t87;
-    _g1 += _t88;
-    _g2 += _t86;
-    _g3 += _t93;
-    _g4 += _t94;
-    _g5 += _t92;
-    _g6 += _t99;
-    _g7 += _t100;
-    _g8 += _t98;
-    _g9 += _t105;
-    _g10 += _t106;
-    _g11 += _t104;
-    _g12 += _t111;
-    _g13 += _t112;
-    _g14 += _t110;
-    _g15 += _t117;
-    _g16 += _t118;
-    _g17 += _t116;
-    _g18 += _t123;
-    _g19 += _t124;
-    _g20 += _t122;
-    _g21 += _t129;
-    _g22 += _t130;
-    _g23 += _t128;
-    _g24 += _t135;
-    _g25 += _t136;
-    _g26 += _t134;
-    _g27 += _t141;
-    _g28 += _t142;
-    _g29 += _t140;
-    _g30 += _t147;
-    _g31 += _t148;
-    _g32 += _t146;
-    _g33 += _t153;
-    _g34 += _t154;
-    _g35 += _t152;
-    _g36 += _t159;
-    _g37 += _t160;
-    _g38 += _t158;
-    _g39 += _t165;
-    _g40 += _t166;
-    _g41 += _t164;
-    _g42 += _t171;
-    _g43 += _t172;
-    _g44 += _t170;
-    _g45 += _t177;
-    _g46 += _t178;
-    _g47 += _t176;
-    _g48 += _t180;
-    _g49 += _t181;
-    _g50 += _t182;
-    _g51 += _t183;
-    _g52 += _t184;
-    _g53 += _t185;
-    _g54 += _t186;
-    _g55 += _t187;
-    _g56 += _t188;
-    _g57 += _t189;
-    _g58 += _t190;
-    _g59 += _t191;
-    _g60 += _t192;
-    _g61 += _t193;
-    _g62 += _t194;
-    _g63 += _t195;
-    _g64 += _t179;
+      _t4 +
+      _t9 +
+      _t14 +
+      _t19 +
+      _t24 +
+      _t29 +
+      _t34 +
+      _t39 +
+      _t44 +
+      _t49 +
+      _t54 +
+      _t59 +
+      _t64 +
+      _t69 +
+      _t74 +
+      _t79;
+    const _t81 = -y;
+    const _t82 = _t80 + _t81;
+    const _t83 = _t82 * _t82;
+    const _t84 = _t3 * _t3;
+    const _t85 = -_t84;
+    const _t86 = 1 + _t85;
+    const _t87 = 2 * w2_1_1 * _t86 * _t82;
+    const _t88 = _t87 * x1;
+    const _t89 = _t87 * x2;
+    const _t90 = _t8 * _t8;
+    const _t91 = -_t90;
+    const _t92 = 1 + _t91;
+    const _t93 = 2 * w2_1_2 * _t92 * _t82;
+    const _t94 = _t93 * x1;
+    const _t95 = _t93 * x2;
+    const _t96 = _t13 * _t13;
+    const _t97 = -_t96;
+    const _t98 = 1 + _t97;
+    const _t99 = 2 * w2_1_3 * _t98 * _t82;
+    const _t100 = _t99 * x1;
+    const _t101 = _t99 * x2;
+    const _t102 = _t18 * _t18;
+    const _t103 = -_t102;
+    const _t104 = 1 + _t103;
+    const _t105 = 2 * w2_1_4 * _t104 * _t82;
+    const _t106 = _t105 * x1;
+    const _t107 = _t105 * x2;
+    const _t108 = _t23 * _t23;
+    const _t109 = -_t108;
+    const _t110 = 1 + _t109;
+    const _t111 = 2 * w2_1_5 * _t110 * _t82;
+    const _t112 = _t111 * x1;
+    const _t113 = _t111 * x2;
+    const _t114 = _t28 * _t28;
+    const _t115 = -_t114;
+    const _t116 = 1 + _t115;
+    const _t117 = 2 * w2_1_6 * _t116 * _t82;
+    const _t118 = _t117 * x1;
+    const _t119 = _t117 * x2;
+    const _t120 = _t33 * _t33;
+    const _t121 = -_t120;
+    const _t122 = 1 + _t121;
+    const _t123 = 2 * w2_1_7 * _t122 * _t82;
+    const _t124 = _t123 * x1;
+    const _t125 = _t123 * x2;
+    const _t126 = _t38 * _t38;
+    const _t127 = -_t126;
+    const _t128 = 1 + _t127;
+    const _t129 = 2 * w2_1_8 * _t128 * _t82;
+    const _t130 = _t129 * x1;
+    const _t131 = _t129 * x2;
+    const _t132 = _t43 * _t43;
+    const _t133 = -_t132;
+    const _t134 = 1 + _t133;
+    const _t135 = 2 * w2_1_9 * _t134 * _t82;
+    const _t136 = _t135 * x1;
+    const _t137 = _t135 * x2;
+    const _t138 = _t48 * _t48;
+    const _t139 = -_t138;
+    const _t140 = 1 + _t139;
+    const _t141 = 2 * w2_1_10 * _t140 * _t82;
+    const _t142 = _t141 * x1;
+    const _t143 = _t141 * x2;
+    const _t144 = _t53 * _t53;
+    const _t145 = -_t144;
+    const _t146 = 1 + _t145;
+    const _t147 = 2 * w2_1_11 * _t146 * _t82;
+    const _t148 = _t147 * x1;
+    const _t149 = _t147 * x2;
+    const _t150 = _t58 * _t58;
+    const _t151 = -_t150;
+    const _t152 = 1 + _t151;
+    const _t153 = 2 * w2_1_12 * _t152 * _t82;
+    const _t154 = _t153 * x1;
+    const _t155 = _t153 * x2;
+    const _t156 = _t63 * _t63;
+    const _t157 = -_t156;
+    const _t158 = 1 + _t157;
+    const _t159 = 2 * w2_1_13 * _t158 * _t82;
+    const _t160 = _t159 * x1;
+    const _t161 = _t159 * x2;
+    const _t162 = _t68 * _t68;
+    const _t163 = -_t162;
+    const _t164 = 1 + _t163;
+    const _t165 = 2 * w2_1_14 * _t164 * _t82;
+    const _t166 = _t165 * x1;
+    const _t167 = _t165 * x2;
+    const _t168 = _t73 * _t73;
+    const _t169 = -_t168;
+    const _t170 = 1 + _t169;
+    const _t171 = 2 * w2_1_15 * _t170 * _t82;
+    const _t172 = _t171 * x1;
+    const _t173 = _t171 * x2;
+    const _t174 = _t78 * _t78;
+    const _t175 = -_t174;
+    const _t176 = 1 + _t175;
+    const _t177 = 2 * w2_1_16 * _t176 * _t82;
+    const _t178 = _t177 * x1;
+    const _t179 = _t177 * x2;
+    const _t180 = 2 * _t82;
+    const _t181 = _t180 * _t3;
+    const _t182 = _t180 * _t8;
+    const _t183 = _t180 * _t13;
+    const _t184 = _t180 * _t18;
+    const _t185 = _t180 * _t23;
+    const _t186 = _t180 * _t28;
+    const _t187 = _t180 * _t33;
+    const _t188 = _t180 * _t38;
+    const _t189 = _t180 * _t43;
+    const _t190 = _t180 * _t48;
+    const _t191 = _t180 * _t53;
+    const _t192 = _t180 * _t58;
+    const _t193 = _t180 * _t63;
+    const _t194 = _t180 * _t68;
+    const _t195 = _t180 * _t73;
+    const _t196 = _t180 * _t78;
+    _loss += _t83;
+    _g0 += _t88;
+    _g1 += _t89;
+    _g2 += _t87;
+    _g3 += _t94;
+    _g4 += _t95;
+    _g5 += _t93;
+    _g6 += _t100;
+    _g7 += _t101;
+    _g8 += _t99;
+    _g9 += _t106;
+    _g10 += _t107;
+    _g11 += _t105;
+    _g12 += _t112;
+    _g13 += _t113;
+    _g14 += _t111;
+    _g15 += _t118;
+    _g16 += _t119;
+    _g17 += _t117;
+    _g18 += _t124;
+    _g19 += _t125;
+    _g20 += _t123;
+    _g21 += _t130;
+    _g22 += _t131;
+    _g23 += _t129;
+    _g24 += _t136;
+    _g25 += _t137;
+    _g26 += _t135;
+    _g27 += _t142;
+    _g28 += _t143;
+    _g29 += _t141;
+    _g30 += _t148;
+    _g31 += _t149;
+    _g32 += _t147;
+    _g33 += _t154;
+    _g34 += _t155;
+    _g35 += _t153;
+    _g36 += _t160;
+    _g37 += _t161;
+    _g38 += _t159;
+    _g39 += _t166;
+    _g40 += _t167;
+    _g41 += _t165;
+    _g42 += _t172;
+    _g43 += _t173;
+    _g44 += _t171;
+    _g45 += _t178;
+    _g46 += _t179;
+    _g47 += _t177;
+    _g48 += _t181;
+    _g49 += _t182;
+    _g50 += _t183;
+    _g51 += _t184;
+    _g52 += _t185;
+    _g53 += _t186;
+    _g54 += _t187;
+    _g55 += _t188;
+    _g56 += _t189;
+    _g57 += _t190;
+    _g58 += _t191;
+    _g59 += _t192;
+    _g60 += _t193;
+    _g61 += _t194;
+    _g62 += _t195;
+    _g63 += _t196;
+    _g64 += _t180;
   }
 
   grad[0] = _g0 / _n;

@@ -70,3 +70,17 @@ describe("seeded fuzz over 1000 random expressions", () => {
     }
   });
 });
+
+describe("deep chains", () => {
+  it("differentiate, lower and schedule a 5000-step chain without overflowing the stack", () => {
+    const [x, w] = symbols("x w");
+    let e: Expr = x;
+    for (let i = 0; i < 5000; i++) e = sigmoid(add(mul(w, e), 0.1));
+    const grads = gradient(simplify(e), [w, x]);
+    const program = schedule(lowerStable([e, ...grads]));
+    const env = { x: 0.3, w: 0.5 };
+    const [value, dw] = evaluate(program, env);
+    expect(relativeError(value, evaluate(e, env))).toBeLessThan(1e-12);
+    expect(relativeError(dw, evaluate(diff(e, w), env))).toBeLessThan(1e-12);
+  });
+});

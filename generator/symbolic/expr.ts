@@ -7,8 +7,8 @@
  * expression built in any order, in any process, is the same node and prints the same.
  *
  * Canonical forms, applied on construction (as SymPy's Add/Mul do):
- * - add: flattened, constants folded, like terms collected (2x + 3x → 5x, x − x → 0), x + 0 → x;
- * - mul: flattened, constants folded, x·1 → x, x·0 → 0, equal bases merged (x·x → x², x·x⁻¹ → 1:
+ * - add: flattened (nested sums of up to 16 terms), constants folded, like terms collected (2x + 3x → 5x, x − x → 0), x + 0 → x;
+ * - mul: flattened (likewise), constants folded, x·1 → x, x·0 → 0, equal bases merged (x·x → x², x·x⁻¹ → 1:
  *   like SymPy, x/x is 1 without asking whether x could be 0);
  * - pow: x⁰ → 1, x¹ → x, (x^a)^n → x^(a·n) for integer n, exp(a)^b → exp(a·b), constants folded;
  * - unary ops fold constant arguments.
@@ -16,6 +16,10 @@
  */
 import { OPS, type Op } from "./ops.ts";
 import { checkSymbolName } from "./names.ts";
+
+const OP_RANK: Record<Op, number> = Object.fromEntries(
+  (Object.keys(OPS) as Op[]).map((op, i) => [op, i]),
+) as Record<Op, number>;
 
 export class Expr {
   /** Creation number: used only to key intern tables, never for ordering. */
@@ -26,6 +30,11 @@ export class Expr {
   readonly value: number;
   /** The name of a "sym" node ("" otherwise). */
   readonly name: string;
+  /** Longest path to a leaf (leaves: 0). */
+  readonly height: number;
+  /** Two independent 32-bit hashes of the structure (not of creation order), for compareExpr. */
+  readonly hash1: number;
+  readonly hash2: number;
 
   /** Use the constructors below; this is public only so that `instanceof Expr` works. */
   constructor(id: number, op: Op, args: readonly Expr[], value: number, name: string) {
@@ -34,12 +43,33 @@ export class Expr {
     this.args = args;
     this.value = value;
     this.name = name;
+    this.height = args.reduce((h, a) => Math.max(h, a.height + 1), 0);
+    [this.hash1, this.hash2] = structuralHashes(op, args, op === "num" ? String(value) : name);
     Object.freeze(this);
   }
 
   toString(): string {
     return `Expr(${this.op}#${this.id})`;
   }
+}
+
+/** FNV-1a style mixing of 32-bit words. */
+function mix(h: number, word: number): number {
+  return Math.imul(h ^ word, 0x01000193) >>> 0;
+}
+
+function structuralHashes(op: Op, args: readonly Expr[], text: string): [number, number] {
+  let h1 = mix(0x811c9dc5, OP_RANK[op]);
+  let h2 = mix(0x050c5d1f, OP_RANK[op]);
+  for (let i = 0; i < text.length; i++) {
+    h1 = mix(h1, text.charCodeAt(i));
+    h2 = mix(h2, text.charCodeAt(i) + 0x9e37);
+  }
+  for (const a of args) {
+    h1 = mix(mix(h1, a.hash1), a.hash2);
+    h2 = mix(mix(h2, a.hash2), a.hash1);
+  }
+  return [h1, h2];
 }
 
 /** What the constructors accept: an expression, or a plain number standing for a constant. */
@@ -118,26 +148,36 @@ export function findNode(op: Op, args: readonly Expr[]): Expr | undefined {
 // Structural order
 // ---------------------------------------------------------------------------------------------
 
-const OP_RANK: Record<Op, number> = Object.fromEntries(
-  (Object.keys(OPS) as Op[]).map((op, i) => [op, i]),
-) as Record<Op, number>;
-
 const naturalOrder = new Intl.Collator("en", { numeric: true });
+
+/** How deep compareExpr compares argument by argument before it compares (height, hashes) instead. */
+const LEXICOGRAPHIC_DEPTH = 8;
 
 /**
  * A total structural order: constants first (by value), then symbols (natural order, so w2 < w10),
- * then compound nodes by op, then arguments left to right, then argument count.
+ * then compound nodes by op, then arguments left to right (to a depth of 8; below that by height and
+ * structural hashes, which keeps a comparison cheap however deep the expressions are), then count.
  * It depends only on structure, so it is the same in every process and for every build order.
  */
 export function compareExpr(a: Expr, b: Expr): number {
+  return compareTo(a, b, LEXICOGRAPHIC_DEPTH);
+}
+
+function compareTo(a: Expr, b: Expr, depth: number): number {
   if (a === b) return 0;
   const rank = OP_RANK[a.op] - OP_RANK[b.op];
   if (rank !== 0) return rank;
   if (a.op === "num") return a.value - b.value;
   if (a.op === "sym") return naturalOrder.compare(a.name, b.name) || (a.name < b.name ? -1 : 1);
+  if (depth === 0) {
+    const byShape = a.height - b.height || a.hash1 - b.hash1 || a.hash2 - b.hash2;
+    // Equal hashes of different nodes (about one chance in 2^64): compare in full, as a last resort.
+    if (byShape !== 0) return byShape;
+    depth = Infinity;
+  }
   const n = Math.min(a.args.length, b.args.length);
   for (let i = 0; i < n; i++) {
-    const c = compareExpr(a.args[i], b.args[i]);
+    const c = compareTo(a.args[i], b.args[i], depth - 1);
     if (c !== 0) return c;
   }
   return a.args.length - b.args.length;
@@ -153,11 +193,18 @@ function splitCoefficient(term: Expr): [number, readonly Expr[]] {
   return [1, [term]];
 }
 
+/**
+ * A nested sum (product) with more arguments than this stays one argument of the outer sum (product).
+ * Without a limit, reverse mode through a deep chain builds each adjoint as the previous adjoint's
+ * factors plus a few more: quadratic size and time in the depth of the chain.
+ */
+const FLATTEN_LIMIT = 16;
+
 function flatten(op: "add" | "mul", args: readonly ExprLike[]): Expr[] {
   const out: Expr[] = [];
   for (const a of args) {
     const e = toExpr(a);
-    if (e.op === op) out.push(...e.args);
+    if (e.op === op && e.args.length <= FLATTEN_LIMIT) out.push(...e.args);
     else out.push(e);
   }
   return out;

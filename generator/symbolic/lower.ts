@@ -19,6 +19,7 @@
 import {
   abs, add, exp, isNum, log, log1p, max, mul, neg, ONE, pow, rebuild, relu, select, type Expr,
 } from "./expr.ts";
+import { topologicalOrder } from "./dag.ts";
 
 /** z and whether u = −z, for u = c·rest with a negative constant c: σ(u) and σ(−u) share their parts. */
 function splitSign(u: Expr): [z: Expr, negated: boolean] {
@@ -140,5 +141,7 @@ export function lowerStable(roots: readonly Expr[]): Expr[] {
     return out;
   }
 
+  // Children first, so that lower() only ever recurses into nodes the rules build (a level or two).
+  for (const n of topologicalOrder(roots)) lower(n);
   return roots.map(lower);
 }

@@ -75,13 +75,17 @@ export function schedule(roots: readonly Expr[], options: ScheduleOptions = {}):
  * subsets in the intern table is O(k²) per node; scanning every node that shares an argument is
  * quadratic in the model size, since the output adjoint is shared by every weight's gradient.)
  */
+/** Wider sums are left alone: the search costs O(k²) for k arguments (a gradient summed over a
+ *  20 000-step chain has 20 000 terms), and reverse mode's wide sums share nothing this would find. */
+const MAX_SHARED_ARITY = 256;
+
 function shareSubTerms(nodes: readonly Expr[]): (n: Expr) => readonly Expr[] {
   const scheduled = new Set(nodes);
   const rewritten = new Map<Expr, readonly Expr[]>();
   for (const n of nodes) {
     const reciprocal = reciprocalPower(n, scheduled);
     if (reciprocal) rewritten.set(n, reciprocal);
-    if ((n.op !== "add" && n.op !== "mul") || n.args.length < 3) continue;
+    if ((n.op !== "add" && n.op !== "mul") || n.args.length < 3 || n.args.length > MAX_SHARED_ARITY) continue;
     let best: Expr | undefined;
     let left: Expr | undefined;
     n.args.forEach((a, i) => {
