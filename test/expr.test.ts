@@ -20,6 +20,12 @@ describe("hash-consing", () => {
     expect(add(mul(x, y), sigmoid(z), 1)).toBe(add(1, sigmoid(z), mul(y, x)));
   });
 
+  it("folds constants in one order whatever the build order (float sums are not associative)", () => {
+    expect(add(mul(0.1, x), mul(0.2, x), mul(0.3, x))).toBe(add(mul(0.3, x), mul(0.2, x), mul(0.1, x)));
+    expect(add(0.1, 0.2, 0.3, x)).toBe(add(x, 0.3, 0.2, 0.1));
+    expect(mul(0.1, 3, 7, x)).toBe(mul(x, 7, 3, 0.1));
+  });
+
   it("is the same expression in a different process with a different build order", () => {
     // Two processes create the symbols and the nodes in opposite orders; text and schedule must agree.
     const run = (build: string) =>

@@ -7,7 +7,8 @@
  * expression built in any order, in any process, is the same node and prints the same.
  *
  * Canonical forms, applied on construction (as SymPy's Add/Mul do):
- * - add: flattened (nested sums of up to 16 terms), constants folded, like terms collected (2x + 3x → 5x, x − x → 0), x + 0 → x;
+ * - add: flattened (nested sums of up to 16 terms), constants folded, like terms collected
+ *   (2x + 3x → 5x, x − x → 0), x + 0 → x;
  * - mul: flattened (likewise), constants folded, x·1 → x, x·0 → 0, equal bases merged (x·x → x², x·x⁻¹ → 1:
  *   like SymPy, x/x is 1 without asking whether x could be 0);
  * - pow: x⁰ → 1, x¹ → x, (x^a)^n → x^(a·n) for integer n, exp(a)^b → exp(a·b), constants folded;
@@ -212,7 +213,8 @@ function flatten(op: "add" | "mul", args: readonly ExprLike[]): Expr[] {
 
 /** n-ary sum. */
 export function add(...args: ExprLike[]): Expr {
-  const terms = flatten("add", args);
+  // Sorted first, so that constants and coefficients are summed in one order whatever the build order.
+  const terms = flatten("add", args).sort(compareExpr);
   let constant = 0;
   // Like terms share their non-numeric factors; the key is their identities in canonical order.
   const groups = new Map<string, { coefficient: number; factors: readonly Expr[]; first: Expr; count: number }>();
@@ -258,7 +260,7 @@ function splitPower(factor: Expr): [Expr, number] {
 
 /** n-ary product. */
 export function mul(...args: ExprLike[]): Expr {
-  const factors = flatten("mul", args);
+  const factors = flatten("mul", args).sort(compareExpr);
   let coefficient = 1;
   const powers = new Map<number, { base: Expr; exponent: number; first: Expr; count: number }>();
   for (const f of factors) {
