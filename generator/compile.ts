@@ -25,10 +25,10 @@ export function compileModel(definition: ModelDefinition): CompiledModel {
   const [loss] = simplifyAll([definition.loss]);
   const outputs = simplifyAll(definition.outputs);
   const grads = gradient(loss, definition.params);
-  const programs = {
+  return {
+    definition,
     loss: schedule(lowerStable([loss]), { varying: perSample }),
     lossAndGradient: schedule(lowerStable([loss, ...grads]), { varying: perSample }),
     predict: schedule(lowerStable(outputs), { varying: new Set(names(definition.inputs)) }),
   };
-  return { definition, ...programs };
 }
