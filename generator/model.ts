@@ -66,7 +66,8 @@ export function defineModel(spec: ModelSpec): ModelDefinition {
   });
 
   const unknown = (names: Set<string>) => [...names].filter((n) => !roleOf.has(n)).sort();
-  const lossUnknown = unknown(freeSymbols([spec.loss]));
+  const lossSymbols = freeSymbols([spec.loss]);
+  const lossUnknown = unknown(lossSymbols);
   if (lossUnknown.length > 0) fail(`loss uses symbols in no role: ${lossUnknown.join(", ")}`);
   const outputSymbols = freeSymbols(spec.outputs);
   const outputUnknown = unknown(outputSymbols);
@@ -75,7 +76,6 @@ export function defineModel(spec: ModelSpec): ModelDefinition {
   if (outputTargets.length > 0) fail(`outputs must not depend on targets (predict has none): ${outputTargets.join(", ")}`);
 
   // A parameter the loss ignores would get a zero gradient forever: always a modelling mistake.
-  const lossSymbols = freeSymbols([spec.loss]);
   const unused = spec.params.filter((p) => !lossSymbols.has(p.name)).map((p) => p.name);
   if (unused.length > 0) fail(`the loss does not depend on parameter(s) ${unused.join(", ")}`);
 

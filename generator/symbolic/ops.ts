@@ -93,5 +93,3 @@ export const OPS: Readonly<Record<Op, OpInfo>> = {
   /** select(c, a, b) = c ≥ 0 ? a : b. */
   select: { arity: 3, commutative: false, evaluate: (a) => (a[0] >= 0 ? a[1] : a[2]) },
 };
-
-export { sigmoid as sigmoidNumber, softplus as softplusNumber };
