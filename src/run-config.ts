@@ -5,7 +5,8 @@
 import type { GeneratedModel } from "./contract.ts";
 import { readCsv } from "./csv.ts";
 import { DATASETS, DATASET_TASKS, type Dataset, type DatasetName } from "./data.ts";
-import { randomParams, readParamsFile } from "./init.ts";
+import { randomParams } from "./init.ts";
+import { readParamsFile } from "./params-file.ts";
 import { UsageError, type Flags } from "./options.ts";
 
 export interface RunConfig extends Omit<Flags, "help" | "data" | "init"> {

@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { initScales, randomParams, readParamsFile } from "../src/init.ts";
+import { initScales, randomParams } from "../src/init.ts";
+import { readParamsFile } from "../src/params-file.ts";
 
 const SEED_NAMES = ["w11", "w12", "b1", "w21", "w22", "b2", "v1", "v2", "b3"];
 const dir = mkdtempSync(join(tmpdir(), "symgrad-init-"));
