@@ -1,0 +1,25 @@
+/**
+ * The playground's Vite config: `npm run playground` (dev server, custom MLPs generated on request) and
+ * `npm run playground:build` (static site in dist/playground/, pre-generated modules only).
+ */
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vite";
+import symgrad from "../../generator/vite.ts";
+
+const repo = fileURLToPath(new URL("../..", import.meta.url));
+
+export default defineConfig({
+  root: fileURLToPath(new URL(".", import.meta.url)),
+  // Relative asset URLs, so the built site works from any folder of any static server.
+  base: "./",
+  plugins: [symgrad()],
+  worker: { format: "es", plugins: () => [symgrad()] },
+  server: { fs: { allow: [repo] } },
+  build: {
+    outDir: `${repo}dist/playground`,
+    emptyOutDir: true,
+    target: "es2022",
+    // The wide model's module is 1.9 MB of unrolled code in its own lazily loaded chunk.
+    chunkSizeWarningLimit: 2500,
+  },
+});

@@ -1,0 +1,173 @@
+/**
+ * The playground in a real browser: builds the static site, serves it on 127.0.0.1, and drives Debian's
+ * Chromium with playwright-core. Screenshots go to out/playground-*.png. Needs /usr/bin/chromium
+ * (apt-get install -y chromium; .ci/run installs it): without it these tests fail, they never skip.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer, type Server } from "node:http";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "vite";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import * as seed from "../generated/seed.ts";
+import { clusters } from "../src/data.ts";
+import { randomParams } from "../src/init.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const site = join(root, "dist/playground");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+let server: Server;
+let baseUrl: string;
+let context: BrowserContext;
+let profile: string;
+
+const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml" };
+
+/** A static file server for the built site (what any user's static server does). */
+function serve(folder: string): Promise<Server> {
+  const s = createServer((request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname));
+    const file = join(folder, path.endsWith("/") ? `${path}index.html` : path);
+    if (!file.startsWith(folder) || !existsSync(file) || !statSync(file).isFile()) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+  });
+  return new Promise((resolve) => s.listen(0, "127.0.0.1", () => resolve(s)));
+}
+
+/** A page with every console error and uncaught exception (page and workers) collected. */
+async function openPage(query: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("console", (m) => m.type() === "error" && errors.push(`console: ${m.text()}`));
+  page.on("pageerror", (e) => errors.push(`uncaught: ${e.message}`));
+  page.on("worker", (w) => w.on("console", (m) => m.type() === "error" && errors.push(`worker console: ${m.text()}`)));
+  await page.goto(`${baseUrl}/${query}`);
+  return { page, errors };
+}
+
+const readout = async (page: Page, id: string) => (await page.getByTestId(id).textContent()) ?? "";
+const number = async (page: Page, id: string) => Number(await readout(page, id));
+
+/** Polls until check() holds (or the time runs out); returns how long it took in ms. */
+async function waitUntil(check: () => Promise<boolean>, ms: number, what: string): Promise<number> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return Date.now() - start;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it with "apt-get install -y chromium" (or set CHROMIUM=path)`);
+  }
+  await build({ configFile: join(root, "src/playground/vite.config.ts"), logLevel: "warn" });
+  server = await serve(site);
+  const address = server.address();
+  baseUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  profile = mkdtempSync(join(tmpdir(), "symgrad-chromium-"));
+  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1200, height: 1000 } });
+  mkdirSync(join(root, "out"), { recursive: true });
+}, 240_000);
+
+afterAll(async () => {
+  await context?.close();
+  server?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+describe("playground in Chromium", () => {
+  it("seed on clusters with gd at lr 0.5: accuracy ≥ 0.99 within 10 s, loss falls, pause holds, reset restarts", async () => {
+    const { page, errors } = await openPage("?model=seed&data=clusters&optimizer=gd&lr=0.5&split=100");
+    await waitUntil(async () => (await readout(page, "loss")) !== "", 10_000, "the first snapshot");
+    const initialLoss = await number(page, "loss");
+    // Same data and initial parameters as npm run train with seed 42 (split 100 trains on every row).
+    const expected = seed.loss(randomParams(seed.PARAM_NAMES, "42/init"), clusters({ seed: "42" }).X, clusters({ seed: "42" }).Y);
+    expect(initialLoss).toBeCloseTo(expected, 5);
+    expect(await number(page, "epoch")).toBe(0);
+
+    await page.getByTestId("start").click();
+    const took = await waitUntil(async () => (await number(page, "accuracy")) >= 0.99, 10_000, "accuracy ≥ 0.99");
+    await page.waitForTimeout(1500);
+    const eps = await number(page, "epochs-per-second");
+    const fps = await number(page, "fps");
+    expect(await number(page, "loss")).toBeLessThan(initialLoss);
+    expect(eps).toBeGreaterThan(0);
+    console.log(`seed/clusters: accuracy ≥ 0.99 after ${took} ms; ${eps} epochs/s; ${fps} frames/s while training`);
+    await page.screenshot({ path: join(root, "out/playground-seed.png") });
+
+    await page.getByTestId("start").click(); // pause
+    await waitUntil(async () => (await readout(page, "start")) === "Start", 2000, "the pause");
+    const pausedAt = await number(page, "epoch");
+    await page.waitForTimeout(600);
+    expect(await number(page, "epoch")).toBe(pausedAt);
+
+    await page.getByTestId("step").click();
+    await waitUntil(async () => (await number(page, "epoch")) === pausedAt + 1, 2000, "one more epoch");
+
+    await page.getByTestId("reset").click();
+    await waitUntil(async () => (await number(page, "epoch")) === 0, 2000, "epoch 0 after reset");
+    expect(await number(page, "loss")).toBe(initialLoss);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("switching to softmax_2_8_3 trains three clusters to ≥ 0.9 accuracy", async () => {
+    const { page, errors } = await openPage("?model=seed&data=clusters&optimizer=gd&lr=0.5");
+    await waitUntil(async () => (await readout(page, "loss")) !== "", 10_000, "the first snapshot");
+    await page.getByTestId("model").selectOption("softmax_2_8_3");
+    await waitUntil(async () => (await page.getByTestId("dataset").inputValue()) === "three-clusters", 10_000, "three-clusters");
+    expect(page.url()).toContain("model=softmax_2_8_3");
+    await page.getByTestId("start").click();
+    await waitUntil(async () => (await number(page, "accuracy")) >= 0.9, 15_000, "accuracy ≥ 0.9");
+    await page.waitForTimeout(1000);
+    await page.getByTestId("source").locator("summary").click();
+    await waitUntil(async () => (await readout(page, "source")).includes("export function lossAndGradient"), 10_000, "the generated source");
+    await page.screenshot({ path: join(root, "out/playground-softmax.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("the state in the URL reproduces a run: mini-batch adam with L2 on moons, discretized, test data hidden", async () => {
+    const query = "?model=mlp_2_16_1&data=moons&optimizer=adam&lr=0.02&batch=20&seed=7&split=70&l2=0.001&discretize=1&test=0";
+    const first = await openPage(query);
+    await waitUntil(async () => (await readout(first.page, "loss")) !== "", 10_000, "the first snapshot");
+    const loss = await readout(first.page, "loss");
+    expect(await first.page.getByTestId("optimizer").inputValue()).toBe("adam");
+    expect(await first.page.getByTestId("batch").inputValue()).toBe("20");
+    expect(await first.page.getByTestId("show-test").isChecked()).toBe(false);
+    await first.page.getByTestId("start").click();
+    await waitUntil(async () => (await number(first.page, "accuracy")) >= 0.95, 15_000, "moons accuracy ≥ 0.95");
+    await first.page.screenshot({ path: join(root, "out/playground-moons.png"), fullPage: true });
+    const second = await openPage(query);
+    await waitUntil(async () => (await readout(second.page, "loss")) !== "", 10_000, "the first snapshot");
+    expect(await readout(second.page, "loss")).toBe(loss);
+    expect([...first.errors, ...second.errors]).toEqual([]);
+    await first.page.close();
+    await second.page.close();
+  });
+
+  it("the built bundle holds no generator, ts-morph or prettier code, and the page without the wide model is small", () => {
+    const assets = readdirSync(join(site, "assets"));
+    // Text only the generator, ts-morph or prettier contain (error messages survive minification).
+    const markers = ["collides with a name the generated module uses", "mlp: layers must be", "ts-morph", "prettier", "SyntaxKind", "rewriteBottomUp"];
+    for (const file of assets) {
+      const text = readFileSync(join(site, "assets", file), "utf8");
+      for (const marker of markers) expect(`${file}: ${text.includes(marker)}`).toBe(`${file}: false`);
+    }
+    const gzipped = assets
+      .filter((f) => !f.includes("mlp_2_64_64_1"))
+      .reduce((sum, f) => sum + gzipSync(readFileSync(join(site, "assets", f))).length, gzipSync(readFileSync(join(site, "index.html"))).length);
+    console.log(`bundle without the wide model: ${(gzipped / 1024).toFixed(1)} KB gzipped (${assets.length} assets)`);
+    expect(gzipped).toBeLessThanOrEqual(200 * 1024);
+  });
+});
