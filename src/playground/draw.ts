@@ -43,12 +43,21 @@ function surfaceColor(surface: Float64Array, i: number, style: SurfaceStyle): Rg
   return mix(WHITE, diverging(t), 0.75);
 }
 
+/** One grid-sized scratch canvas and image per grid size, reused every frame. */
+const scratch = new Map<number, { canvas: HTMLCanvasElement; image: ImageData }>();
+function scratchFor(grid: number): { canvas: HTMLCanvasElement; image: ImageData } {
+  let entry = scratch.get(grid);
+  if (!entry) {
+    const canvas = Object.assign(document.createElement("canvas"), { width: grid, height: grid });
+    entry = { canvas, image: new ImageData(grid, grid) };
+    scratch.set(grid, entry);
+  }
+  return entry;
+}
+
 /** Paints grid×grid values into the canvas, smoothed. */
 export function drawSurface(canvas: HTMLCanvasElement, surface: Float64Array, grid: number, style: SurfaceStyle): void {
-  const small = document.createElement("canvas");
-  small.width = grid;
-  small.height = grid;
-  const image = new ImageData(grid, grid);
+  const { canvas: small, image } = scratchFor(grid);
   for (let i = 0; i < grid * grid; i++) {
     const [r, g, b] = surfaceColor(surface, i, style);
     image.data.set([r, g, b, 255], i * 4);
@@ -178,14 +187,11 @@ export function drawNeurons(canvases: HTMLCanvasElement[], values: Float64Array,
   canvases.forEach((canvas, unit) => {
     let extent = 0;
     for (let i = 0; i < grid * grid; i++) extent = Math.max(extent, Math.abs(values[i * neurons + unit]));
-    const image = new ImageData(grid, grid);
+    const { canvas: small, image } = scratchFor(grid);
     for (let i = 0; i < grid * grid; i++) {
       const [r, g, b] = diverging(0.5 + values[i * neurons + unit] / (2 * (extent || 1)));
       image.data.set([r, g, b, 255], i * 4);
     }
-    const small = document.createElement("canvas");
-    small.width = grid;
-    small.height = grid;
     small.getContext("2d")!.putImageData(image, 0, 0);
     const ctx = canvas.getContext("2d")!;
     ctx.imageSmoothingEnabled = true;
