@@ -4,43 +4,20 @@
  * (apt-get install -y chromium; .ci/run installs it): without it these tests fail, they never skip.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServer, type Server } from "node:http";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { extname, join, normalize } from "node:path";
-import { fileURLToPath } from "node:url";
+import type { Server } from "node:http";
+import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { build } from "vite";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import * as seed from "../generated/seed.ts";
 import { clusters } from "../src/data.ts";
 import { randomParams } from "../src/init.ts";
-
-const root = fileURLToPath(new URL("..", import.meta.url));
-const site = join(root, "dist/playground");
-const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+import { ROOT as root, SITE as site, buildSite, launchChromium, serveSite } from "./playground-browser.ts";
 
 let server: Server;
 let baseUrl: string;
 let context: BrowserContext;
-let profile: string;
-
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml" };
-
-/** A static file server for the built site (what any user's static server does). */
-function serve(folder: string): Promise<Server> {
-  const s = createServer((request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? "/", "http://x").pathname));
-    const file = join(folder, path.endsWith("/") ? `${path}index.html` : path);
-    if (!file.startsWith(folder) || !existsSync(file) || !statSync(file).isFile()) {
-      response.writeHead(404).end();
-      return;
-    }
-    response.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
-  });
-  return new Promise((resolve) => s.listen(0, "127.0.0.1", () => resolve(s)));
-}
+let closeBrowser: () => Promise<void>;
 
 /** A page with every console error and uncaught exception (page and workers) collected. */
 async function openPage(query: string): Promise<{ page: Page; errors: string[] }> {
@@ -67,22 +44,15 @@ async function waitUntil(check: () => Promise<boolean>, ms: number, what: string
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it with "apt-get install -y chromium" (or set CHROMIUM=path)`);
-  }
-  await build({ configFile: join(root, "src/playground/vite.config.ts"), logLevel: "warn" });
-  server = await serve(site);
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  profile = mkdtempSync(join(tmpdir(), "symgrad-chromium-"));
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1200, height: 1000 } });
+  await buildSite();
+  ({ server, url: baseUrl } = await serveSite());
+  ({ context, close: closeBrowser } = await launchChromium());
   mkdirSync(join(root, "out"), { recursive: true });
 }, 240_000);
 
 afterAll(async () => {
-  await context?.close();
+  await closeBrowser?.();
   server?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 describe("playground in Chromium", () => {

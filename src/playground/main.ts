@@ -6,11 +6,11 @@ import { OPTIMIZER_NAMES } from "../optimizers.ts";
 import { MODEL_LABELS } from "./labels.ts";
 import { generatedSource } from "./sources.ts";
 import { drawLossChart, drawNeurons, drawPoints, drawSurface, type LossHistory } from "./draw.ts";
-import type { FromWorker, Ready, Snapshot, ToWorker } from "./protocol.ts";
+import { NEURON_GRID, type FromWorker, type Ready, type Snapshot, type ToWorker } from "./protocol.ts";
 import { ACTIVATIONS, FEATURE_NAMES, parseState, stateToSearch, type PageState } from "./state.ts";
 
-/** Predictions per side of the input square (the heat-map's resolution). */
-const GRID = 64;
+/** Predictions per side of the input square (the heat-map's resolution; the canvas smooths it). */
+const GRID = 50;
 /** Loss-curve points kept; older ones are thinned out by half when full. */
 const HISTORY_LIMIT = 2000;
 const CUSTOM = "custom";
@@ -284,7 +284,7 @@ function draw(now: number): void {
   drawSurface(boundary, s.surface, GRID, style);
   drawPoints(boundary, ready.points, ready.targets, ready.isTest, { ...style, domain: ready.domain, showTest: state.showTest, targetWidth: ready.targetWidth });
   drawLossChart(lossChart, history);
-  if (ready.neurons > 0 && s.neuronSurface.length > 0) drawNeurons(neuronCanvases, s.neuronSurface, GRID, ready.neurons);
+  if (ready.neurons > 0 && s.neuronSurface.length > 0) drawNeurons(neuronCanvases, s.neuronSurface, NEURON_GRID, ready.neurons);
   readouts.epoch.textContent = String(s.epoch);
   readouts.eps.textContent = String(Math.round(s.epochsPerSecond));
   readouts.loss.textContent = precise(s.loss);

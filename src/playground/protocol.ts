@@ -6,6 +6,9 @@ import type { Metrics, TrainerSettings } from "./trainer.ts";
 /** Which model to train: a catalogue name, or a custom MLP (dev server only). */
 export type ModelChoice = { name: string; custom?: CustomSpec };
 
+/** Points per side of the hidden-unit maps: they are small on screen, and a coarse grid keeps the probe cheap. */
+export const NEURON_GRID = 24;
+
 export type ToWorker =
   | { type: "setup"; model: ModelChoice; settings: TrainerSettings; grid: number }
   | { type: "run" }
@@ -42,7 +45,7 @@ export interface Snapshot extends Metrics {
   params: Float64Array;
   /** grid×grid rows × outputs of predict over the square, row 0 at the top (largest x2). */
   surface: Float64Array;
-  /** grid×grid rows × neurons of the probe's outputs (empty without a probe). */
+  /** NEURON_GRID² rows × neurons of the probe's outputs (empty without a probe). */
   neuronSurface: Float64Array;
   /** A message when training stopped by itself (non-finite loss). */
   problem: string;

@@ -6,12 +6,17 @@
 import type { GeneratedModel } from "../contract.ts";
 import { CATALOGUE, customEntry } from "./catalogue.ts";
 import { modelInputs, supportsInputs } from "./features.ts";
-import type { FromWorker, ModelChoice, Ready, Snapshot, ToWorker } from "./protocol.ts";
+import { NEURON_GRID, type FromWorker, type ModelChoice, type Ready, type Snapshot, type ToWorker } from "./protocol.ts";
 import { Trainer, datasetsFor, splitData, type TrainerSettings } from "./trainer.ts";
 
-/** Milliseconds of epochs between checks for messages; snapshots every SNAPSHOT_MS. */
+/** Milliseconds of epochs between checks for messages; snapshots every SNAPSHOT_MS at most. */
 const SLICE_MS = 8;
 const SNAPSHOT_MS = 33;
+/**
+ * A snapshot predicts over the whole grid (and the probe over its own, coarser grid): for a 2-16-16-1 net
+ * that costs milliseconds, so snapshots are spaced to take at most this share of the worker's time.
+ */
+const SNAPSHOT_SHARE = 0.35;
 
 interface Session {
   model: GeneratedModel;
@@ -19,8 +24,9 @@ interface Session {
   settings: TrainerSettings;
   trainer: Trainer;
   grid: number;
-  /** Model inputs for every grid point, and the buffers predict writes into. */
+  /** Model inputs for every grid point (and neuron-grid point), and the buffers predict writes into. */
   gridInputs: Float64Array;
+  neuronInputs: Float64Array;
   surface: Float64Array;
   neuronSurface: Float64Array;
 }
@@ -31,6 +37,8 @@ let problem = "";
 /** Recent (time, epoch) samples for epochs per second over about the last second. */
 let rate: { time: number; epoch: number }[] = [];
 let lastSnapshot = 0;
+/** How long the last snapshot took (ms), to space the next one. */
+let snapshotCost = 0;
 /** A counter that ignores stale setups when the page asks for several in a row. */
 let generation = 0;
 
@@ -97,6 +105,7 @@ function reset(model: GeneratedModel, probe: GeneratedModel | undefined, setting
   const trainer = new Trainer(model, data, settings);
   const domain = squareAround(data.points);
   const gridInputs = modelInputs(gridPoints(grid, domain), model.INPUT_NAMES);
+  const neuronInputs = modelInputs(gridPoints(NEURON_GRID, domain), model.INPUT_NAMES);
   const neurons = probe ? probe.MODEL.outputs : 0;
   session = {
     model,
@@ -105,8 +114,9 @@ function reset(model: GeneratedModel, probe: GeneratedModel | undefined, setting
     trainer,
     grid,
     gridInputs,
+    neuronInputs,
     surface: new Float64Array(grid * grid * model.MODEL.outputs),
-    neuronSurface: new Float64Array(grid * grid * neurons),
+    neuronSurface: new Float64Array(NEURON_GRID * NEURON_GRID * neurons),
   };
   problem = "";
   const ready: Ready = {
@@ -153,7 +163,8 @@ function slice(): void {
     for (let k = 0; k < 16 && running; k++) if (!trainEpoch(s)) break;
   } while (running && performance.now() < end);
   const now = performance.now();
-  if (!running || now - lastSnapshot >= SNAPSHOT_MS) snapshot();
+  const spacing = Math.max(SNAPSHOT_MS, (snapshotCost * (1 - SNAPSHOT_SHARE)) / SNAPSHOT_SHARE);
+  if (!running || now - lastSnapshot >= spacing) snapshot();
   if (running) scheduleSlice();
 }
 
@@ -167,7 +178,7 @@ function snapshot(): void {
   const first = rate[0];
   const epochsPerSecond = running && now > first.time ? ((s.trainer.epoch - first.epoch) * 1000) / (now - first.time) : 0;
   s.model.predict(s.trainer.params, s.gridInputs, s.surface);
-  if (s.probe) s.probe.predict(s.trainer.params, s.gridInputs, s.neuronSurface);
+  if (s.probe) s.probe.predict(s.trainer.params, s.neuronInputs, s.neuronSurface);
   const message: Snapshot = {
     type: "snapshot",
     ...s.trainer.metrics(),
@@ -180,6 +191,7 @@ function snapshot(): void {
     problem,
   };
   post(message, [message.params.buffer, message.surface.buffer, message.neuronSurface.buffer]);
+  snapshotCost = performance.now() - now;
 }
 
 /** A square a little larger than the points' bounding box on both axes. */
