@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { BrowserContext, Page } from "playwright-core";
+import { createServer } from "vite";
 import * as seed from "../generated/seed.ts";
 import { clusters } from "../src/data.ts";
 import { randomParams } from "../src/init.ts";
@@ -124,6 +125,42 @@ describe("playground in Chromium", () => {
     expect([...first.errors, ...second.errors]).toEqual([]);
     await first.page.close();
     await second.page.close();
+  });
+
+  it("regression: the 2-16-1 network fits the wave data (R² readout), points and surface on one value scale", async () => {
+    const { page, errors } = await openPage("?model=regression_2_16_1&data=wave&optimizer=adam&lr=0.02&split=80");
+    await waitUntil(async () => (await readout(page, "loss")) !== "", 10_000, "the first snapshot");
+    expect(await readout(page, "accuracy")).toBe(""); // no accuracy for regression
+    await page.getByTestId("start").click();
+    await waitUntil(async () => (await number(page, "r2")) >= 0.9, 20_000, "R² ≥ 0.9");
+    await page.getByTestId("start").click();
+    await page.screenshot({ path: join(root, "out/playground-regression.png") });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("the dev server generates a custom MLP on input features on request, with its hidden units", async () => {
+    const dev = await createServer({ configFile: join(root, "src/playground/vite.config.ts"), logLevel: "warn", server: { host: "127.0.0.1", port: 0 } });
+    await dev.listen();
+    try {
+      const address = dev.httpServer!.address();
+      const devUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+      await page.goto(`${devUrl}/?model=custom&hidden=5&activation=tanh&features=x1,x2,x1sq,x2sq&data=circles&optimizer=adam&lr=0.05`);
+      await waitUntil(async () => (await readout(page, "loss")) !== "", 60_000, "the generated custom model");
+      expect(await page.locator("#neurons canvas").count()).toBe(5);
+      await page.getByTestId("start").click();
+      await waitUntil(async () => (await number(page, "accuracy")) >= 0.95, 20_000, "circles accuracy ≥ 0.95");
+      await page.getByTestId("source").locator("summary").click();
+      await waitUntil(async () => (await readout(page, "source")).includes("mlp_4_5_1_tanh_sigmoid_bce_on_x1_x2_x1sq_x2sq"), 30_000, "the custom model's source");
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await dev.close();
+    }
   });
 
   it("the built bundle holds no generator, ts-morph or prettier code, and the page without the wide model is small", () => {

@@ -15,6 +15,8 @@ export default defineConfig({
   plugins: [symgrad()],
   worker: { format: "es", plugins: () => [symgrad()] },
   server: { fs: { allow: [repo] } },
+  // Pre-bundled up front, so the dev server never reloads the page to add it mid-session.
+  optimizeDeps: { include: ["seedrandom"] },
   build: {
     outDir: `${repo}dist/playground`,
     emptyOutDir: true,
