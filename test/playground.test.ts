@@ -5,11 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Server } from "node:http";
-import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { BrowserContext, Page } from "playwright-core";
 import { createServer } from "vite";
+import symgrad from "../generator/vite.ts";
 import * as seed from "../generated/seed.ts";
 import { clusters } from "../src/data.ts";
 import { randomParams } from "../src/init.ts";
@@ -160,6 +162,27 @@ describe("playground in Chromium", () => {
       await page.close();
     } finally {
       await dev.close();
+    }
+  });
+
+  it("a model file that throws shows its own message in Vite's error overlay", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "symgrad-overlay-"));
+    writeFileSync(join(folder, "broken.ts"), 'throw new Error("the broken model says hello");\n');
+    writeFileSync(join(folder, "index.html"), '<!doctype html><script type="module">import * as m from "./broken.ts?symgrad"; console.log(m);</script>');
+    const dev = await createServer({ configFile: false, root: folder, logLevel: "silent", plugins: [symgrad()], server: { host: "127.0.0.1", port: 0 } });
+    await dev.listen();
+    try {
+      const address = dev.httpServer!.address();
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/`);
+      const overlay = page.locator("vite-error-overlay");
+      await waitUntil(async () => (await overlay.count()) > 0, 30_000, "Vite's error overlay");
+      const text = await overlay.evaluate((element) => element.shadowRoot?.textContent ?? "");
+      expect(text).toContain("broken.ts: the broken model says hello");
+      await page.close();
+    } finally {
+      await dev.close();
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 

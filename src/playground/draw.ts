@@ -120,7 +120,8 @@ export function drawPoints(
     ctx.fillStyle = `rgb(${pointColor(targets, i, style).join(",")})`;
     ctx.fill();
     ctx.lineWidth = isTest[i] ? 2 : 1;
-    ctx.strokeStyle = isTest[i] ? "#222" : "#fff";
+    // Mid-range regression values are near white, so their training ring is grey rather than white.
+    ctx.strokeStyle = isTest[i] ? "#222" : style.task === "regression" ? "#888" : "#fff";
     ctx.stroke();
   }
 }

@@ -80,7 +80,8 @@ async function loadModel(choice: ModelChoice): Promise<{ model: GeneratedModel; 
   const entry = choice.custom ? customEntry(choice.custom) : CATALOGUE[choice.name];
   if (!entry) throw new Error(`unknown model "${choice.name}"; valid: ${Object.keys(CATALOGUE).join(", ")}`);
   const model = await entry.load();
-  const probe = entry.probe ? await entry.probe() : undefined;
+  // The hidden-unit maps are an extra: a probe that fails to load leaves the model trainable.
+  const probe = entry.probe ? await entry.probe().catch(() => undefined) : undefined;
   const sameParams = probe && probe.PARAM_NAMES.every((name, i) => name === model.PARAM_NAMES[i]);
   return { model, probe: sameParams ? probe : undefined };
 }
