@@ -12,6 +12,7 @@
  * to any of those files regenerates the module and hot-updates its importers. A model that throws is
  * reported with its own message (Vite's error overlay in dev, a build error otherwise).
  */
+import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   createServer,
@@ -25,9 +26,11 @@ import {
 import type { ModelDefinition } from "./model.ts";
 import type { MlpRequest } from "./vite-models.ts";
 
-const PIPELINE = fileURLToPath(new URL("./pipeline.ts", import.meta.url));
-const MODEL = fileURLToPath(new URL("./model.ts", import.meta.url));
-const MODEL_BUILDERS = fileURLToPath(new URL("./vite-models.ts", import.meta.url));
+/** A sibling of this file: .ts in the repository, .js once the package is compiled to JavaScript. */
+const sibling = (name: string) => fileURLToPath(new URL(`./${name}${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+const PIPELINE = sibling("pipeline");
+const MODEL = sibling("model");
+const MODEL_BUILDERS = sibling("vite-models");
 
 const VIRTUAL_MLP = "virtual:symgrad/mlp";
 /** Rollup's convention: a leading \0 marks an id no other plugin should try to load from disk. */
