@@ -9,7 +9,7 @@ export const MODEL = {
   targets: 1,
   outputs: 1,
   params: 3,
-  hash: "4d9e56a13e4c64df",
+  hash: "6af7b953c818b167",
   ops: { loss: 14, lossAndGradient: 24 },
 } as const;
 /** Parameter names, in the order of the flat parameter array. */
@@ -25,10 +25,20 @@ export interface Params {
   b: number;
 }
 
-/** Parameters by name → the flat array the functions below take (in PARAM_NAMES order). */
+/** Parameters by name → the flat array the functions below take (in PARAM_NAMES order). Every parameter must be a finite number. */
 export function packParams(p: Params, out: Float64Array = new Float64Array(3)): Float64Array {
+  if (typeof p !== "object" || p === null) throw new TypeError("packParams: p must be an object of parameters by name");
   _checkLength("packParams", "out", out, 3, "one per parameter");
-  for (let _k = 0; _k < 3; _k++) out[_k] = p[PARAM_NAMES[_k]];
+  for (let _k = 0; _k < 3; _k++) {
+    const _v: unknown = p[PARAM_NAMES[_k]];
+    if (typeof _v !== "number" || !Number.isFinite(_v)) {
+      throw new RangeError(
+        `packParams: parameter ${JSON.stringify(PARAM_NAMES[_k])} must be a finite number, got ${typeof _v === "number" ? _v : typeof _v}`,
+      );
+    }
+    out[_k] = _v;
+  }
+
   return out;
 }
 

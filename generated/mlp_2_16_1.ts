@@ -9,7 +9,7 @@ export const MODEL = {
   targets: 1,
   outputs: 1,
   params: 65,
-  hash: "cf0d1317ec8739b7",
+  hash: "cc03b2a42004d297",
   ops: { loss: 122, lossAndGradient: 258 },
 } as const;
 /** Parameter names, in the order of the flat parameter array. */
@@ -153,10 +153,20 @@ export interface Params {
   b2_1: number;
 }
 
-/** Parameters by name → the flat array the functions below take (in PARAM_NAMES order). */
+/** Parameters by name → the flat array the functions below take (in PARAM_NAMES order). Every parameter must be a finite number. */
 export function packParams(p: Params, out: Float64Array = new Float64Array(65)): Float64Array {
+  if (typeof p !== "object" || p === null) throw new TypeError("packParams: p must be an object of parameters by name");
   _checkLength("packParams", "out", out, 65, "one per parameter");
-  for (let _k = 0; _k < 65; _k++) out[_k] = p[PARAM_NAMES[_k]];
+  for (let _k = 0; _k < 65; _k++) {
+    const _v: unknown = p[PARAM_NAMES[_k]];
+    if (typeof _v !== "number" || !Number.isFinite(_v)) {
+      throw new RangeError(
+        `packParams: parameter ${JSON.stringify(PARAM_NAMES[_k])} must be a finite number, got ${typeof _v === "number" ? _v : typeof _v}`,
+      );
+    }
+    out[_k] = _v;
+  }
+
   return out;
 }
 

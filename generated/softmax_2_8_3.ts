@@ -9,7 +9,7 @@ export const MODEL = {
   targets: 3,
   outputs: 3,
   params: 51,
-  hash: "22e0fe265f501b27",
+  hash: "6965dc8387a47839",
   ops: { loss: 111, lossAndGradient: 241 },
 } as const;
 /** Parameter names, in the order of the flat parameter array. */
@@ -125,10 +125,20 @@ export interface Params {
   b2_3: number;
 }
 
-/** Parameters by name → the flat array the functions below take (in PARAM_NAMES order). */
+/** Parameters by name → the flat array the functions below take (in PARAM_NAMES order). Every parameter must be a finite number. */
 export function packParams(p: Params, out: Float64Array = new Float64Array(51)): Float64Array {
+  if (typeof p !== "object" || p === null) throw new TypeError("packParams: p must be an object of parameters by name");
   _checkLength("packParams", "out", out, 51, "one per parameter");
-  for (let _k = 0; _k < 51; _k++) out[_k] = p[PARAM_NAMES[_k]];
+  for (let _k = 0; _k < 51; _k++) {
+    const _v: unknown = p[PARAM_NAMES[_k]];
+    if (typeof _v !== "number" || !Number.isFinite(_v)) {
+      throw new RangeError(
+        `packParams: parameter ${JSON.stringify(PARAM_NAMES[_k])} must be a finite number, got ${typeof _v === "number" ? _v : typeof _v}`,
+      );
+    }
+    out[_k] = _v;
+  }
+
   return out;
 }
 

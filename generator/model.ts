@@ -26,13 +26,6 @@ export interface ModelDefinition extends Required<ModelSpec> {
   readonly kind: "symgrad-model";
 }
 
-/** Identifiers the generated module itself defines or takes as arguments; a symbol may not reuse them. */
-export const GENERATED_NAMES: ReadonlySet<string> = new Set([
-  "MODEL", "PARAM_NAMES", "INPUT_NAMES", "TARGET_NAMES", "Params",
-  "packParams", "unpackParams", "loss", "lossAndGradient", "predict",
-  "params", "X", "Y", "grad", "out", "p", "a",
-]);
-
 const MODEL_NAME = /^[a-z][a-z0-9_]*$/;
 
 export function isModelDefinition(x: unknown): x is ModelDefinition {
@@ -52,7 +45,6 @@ export function defineModel(spec: ModelSpec): ModelDefinition {
     if (!Array.isArray(list) || list.length === 0) fail(`${role} must be a non-empty array of symbols`);
     for (const s of list) {
       if (!(s instanceof Expr) || s.op !== "sym") fail(`${role} must contain only symbols, got ${String(s)}`);
-      if (GENERATED_NAMES.has(s.name)) fail(`symbol "${s.name}" collides with a name the generated module uses`);
       const other = roleOf.get(s.name);
       if (other === role) fail(`symbol "${s.name}" appears twice in ${role}`);
       if (other) fail(`symbol "${s.name}" is in both ${other} and ${role}`);
