@@ -9,7 +9,7 @@ export const MODEL = {
   targets: 1,
   outputs: 1,
   params: 65,
-  hash: "cc03b2a42004d297",
+  hash: "5fecb60dc68a73ee",
   ops: { loss: 122, lossAndGradient: 258 },
 } as const;
 /** Parameter names, in the order of the flat parameter array. */
@@ -370,6 +370,9 @@ export function lossAndGradient(params: Float64Array, X: Float64Array, Y: Float6
   const _n = _rows("lossAndGradient", "Y", Y, 1);
   _checkLength("lossAndGradient", "X", X, _n * 2, "n×inputs for the n rows of Y");
   _checkLength("lossAndGradient", "grad", grad, 65, "one per parameter");
+  _checkDisjoint("lossAndGradient", "grad", grad, "params", params);
+  _checkDisjoint("lossAndGradient", "grad", grad, "X", X);
+  _checkDisjoint("lossAndGradient", "grad", grad, "Y", Y);
   const w1_1_1 = params[0];
   const w1_1_2 = params[1];
   const b1_1 = params[2];
@@ -872,6 +875,8 @@ export function predict(params: Float64Array, X: Float64Array, out: Float64Array
   _checkParams("predict", params);
   const _n = _rows("predict", "X", X, 2);
   _checkLength("predict", "out", out, _n * 1, "n×outputs for the n rows of X");
+  _checkDisjoint("predict", "out", out, "params", params);
+  _checkDisjoint("predict", "out", out, "X", X);
   const w1_1_1 = params[0];
   const w1_1_2 = params[1];
   const b1_1 = params[2];
@@ -1056,6 +1061,16 @@ function _checkLength(fn: string, arg: string, array: Float64Array, expected: nu
 
 function _checkParams(fn: string, params: Float64Array): void {
   _checkLength(fn, "params", params, 65, "one per parameter");
+}
+
+function _checkDisjoint(fn: string, written: string, a: Float64Array, read: string, b: Float64Array): void {
+  if (
+    a.buffer === b.buffer &&
+    a.byteOffset < b.byteOffset + b.byteLength &&
+    b.byteOffset < a.byteOffset + a.byteLength
+  ) {
+    throw new RangeError(`${fn}: ${written} must not share memory with ${read} (pass separate arrays)`);
+  }
 }
 
 function _rows(fn: string, arg: string, array: Float64Array, width: number): number {

@@ -135,6 +135,11 @@ function checks(paramCount: number): FunctionDeclarationStructure[] {
     fn("_checkParams", [["fn", "string"], ["params", "Float64Array"]], "void", [
       `_checkLength(fn, "params", params, ${paramCount}, "one per parameter");`,
     ]),
+    fn("_checkDisjoint", [["fn", "string"], ["written", "string"], ["a", "Float64Array"], ["read", "string"], ["b", "Float64Array"]], "void", [
+      "if (a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength) {",
+      "  throw new RangeError(`${fn}: ${written} must not share memory with ${read} (pass separate arrays)`);",
+      "}",
+    ]),
     fn("_rows", [["fn", "string"], ["arg", "string"], ["array", "Float64Array"], ["width", "number"]], "number", [
       "if (!(array instanceof Float64Array)) throw new TypeError(`${fn}: ${arg} must be a Float64Array`);",
       "if (array.length === 0 || array.length % width !== 0) {",
