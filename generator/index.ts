@@ -17,4 +17,4 @@ export { RESERVED_PREFIX } from "./symbolic/names.ts";
 export { mlp, type MlpSpec, type Network } from "./nn/mlp.ts";
 export { softmax, ACTIVATIONS } from "./nn/activations.ts";
 export { binaryCrossEntropy, crossEntropy, meanSquaredError } from "./nn/losses.ts";
-export { defineModel, isModelDefinition, type ModelDefinition, type ModelSpec, type Task } from "./model.ts";
+export { defineModel, validateModel, isModelDefinition, type ModelDefinition, type ModelSpec, type Task } from "./model.ts";

@@ -6,7 +6,7 @@ import { compileModel, type CompiledModel } from "./compile.ts";
 import { createHash } from "node:crypto";
 import { emitModule, DEFAULT_EMIT_OPTIONS, HASH_PLACEHOLDER, type EmitOptions } from "./emit/module.ts";
 import { formatTypeScript } from "./emit/format.ts";
-import type { ModelDefinition } from "./model.ts";
+import { validateModel } from "./model.ts";
 
 export interface GeneratedFile {
   /** Path relative to the output folder. */
@@ -18,12 +18,17 @@ export interface GeneratedModule extends GeneratedFile {
   readonly compiled: CompiledModel;
 }
 
-export async function generateModule(model: ModelDefinition, options: EmitOptions = DEFAULT_EMIT_OPTIONS): Promise<GeneratedModule> {
-  const compiled = compileModel(model); // simplify → gradient → lower → schedule
+/**
+ * `model` is whatever a model file exported: it is validated as data first (validateModel), so only
+ * checked names and constants ever reach the emitted text.
+ */
+export async function generateModule(model: unknown, options: EmitOptions = DEFAULT_EMIT_OPTIONS): Promise<GeneratedModule> {
+  const definition = validateModel(model); // every node rebuilt or verified, names and constants checked
+  const compiled = compileModel(definition); // simplify → gradient → lower → schedule
   const source = emitModule(compiled, options); // ts-morph structures → text
   const formatted = await formatTypeScript(source); // prettier, pinned config
   const content = formatted.replace(HASH_PLACEHOLDER, codeHash(formatted)); // MODEL.hash
-  return { path: `${model.name}.ts`, content, compiled };
+  return { path: `${definition.name}.ts`, content, compiled };
 }
 
 /**

@@ -38,6 +38,12 @@ export class Expr {
   /** Two independent 32-bit hashes of the structure (not of creation order), for compareExpr. */
   readonly hash1: number;
   readonly hash2: number;
+  /** Present only on objects the constructor made: see isGenuine. */
+  readonly #genuine = true;
+
+  static isGenuine(x: unknown): x is Expr {
+    return typeof x === "object" && x !== null && #genuine in x;
+  }
 
   /**
    * Nodes are made only by the constructors below (sym, num, add, …), which intern and validate them:
@@ -139,7 +145,8 @@ export function symbols(names: string): Expr[] {
 }
 
 export function toExpr(x: ExprLike): Expr {
-  if (x instanceof Expr) return x;
+  if (isGenuine(x)) return x;
+  if ((x as unknown) instanceof Expr) throw new TypeError("expected an Expr made by symgrad's constructors, got a lookalike object");
   if (typeof x === "number") return num(x);
   throw new TypeError(`expected an Expr or a number, got ${describe(x)}`);
 }
@@ -166,6 +173,15 @@ function compoundKey(op: Op, args: readonly Expr[]): string {
 function node(op: Op, args: Expr[]): Expr {
   if (OPS[op].commutative) args.sort(compareExpr);
   return intern(compoundKey(op, args), op, args);
+}
+
+/**
+ * Whether `x` is a node of this copy of symgrad, made by its constructors (and so validated). A
+ * lookalike built with Object.create(Expr.prototype), or a node of another copy of these modules, is
+ * not: only the constructor gives a node the private brand.
+ */
+export function isGenuine(x: unknown): x is Expr {
+  return Expr.isGenuine(x);
 }
 
 /** The existing node of `op` on exactly these arguments (in canonical order), without creating one. */
