@@ -32,10 +32,26 @@ export interface MlpRequest {
   readonly features?: readonly Feature[];
 }
 
-/** The module name a request generates, e.g. mlp_2_8_8_1_tanh_sigmoid_bce (features appended when given). */
+/** Longest module name made here, leaving room for "_probe" within defineModel's 64 characters. */
+const MAX_NAME = 58;
+
+/**
+ * The module name a request generates, e.g. mlp_2_8_8_1_tanh_sigmoid_bce (features appended when given).
+ * A name longer than MAX_NAME keeps its start and ends in a hash of the whole, so it stays unique.
+ */
 export function mlpModelName(request: MlpRequest): string {
   const base = `mlp_${request.layers.join("_")}_${request.activation}_${request.output}_${request.loss.replace(/-/g, "")}`;
-  return request.features ? `${base}_on_${request.features.join("_")}` : base;
+  const name = request.features ? `${base}_on_${request.features.join("_")}` : base;
+  if (name.length <= MAX_NAME) return name;
+  const hash = fnv1a(name).toString(16).padStart(8, "0");
+  return `${name.slice(0, MAX_NAME - 9).replace(/_+$/, "")}_${hash}`;
+}
+
+/** 32-bit FNV-1a of a string: a short, stable fingerprint for names. */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
 }
 
 export function mlpModel(request: MlpRequest): ModelDefinition {
