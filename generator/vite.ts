@@ -58,17 +58,15 @@ export default function symgrad(): Plugin {
   /** Generated modules by id; `dependencies` is filled in once the generation has finished. */
   const cache = new Map<string, { result: Promise<Generated>; dependencies?: ReadonlySet<string> }>();
 
-  /** Drops every result that read `file` (and any still being made); returns the ids dropped. */
-  function invalidate(file: string): string[] {
+  /** Which generated ids read each file (kept after invalidation, so every hook that sees a change finds them). */
+  const dependents = new Map<string, Set<string>>();
+
+  /** Drops every result that read `file` (and any still being made). */
+  function invalidate(file: string): void {
     loader.fileChanged(file);
-    const dropped: string[] = [];
     for (const [id, entry] of cache) {
-      if (entry.dependencies === undefined || entry.dependencies.has(file)) {
-        cache.delete(id);
-        dropped.push(id);
-      }
+      if (entry.dependencies === undefined || entry.dependencies.has(file)) cache.delete(id);
     }
-    return dropped;
   }
 
   function generate(id: string, request: Request): Promise<Generated> {
@@ -79,7 +77,13 @@ export default function symgrad(): Plugin {
     };
     cache.set(id, entry);
     entry.result.then(
-      (generated) => (entry.dependencies = generated.dependencies),
+      (generated) => {
+        entry.dependencies = generated.dependencies;
+        for (const file of generated.dependencies) {
+          if (!dependents.has(file)) dependents.set(file, new Set());
+          dependents.get(file)!.add(id);
+        }
+      },
       () => cache.get(id) === entry && cache.delete(id),
     );
     return entry.result;
@@ -116,13 +120,17 @@ export default function symgrad(): Plugin {
       invalidate(file);
     },
 
+    // A model file's change reaches its ?symgrad module through Vite's own graph; a change to a file the
+    // model imports (known only to the loader) is added here, so the generated module hot-updates too.
     handleHotUpdate({ file, server, modules }) {
-      const stale = invalidate(file);
-      if (stale.length === 0) return undefined;
-      const importers = stale
+      const ids = dependents.get(file);
+      if (!ids) return undefined;
+      invalidate(file);
+      const generated = [...ids]
         .map((id) => server.moduleGraph.getModuleById(id))
         .filter((m): m is ModuleNode => m !== undefined);
-      return [...new Set([...modules, ...importers])];
+      for (const module of generated) server.moduleGraph.invalidateModule(module);
+      return [...new Set([...modules, ...generated])];
     },
 
     async closeBundle() {

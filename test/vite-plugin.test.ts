@@ -64,8 +64,22 @@ describe("symgrad/vite on the dev server", () => {
     expect(code).toContain("export function lossAndGradient");
     expect(code).not.toMatch(/from ["'][^"']*generator/); // the browser gets generated code only
 
+    // Browsers hear about changes on the client hot channel: record what it sends.
+    const sent: string[] = [];
+    const hot = server.environments.client.hot;
+    const send = hot.send.bind(hot);
+    hot.send = ((payload: { type: string }) => {
+      sent.push(payload.type);
+      send(payload as never);
+    }) as typeof hot.send;
+
     writeFileSync(join(folder, "width.ts"), "export const WIDTH = 4;\n"); // an import of the model
     await loadUntil("/net.ts?symgrad", (m) => m.MODEL.params === 4 * 3 + 5, "the 2-4-1 module");
+    const start = Date.now();
+    while (!sent.some((t) => t === "update" || t === "full-reload") && Date.now() - start < 10_000) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(sent).toEqual(expect.arrayContaining([expect.stringMatching(/^(update|full-reload)$/)]));
 
     writeFileSync(join(folder, "net.ts"), modelFile("5")); // the model file itself
     await loadUntil("/net.ts?symgrad", (m) => m.MODEL.params === 5 * 3 + 6, "the 2-5-1 module");
