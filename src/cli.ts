@@ -1,11 +1,12 @@
 /**
  * `npm run train -- [flags]`: parse and check flags, train, print the summary, write plots and JSON.
- * Exit codes: 0 done, 1 training hit a non-finite value (outputs hold the last finite parameters),
- * 2 bad flags or input files (nothing written).
+ * Exit codes (EXIT_CODES in options.ts, listed by --help): 0 done; 1 numerical failure (outputs hold the
+ * kept parameters); 2 bad flags or input files; 3 an output could not be written. 2 and 3 write nothing.
  */
 import { pathToFileURL } from "node:url";
 import { MODEL_NAMES, getModel } from "./models.ts";
-import { UsageError, helpText, parseFlags } from "./options.ts";
+import { OutputError } from "./files.ts";
+import { EXIT, UsageError, helpText, parseFlags } from "./options.ts";
 import { progressLine, summaryTable } from "./report.ts";
 import { resolveRun, type RunConfig } from "./run-config.ts";
 import { executeRun } from "./run.ts";
@@ -20,11 +21,22 @@ export async function main(argv: string[], command = "npm run train --"): Promis
     }
     config = resolveRun(flags, { names: MODEL_NAMES, get: getModel });
   } catch (error) {
+    if (error instanceof OutputError) return outputFailure(error);
     if (!(error instanceof UsageError)) throw error;
     console.error(`error: ${error.message}\nRun with --help to see every flag and its default.`);
-    return 2;
+    return EXIT.usage;
   }
-  return train(config);
+  try {
+    return await train(config);
+  } catch (error) {
+    if (error instanceof OutputError) return outputFailure(error);
+    throw error;
+  }
+}
+
+function outputFailure(error: OutputError): number {
+  console.error(`error: ${error.message}; nothing was written.`);
+  return EXIT.output;
 }
 
 async function train(config: RunConfig): Promise<number> {
@@ -40,10 +52,10 @@ async function train(config: RunConfig): Promise<number> {
   );
   if (result.stop === "non-finite") {
     console.error(`error: training stopped: ${result.message}; the files above show those parameters.`);
-    return 1;
+    return EXIT.numerical;
   }
   if (result.stop === "tolerance") console.log(`stopped early: ${result.message}`);
-  return 0;
+  return EXIT.done;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -9,6 +9,19 @@ import { OPTIMIZER_NAMES, type OptimizerName } from "./optimizers.ts";
 /** A mistake in the command line: reported with exit code 2 before anything is written. */
 export class UsageError extends Error {}
 
+/** The train CLI's exit codes, for scripts to act on; --help and the README list them. */
+export const EXIT = { done: 0, numerical: 1, usage: 2, output: 3, interrupted: 130 } as const;
+
+const EXIT_HELP = [
+  "Exit codes:",
+  "  0    done",
+  "  1    numerical failure: the loss, gradient or parameters became non-finite, or the loss diverged",
+  "       (the outputs hold the best parameters kept)",
+  "  2    bad flags or input files (nothing written)",
+  "  3    an output could not be written: permission, not a directory, disk full (nothing written)",
+  "  130  interrupted by Ctrl-C: stopped after the current epoch, outputs written for the epochs done",
+];
+
 interface Flag {
   type: "string" | "boolean";
   /** Shown in --help; undefined means "no default" (the flag is optional). */
@@ -61,9 +74,16 @@ export function helpText(command = "npm run train --"): string {
     const fallback = flag.default !== undefined ? ` (default: ${flag.default})` : "";
     return `${left}\n      ${flag.help}${fallback}`;
   });
-  return [`Usage: ${command} [flags]`, "", "Train a generated model and plot the result.", "", "Flags:", ...rows].join(
-    "\n",
-  );
+  return [
+    `Usage: ${command} [flags]`,
+    "",
+    "Train a generated model and plot the result.",
+    "",
+    "Flags:",
+    ...rows,
+    "",
+    ...EXIT_HELP,
+  ].join("\n");
 }
 
 export function parseFlags(argv: string[]): Flags {

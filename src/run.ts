@@ -3,7 +3,7 @@
  */
 import { join } from "node:path";
 import { boundarySpec } from "./boundary.ts";
-import { writeFileAtomic } from "./files.ts";
+import { removeStaleTemps, writeFilesAtomic } from "./files.ts";
 import { evaluate, type Metrics } from "./metrics.ts";
 import { lossSpec, renderSvg, scatterSpec } from "./plot.ts";
 import type { RunConfig } from "./run-config.ts";
@@ -35,7 +35,8 @@ export async function executeRun(
   const metrics = evaluate(module, result.params, data);
   // Render everything before writing anything, so a failing plot leaves no partial set of files.
   const outputs = await renderOutputs(config, result, metrics, seconds);
-  for (const [path, content] of outputs) writeFileAtomic(path, content);
+  removeStaleTemps(outputs.map(([path]) => path));
+  writeFilesAtomic(outputs);
   return { result, metrics, seconds, files: outputs.map(([path]) => path) };
 }
 

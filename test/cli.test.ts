@@ -70,7 +70,7 @@ describe("generate CLI", () => {
     expect(before).toContain("export function lossAndGradient");
 
     const bad = join(scratch, "bad.model.mts");
-    writeFileSync(bad, MODEL_SOURCE.replace('params: [w, b]', 'params: [w, b, w]'));
+    writeFileSync(bad, MODEL_SOURCE.replace("params: [w, b]", "params: [w, b, w]"));
     const r = generate("--model", bad, "--out", out);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/defineModel\("tiny"\): symbol "w" appears twice in params/);
@@ -84,7 +84,10 @@ describe("writes", () => {
     const dir = join(scratch, "atomic");
     mkdirSync(join(dir, "b.ts"), { recursive: true }); // renaming a file onto a folder fails
     mkdirSync(join(dir, "b.ts", "keep"), { recursive: true });
-    const files = [{ path: "a.ts", content: "export const a = 1;\n" }, { path: "b.ts", content: "export const b = 2;\n" }];
+    const files = [
+      { path: "a.ts", content: "export const a = 1;\n" },
+      { path: "b.ts", content: "export const b = 2;\n" },
+    ];
     expect(() => writeAtomically(dir, files)).toThrow();
     expect(readdirSync(dir).sort()).toEqual(["a.ts", "b.ts"]);
     expect(readFileSync(join(dir, "a.ts"), "utf8")).toBe(files[0].content);
@@ -124,7 +127,10 @@ describe("determinism", () => {
       }
       console.log("same");`;
     const file = join(scratch, "reverse-order.mts");
-    writeFileSync(file, script.replaceAll("./generator/", `${root}generator/`).replaceAll('"generated/', `"${root}generated/`));
+    writeFileSync(
+      file,
+      script.replaceAll("./generator/", `${root}generator/`).replaceAll('"generated/', `"${root}generated/`),
+    );
     const r = spawnSync("npx", ["tsx", file], { cwd: root, encoding: "utf8" });
     expect(r.stdout.trim() + r.stderr).toBe("same");
   });

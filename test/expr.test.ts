@@ -1,7 +1,27 @@
 import { describe, expect, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import {
-  add, diff, div, evaluate, ProgramInterpreter, schedule, exp, gradient, log, mul, neg, num, pow, relu, show, sigmoid, sqrt, sub, sym, symbols, tanh,
+  add,
+  diff,
+  div,
+  evaluate,
+  ProgramInterpreter,
+  schedule,
+  exp,
+  gradient,
+  log,
+  mul,
+  neg,
+  num,
+  pow,
+  relu,
+  show,
+  sigmoid,
+  sqrt,
+  sub,
+  sym,
+  symbols,
+  tanh,
 } from "../generator/index.ts";
 
 const [x, y, z] = symbols("x y z");
@@ -31,13 +51,19 @@ describe("hash-consing", () => {
     const run = (build: string) =>
       execFileSync(
         "npx",
-        ["tsx", "--eval", `import { add, mul, sigmoid, symbols, show, schedule, showProgram } from "./generator/index.ts";
+        [
+          "tsx",
+          "--eval",
+          `import { add, mul, sigmoid, symbols, show, schedule, showProgram } from "./generator/index.ts";
           ${build}
-          console.log(show(e) + "\\n" + showProgram(schedule([e])));`],
+          console.log(show(e) + "\\n" + showProgram(schedule([e])));`,
+        ],
         { encoding: "utf8" },
       ).trim();
     const forward = run(`const [x, y, z] = symbols("x y z"); const e = add(mul(y, x), mul(x, sigmoid(add(y, z))));`);
-    const backward = run(`const [z, y, x] = symbols("z y x"); const s = sigmoid(add(z, y)); const e = add(mul(s, x), mul(x, y));`);
+    const backward = run(
+      `const [z, y, x] = symbols("z y x"); const s = sigmoid(add(z, y)); const e = add(mul(s, x), mul(x, y));`,
+    );
     expect(backward).toBe(forward);
     expect(forward.split("\n")[0]).toBe(show(add(mul(y, x), mul(x, sigmoid(add(y, z))))));
   });

@@ -1,0 +1,193 @@
+/**
+ * Issue 9, runtime side: every bad path, input and fault ends with a one-line message, the documented
+ * exit code, and the directory exactly as it was (or, for numerical failures and interrupts, the
+ * outputs of the work done). One table row per reproduction.
+ */
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  giveToNobody,
+  permissionSkipReason,
+  runCli,
+  runMain,
+  scratchDir,
+  snapshot,
+  type Result,
+} from "./cli-harness.ts";
+
+/** A user error is one line of message (plus the --help hint for usage errors), never a stack trace. */
+function expectOneLineError(result: Result, message: RegExp): void {
+  expect(result.stderr).toMatch(message);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+  const lines = result.stderr.trim().split("\n");
+  expect(lines[0]).toMatch(/^error: /);
+  expect(lines.slice(1).every((line) => line.startsWith("Run with --help"))).toBe(true);
+}
+
+interface OutputCase {
+  name: string;
+  /** Prepares the scratch dir and returns the flags that point at it. */
+  setup(dir: string): string[];
+  code: number;
+  message: RegExp;
+  /** Permission cases run as nobody, since root may write anywhere. */
+  asNobody?: boolean;
+}
+
+const outputCases: OutputCase[] = [
+  {
+    name: "--json names a directory (issue's repro)",
+    setup: (dir) => (
+      mkdirSync(join(dir, "o/jdir"), { recursive: true }),
+      ["--out", join(dir, "o"), "--json", join(dir, "o/jdir")]
+    ),
+    code: 3,
+    message: /--json: .*o\/jdir is a directory, not a file; nothing was written\.$/m,
+  },
+  {
+    name: "--out is a file",
+    setup: (dir) => (writeFileSync(join(dir, "f"), "keep"), ["--out", join(dir, "f")]),
+    code: 3,
+    message: /--out: .*\/f exists and is not a directory/,
+  },
+  {
+    name: "--out is a dangling symlink",
+    setup: (dir) => (symlinkSync(join(dir, "gone"), join(dir, "link")), ["--out", join(dir, "link")]),
+    code: 3,
+    message: /--out: .*\/link is a symbolic link to a missing directory; create its target or remove the link/,
+  },
+  {
+    name: "--out below a file",
+    setup: (dir) => (writeFileSync(join(dir, "f"), "keep"), ["--out", join(dir, "f/sub")]),
+    code: 3,
+    message: /--out: cannot create .*f\/sub: .*\/f is not a directory/,
+  },
+  {
+    name: "--out plot name is a directory",
+    setup: (dir) => (mkdirSync(join(dir, "o/loss.svg"), { recursive: true }), ["--out", join(dir, "o")]),
+    code: 3,
+    message: /--out: .*o\/loss\.svg is a directory, not a file/,
+  },
+  {
+    name: "--json is a read-only file (refused even as root)",
+    setup: (dir) => {
+      writeFileSync(join(dir, "run.json"), "{}");
+      chmodSync(join(dir, "run.json"), 0o444);
+      return ["--out", join(dir, "o"), "--json", join(dir, "run.json")];
+    },
+    code: 3,
+    message: /--json: .*run\.json is read-only \(mode 444\)/,
+  },
+  {
+    name: "--json is a FIFO",
+    setup: (dir) => (
+      execFileSync("mkfifo", [join(dir, "pipe")]),
+      ["--out", join(dir, "o"), "--json", join(dir, "pipe")]
+    ),
+    code: 3,
+    message: /--json: .*pipe exists and is not a regular file/,
+  },
+  {
+    name: "--out is a read-only directory",
+    setup: (dir) => {
+      mkdirSync(join(dir, "ro"));
+      chmodSync(join(dir, "ro"), 0o555);
+      return ["--out", join(dir, "ro")];
+    },
+    code: 3,
+    message: /--out: .*\/ro is not writable \(permission denied\)/,
+    asNobody: true,
+  },
+  {
+    name: "--json in a directory nobody may write",
+    setup: (dir) => {
+      mkdirSync(join(dir, "ro"));
+      chmodSync(join(dir, "ro"), 0o555);
+      mkdirSync(join(dir, "out"));
+      giveToNobody(join(dir, "out"));
+      return ["--out", join(dir, "out"), "--json", join(dir, "ro/run.json")];
+    },
+    code: 3,
+    message: /--json: cannot create .*ro\/run\.json: no permission to write in .*\/ro/,
+    asNobody: true,
+  },
+  {
+    name: "--out ''",
+    setup: () => ["--out", ""],
+    code: 2,
+    message: /--out: the directory must not be empty/,
+  },
+  {
+    name: "--json ''",
+    setup: (dir) => ["--out", join(dir, "o"), "--json", ""],
+    code: 2,
+    message: /--json: the file name must not be empty/,
+  },
+  {
+    name: "--json is one of the plots",
+    setup: (dir) => ["--out", join(dir, "o"), "--json", join(dir, "o/data.svg")],
+    code: 2,
+    message: /--json: .*o\/data\.svg is one of the plots written to --out/,
+  },
+];
+
+describe("output paths are checked before training", () => {
+  it.each(outputCases)("$name → exit $code", async ({ setup, code, message, asNobody }) => {
+    if (asNobody && permissionSkipReason) {
+      console.warn(`skipped: ${permissionSkipReason}`);
+      return;
+    }
+    const dir = scratchDir();
+    const args = setup(dir);
+    const before = snapshot(dir);
+    // Permission cases need a process of their own (as nobody); the rest run main() in this process.
+    const argv = ["--epochs", "20000", ...args];
+    const result = asNobody ? await runCli(argv, { asNobody }) : await runMain(argv);
+    expect(result.code, result.stderr).toBe(code);
+    expectOneLineError(result, message);
+    expect(result.stdout).toBe(""); // refused before training: no summary
+    expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+/** A 16 KB tmpfs: big enough for the checks to pass, too small for the plots. Needs root and mount. */
+function tinyFileSystem(): { dir?: string; reason: string } {
+  if (process.getuid?.() !== 0) return { reason: "mounting a tmpfs needs root" };
+  const dir = scratchDir("symgrad-full-");
+  try {
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=16k", "tmpfs", dir], { stdio: "pipe" });
+    return { dir, reason: "" };
+  } catch (error) {
+    return { reason: `cannot mount a tmpfs here (${String(error).split("\n")[0]})` };
+  }
+}
+
+describe("disk full while writing", () => {
+  const tiny = tinyFileSystem();
+  afterAll(() => {
+    if (tiny.dir) execFileSync("umount", [tiny.dir]);
+  });
+
+  it("exits 3 with one line, writes none of the outputs and leaves no temp file", async () => {
+    if (!tiny.dir) {
+      console.warn(`skipped: ${tiny.reason}`);
+      return;
+    }
+    writeFileSync(join(tiny.dir, "run.json"), "old");
+    const before = snapshot(tiny.dir);
+    const result = await runMain([
+      "--epochs",
+      "20",
+      "--out",
+      join(tiny.dir, "o"),
+      "--json",
+      join(tiny.dir, "run.json"),
+    ]);
+    expect(result.code).toBe(3);
+    expectOneLineError(result, /^error: cannot write .*: no space left on device \(ENOSPC\); nothing was written\.$/m);
+    expect(snapshot(tiny.dir)).toEqual(before);
+    expect(readdirSync(tiny.dir)).toEqual(["run.json"]);
+  });
+});
