@@ -9,7 +9,8 @@ import { OutputError } from "./files.ts";
 import { EXIT, UsageError, helpText, parseFlags } from "./options.ts";
 import { progressLine, summaryTable } from "./report.ts";
 import { resolveRun, type RunConfig } from "./run-config.ts";
-import { executeRun } from "./run.ts";
+import type { Metrics } from "./metrics.ts";
+import { batchLabel, executeRun, type RunOutcome } from "./run.ts";
 
 export async function main(argv: string[], command = "npm run train --"): Promise<number> {
   let config: RunConfig;
@@ -41,21 +42,57 @@ function outputFailure(error: OutputError): number {
 
 async function train(config: RunConfig): Promise<number> {
   const { module, data } = config;
-  const batch = config.batch === undefined || config.batch >= data.n ? "full batch" : `batches of ${config.batch}`;
-  const title = `symgrad · ${module.MODEL.name} on ${data.name} (${data.n} rows) · ${config.optimizer}, lr ${config.lr}, ${batch} · init ${config.initSource}`;
+  const title = `symgrad · ${module.MODEL.name} on ${data.name} (${data.n} rows) · ${config.optimizer}, lr ${config.lr}, ${batchLabel(config)} · init ${config.initSource}`;
   const progress = progressLine(config.epochs);
-  const outcome = await executeRun(config, progress.update);
-  progress.done();
+  const interrupt = catchInterrupt();
+  let outcome: RunOutcome;
+  try {
+    outcome = await executeRun(config, { onEpoch: progress.update, shouldStop: interrupt.requested });
+  } finally {
+    progress.done();
+    interrupt.release();
+  }
   const { result, metrics, seconds, files } = outcome;
   console.log(
     summaryTable({ title, metrics: { ...metrics, loss: result.finalLoss }, epochs: result.epochs, seconds, files }),
   );
-  if (result.stop === "non-finite") {
-    console.error(`error: training stopped: ${result.message}; the files above show those parameters.`);
+  const failure = numericalFailure(result, metrics);
+  if (failure) {
+    console.error(`error: training stopped: ${failure}; the files above show those parameters.`);
     return EXIT.numerical;
+  }
+  if (result.stop === "interrupted") {
+    console.error(`interrupted: ${result.message}; the files above hold the ${result.epochs} epochs done.`);
+    return EXIT.interrupted;
   }
   if (result.stop === "tolerance") console.log(`stopped early: ${result.message}`);
   return EXIT.done;
+}
+
+/** Why the run failed numerically (non-finite or diverged), or "" when it did not. */
+function numericalFailure(result: RunOutcome["result"], metrics: Metrics): string {
+  if (result.stop === "non-finite" || result.stop === "diverged") return result.message;
+  const bad = (["loss", "accuracy", "rmse"] as const).filter(
+    (name) => metrics[name] !== undefined && !Number.isFinite(metrics[name]),
+  );
+  return bad.length
+    ? `${bad.map((name) => `${name} is ${metrics[name]}`).join(", ")} after epoch ${result.epochs}`
+    : "";
+}
+
+/**
+ * Ctrl-C during training stops after the current epoch and writes the outputs of the epochs done; a
+ * second Ctrl-C quits at once (a half-written temp file is then removed by the next run).
+ */
+function catchInterrupt() {
+  let requested = false;
+  const onSigint = () => {
+    if (requested) process.exit(EXIT.interrupted);
+    requested = true;
+    console.error("\ninterrupt: stopping after the current epoch and writing what is done (Ctrl-C again to quit now)");
+  };
+  process.on("SIGINT", onSigint);
+  return { requested: () => requested, release: () => void process.off("SIGINT", onSigint) };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { DATASETS } from "./data.ts";
 import { OPTIMIZER_NAMES, type OptimizerName } from "./optimizers.ts";
+import { MAX_EPOCHS } from "./train.ts";
 
 /** A mistake in the command line: reported with exit code 2 before anything is written. */
 export class UsageError extends Error {}
@@ -42,7 +43,12 @@ export const FLAGS = {
   init: { type: "string", value: "FILE.json", help: "initial parameters by name (default: seeded random)" },
   optimizer: { type: "string", default: "gd", value: OPTIMIZER_NAMES.join("|"), help: "update rule" },
   lr: { type: "string", default: "0.5", value: "RATE", help: "learning rate, finite and > 0" },
-  epochs: { type: "string", default: "2000", value: "N", help: "passes over the data, a positive integer" },
+  epochs: {
+    type: "string",
+    default: "2000",
+    value: "N",
+    help: `passes over the data, 1 … ${MAX_EPOCHS.toLocaleString("en-US")}; the loss history keeps every epoch up to 10,000, then min/max per bucket`,
+  },
   batch: { type: "string", value: "N", help: "mini-batch size ≤ rows, shuffled by --seed (default: full batch)" },
   tolerance: { type: "string", value: "T", help: "stop once the loss changes by ≤ T between epochs (default: off)" },
   seed: { type: "string", default: "42", value: "SEED", help: "seed for data, initial parameters and batch order" },
@@ -95,7 +101,7 @@ export function parseFlags(argv: string[]): Flags {
     init: text("init"),
     optimizer: oneOf("optimizer", text("optimizer")!, OPTIMIZER_NAMES),
     lr: positiveNumber("lr", text("lr")!),
-    epochs: positiveInteger("epochs", text("epochs")!),
+    epochs: positiveInteger("epochs", text("epochs")!, MAX_EPOCHS),
     batch: text("batch") === undefined ? undefined : positiveInteger("batch", text("batch")!),
     tolerance: text("tolerance") === undefined ? undefined : nonNegativeNumber("tolerance", text("tolerance")!),
     seed: text("seed")!,
@@ -151,10 +157,13 @@ function positiveNumber(flag: string, value: string): number {
   return number;
 }
 
-function positiveInteger(flag: string, value: string): number {
+function positiveInteger(flag: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
   const number = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number) || number < 1) {
     throw new UsageError(`--${flag}: "${value}" is not valid; expected a positive integer, e.g. 100`);
+  }
+  if (number > max) {
+    throw new UsageError(`--${flag}: ${value} is more than the maximum, ${max.toLocaleString("en-US")}`);
   }
   return number;
 }

@@ -3,8 +3,8 @@
  * exit code, and the directory exactly as it was (or, for numerical failures and interrupts, the
  * outputs of the work done). One table row per reproduction.
  */
-import { execFileSync } from "node:child_process";
-import { chmodSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -190,4 +190,130 @@ describe("disk full while writing", () => {
     expect(snapshot(tiny.dir)).toEqual(before);
     expect(readdirSync(tiny.dir)).toEqual(["run.json"]);
   });
+});
+
+const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
+
+describe("numerical failures exit 1 and keep the best parameters", () => {
+  it("seed at --lr 1e300 (issue's repro: loss 8.26e298, exit 0) stops as diverged", async () => {
+    const dir = scratchDir();
+    const json = join(dir, "run.json");
+    const result = await runMain(["--lr", "1e300", "--epochs", "200", "--out", join(dir, "o"), "--json", json]);
+    expect(result.code).toBe(1);
+    expectOneLineError(
+      result,
+      /^error: training stopped: loss diverged to \S+ at epoch 1, over 1e\+6 × its initial \S+; kept the best parameters, from the start of epoch 0 \(loss \S+\); the files above show those parameters\.$/m,
+    );
+    const doc = readJson(json);
+    expect(doc).toMatchObject({ stop: "diverged", epochs: 0, interrupted: false });
+    expect(doc.params).toEqual(doc.initialParams); // epoch 0's parameters had the lowest loss
+    expect(doc.finalLoss).toBeLessThan(1);
+  });
+
+  it("regression on 3 rows (issue's repro: loss 3.0e40, exit 0) stops as diverged", async () => {
+    const dir = scratchDir();
+    const csv = join(dir, "three.csv");
+    writeFileSync(csv, "x1,x2,y\n1,2,3\n2,1,4\n0,0,5\n");
+    const json = join(dir, "run.json");
+    const result = await runMain([
+      "--model",
+      "regression_2_16_1",
+      "--data",
+      csv,
+      "--out",
+      join(dir, "o"),
+      "--json",
+      json,
+    ]);
+    expect(result.code).toBe(1);
+    expectOneLineError(result, /^error: training stopped: loss diverged to .*; kept the best parameters/m);
+    const doc = readJson(json);
+    expect(doc.stop).toBe("diverged");
+    expect(Number.isFinite(doc.finalLoss) && Number.isFinite(doc.rmse) && Number.isFinite(doc.r2)).toBe(true);
+  });
+
+  it('never writes null for a documented number: R² of constant targets is the string "NaN"', async () => {
+    const dir = scratchDir();
+    const csv = join(dir, "constant.csv");
+    writeFileSync(csv, "x1,x2,y\n1,2,3\n2,1,3\n0,0,3\n");
+    const json = join(dir, "run.json");
+    const args = ["--model", "regression_2_16_1", "--data", csv, "--lr", "0.1", "--epochs", "50"];
+    const result = await runMain([...args, "--out", join(dir, "o"), "--json", json]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/R²\s+undefined \(the targets are constant\)/);
+    const text = readFileSync(json, "utf8");
+    expect(readJson(json).r2).toBe("NaN");
+    // null only where the schema says "not applicable": accuracy of a regression model, batch of a full-batch run.
+    expect([...text.matchAll(/"(\w+)": null/g)].map((m) => m[1])).toEqual(["accuracy", "batch"]);
+  });
+});
+
+describe("--epochs has a maximum a run can honour", () => {
+  it.each([["9007199254740991"], ["4294967296"], ["1000000001"]])("--epochs %s → exit 2", async (epochs) => {
+    const dir = scratchDir();
+    const result = await runMain(["--epochs", epochs, "--out", join(dir, "o")]);
+    expect(result.code).toBe(2);
+    expectOneLineError(result, new RegExp(`^error: --epochs: ${epochs} is more than the maximum, 1,000,000,000$`, "m"));
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("a run longer than 10,000 epochs writes a bounded history, marked in the JSON", async () => {
+    const dir = scratchDir();
+    const json = join(dir, "run.json");
+    const result = await runMain(["--epochs", "30000", "--out", join(dir, "o"), "--json", json]);
+    expect(result.code).toBe(0);
+    const doc = readJson(json);
+    expect(doc).toMatchObject({ epochs: 30000, lossEvery: 4 });
+    expect(doc.losses).toHaveLength(7500);
+    expect(doc.lossMin).toHaveLength(7500);
+    expect(doc.lossMax).toHaveLength(7500);
+    doc.losses.forEach((first: number, k: number) => {
+      expect(doc.lossMin[k]).toBeLessThanOrEqual(first);
+      expect(doc.lossMax[k]).toBeGreaterThanOrEqual(first);
+    });
+  });
+});
+
+describe("Ctrl-C during training", () => {
+  it("stops after the current epoch, writes the outputs of the epochs done and exits 130", async () => {
+    const dir = scratchDir();
+    const json = join(dir, "run.json");
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        "--import",
+        "./test/fixtures/announce-sigint.ts",
+        "src/cli.ts",
+        "--epochs",
+        "1000000000",
+        "--out",
+        join(dir, "o"),
+        "--json",
+        json,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    // The CLI listens for SIGINT just before training; the preload says when. Interrupt training then.
+    await new Promise<void>((resolve) =>
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+        if (stderr.includes("[test] listening for SIGINT")) resolve();
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/interrupt: stopping after the current epoch/);
+    expect(stderr).toMatch(/interrupted: interrupted after epoch \d+; the files above hold the \d+ epochs done\./);
+    const doc = readJson(json);
+    expect(doc).toMatchObject({ stop: "interrupted", interrupted: true });
+    expect(doc.epochs).toBeGreaterThan(0);
+    expect(doc.epochs).toBeLessThan(1_000_000_000);
+    expect(doc.losses.length * doc.lossEvery).toBeGreaterThanOrEqual(doc.epochs);
+    expect(readdirSync(join(dir, "o")).sort()).toEqual(["boundary.svg", "data.svg", "loss.svg"]);
+  }, 60_000);
 });

@@ -155,7 +155,7 @@ describe.concurrent("bad input", () => {
 });
 
 describe("divergence", () => {
-  it("lr 1e6 on MSE regression stops naming the epoch, exits 1 and keeps finite parameters", async () => {
+  it("lr 1e6 on MSE regression stops as diverged naming the epoch, exits 1 and keeps finite parameters", async () => {
     const dir = tempDir();
     const json = join(dir, "run.json");
     const { code, stderr } = await train(
@@ -171,9 +171,9 @@ describe("divergence", () => {
       json,
     );
     expect(code).toBe(1);
-    expect(stderr).toMatch(/training stopped: .* at epoch \d+; kept the parameters from the start of epoch \d+/);
+    expect(stderr).toMatch(/training stopped: .* at epoch \d+.*; kept the best parameters, from the start of epoch \d+/);
     const doc = JSON.parse(readFileSync(json, "utf8"));
-    expect(doc.stop).toBe("non-finite");
+    expect(doc.stop).toBe("diverged");
     expect(doc.epochs).toBeLessThan(500);
     expect(Object.values(doc.params).every((v) => Number.isFinite(v))).toBe(true);
   });
