@@ -20,7 +20,7 @@ export async function main(argv: string[], command = "npm run train --"): Promis
       console.log(helpText(command));
       return 0;
     }
-    config = resolveRun(flags, { names: MODEL_NAMES, get: getModel });
+    config = await resolveRun(flags, { names: MODEL_NAMES, get: getModel });
   } catch (error) {
     if (error instanceof OutputError) return outputFailure(error);
     if (!(error instanceof UsageError)) throw error;

@@ -3,6 +3,7 @@
  * drift. parseFlags checks every value that can be checked without reading files.
  */
 import { parseArgs } from "node:util";
+import { DEFAULT_MAX_CSV_BYTES } from "./csv.ts";
 import { DATASETS } from "./data.ts";
 import { OPTIMIZER_NAMES, type OptimizerName } from "./optimizers.ts";
 import { MAX_EPOCHS } from "./train.ts";
@@ -40,6 +41,12 @@ export const FLAGS = {
     value: `${DATASET_NAMES.join("|")}|FILE.csv`,
     help: "dataset (default: clusters for binary, three-clusters for multiclass, wave for regression models)",
   },
+  "max-csv-bytes": {
+    type: "string",
+    default: String(DEFAULT_MAX_CSV_BYTES),
+    value: "N",
+    help: "larger CSV files (and anything not a regular file) are refused before reading",
+  },
   init: { type: "string", value: "FILE.json", help: "initial parameters by name (default: seeded random)" },
   optimizer: { type: "string", default: "gd", value: OPTIMIZER_NAMES.join("|"), help: "update rule" },
   lr: { type: "string", default: "0.5", value: "RATE", help: "learning rate, finite and > 0" },
@@ -61,6 +68,7 @@ export const FLAGS = {
 export interface Flags {
   model: string;
   data?: string;
+  maxCsvBytes: number;
   init?: string;
   optimizer: OptimizerName;
   lr: number;
@@ -98,6 +106,7 @@ export function parseFlags(argv: string[]): Flags {
   return {
     model: text("model")!,
     data: checkData(text("data")),
+    maxCsvBytes: positiveInteger("max-csv-bytes", text("max-csv-bytes")!),
     init: text("init"),
     optimizer: oneOf("optimizer", text("optimizer")!, OPTIMIZER_NAMES),
     lr: positiveNumber("lr", text("lr")!),

@@ -10,7 +10,7 @@ import { DATASETS, DATASET_TASKS, type Dataset, type DatasetName } from "./data.
 import { randomParams, readParamsFile } from "./init.ts";
 import { UsageError, type Flags } from "./options.ts";
 
-export interface RunConfig extends Omit<Flags, "help" | "data" | "init"> {
+export interface RunConfig extends Omit<Flags, "help" | "data" | "init" | "maxCsvBytes"> {
   model: string;
   module: GeneratedModel;
   data: Dataset;
@@ -55,11 +55,11 @@ export function checkOutputs(flags: Pick<Flags, "out" | "json">): void {
   if (flags.json !== undefined) checkOutputFile("--json", flags.json);
 }
 
-export function resolveRun(flags: Flags, registry: Registry): RunConfig {
+export async function resolveRun(flags: Flags, registry: Registry): Promise<RunConfig> {
   checkOutputs(flags);
   const module = registry.get(flags.model);
   if (!module) throw new UsageError(`--model: unknown model "${flags.model}"; valid: ${registry.names.join(", ")}`);
-  const data = loadData(flags.data ?? DEFAULT_DATA[module.MODEL.task], flags.seed, module);
+  const data = await loadData(flags.data ?? DEFAULT_DATA[module.MODEL.task], flags, module);
   checkFits(data, module, flags.data);
   if (flags.batch !== undefined && flags.batch > data.n) {
     throw new UsageError(
@@ -67,14 +67,15 @@ export function resolveRun(flags: Flags, registry: Registry): RunConfig {
     );
   }
   const { initialParams, initSource } = loadInit(flags, module);
-  const { help: _help, data: _data, init: _init, ...rest } = flags;
+  const { help: _help, data: _data, init: _init, maxCsvBytes: _maxCsvBytes, ...rest } = flags;
   return { ...rest, module, data, initialParams, initSource };
 }
 
-function loadData(name: string, seed: string, module: GeneratedModel): Dataset {
-  if (Object.hasOwn(DATASETS, name)) return DATASETS[name as DatasetName]({ seed });
+async function loadData(name: string, flags: Flags, module: GeneratedModel): Promise<Dataset> {
+  if (Object.hasOwn(DATASETS, name)) return DATASETS[name as DatasetName]({ seed: flags.seed });
   try {
-    return readCsv(name, { inputNames: module.INPUT_NAMES, targetNames: module.TARGET_NAMES, task: module.MODEL.task });
+    const spec = { inputNames: module.INPUT_NAMES, targetNames: module.TARGET_NAMES, task: module.MODEL.task };
+    return await readCsv(name, spec, { maxBytes: flags.maxCsvBytes });
   } catch (error) {
     throw new UsageError(`--data: ${(error as Error).message}`);
   }

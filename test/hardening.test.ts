@@ -317,3 +317,46 @@ describe("Ctrl-C during training", () => {
     expect(readdirSync(join(dir, "o")).sort()).toEqual(["boundary.svg", "data.svg", "loss.svg"]);
   }, 60_000);
 });
+
+describe("bad data and init files exit 2 and write nothing", () => {
+  const inputCases: [string, (dir: string) => string[], RegExp][] = [
+    [
+      "CSV symlinked to /dev/zero",
+      (dir) => (symlinkSync("/dev/zero", join(dir, "zero.csv")), ["--data", join(dir, "zero.csv")]),
+      /^error: --data: .*zero\.csv: not a regular file \(a character device\); expected a CSV file$/m,
+    ],
+    [
+      "CSV with a hex number",
+      (dir) => (writeFileSync(join(dir, "hex.csv"), "x1,x2,y\n0x10,1,0\n"), ["--data", join(dir, "hex.csv")]),
+      /^error: --data: .*hex\.csv: line 2, column 1 \(x1\): "0x10" is not a number$/m,
+    ],
+    [
+      "CSV with a repeated header",
+      (dir) => (writeFileSync(join(dir, "dup.csv"), "x1,x2,y,y\n1,1,0,1\n"), ["--data", join(dir, "dup.csv")]),
+      /^error: --data: .*dup\.csv: line 1: column 4 repeats the header name y \(column 3\); names must be unique$/m,
+    ],
+    [
+      "CSV over --max-csv-bytes",
+      (dir) => (
+        writeFileSync(join(dir, "big.csv"), "x1,x2,y\n1,1,0\n"),
+        ["--data", join(dir, "big.csv"), "--max-csv-bytes", "10"]
+      ),
+      /^error: --data: .*big\.csv: 14 bytes is over the limit of 10 bytes for a CSV file; raise it with --max-csv-bytes$/m,
+    ],
+    [
+      "init file with a duplicate key",
+      (dir) => (writeFileSync(join(dir, "init.json"), '{"w11": 1, "w11": 2}'), ["--init", join(dir, "init.json")]),
+      /^error: --init: .*init\.json: duplicate key\(s\): w11; missing parameter\(s\): w12, /m,
+    ],
+  ];
+
+  it.each(inputCases)("%s", async (_name, setup, message) => {
+    const dir = scratchDir();
+    const args = setup(dir);
+    const before = snapshot(dir);
+    const result = await runMain([...args, "--out", join(dir, "o"), "--json", join(dir, "run.json")]);
+    expect(result.code).toBe(2);
+    expectOneLineError(result, message);
+    expect(snapshot(dir)).toEqual(before);
+  });
+});

@@ -171,7 +171,9 @@ describe("divergence", () => {
       json,
     );
     expect(code).toBe(1);
-    expect(stderr).toMatch(/training stopped: .* at epoch \d+.*; kept the best parameters, from the start of epoch \d+/);
+    expect(stderr).toMatch(
+      /training stopped: .* at epoch \d+.*; kept the best parameters, from the start of epoch \d+/,
+    );
     const doc = JSON.parse(readFileSync(json, "utf8"));
     expect(doc.stop).toBe("diverged");
     expect(doc.epochs).toBeLessThan(500);
