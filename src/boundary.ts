@@ -219,7 +219,9 @@ function valueBands(values: Float64Array, targets: Float64Array, cells: number):
   const grid: Grid = { width: cells + 2, height: cells + 2, values: Array.from(values), key: 0 };
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of [...values, ...targets]) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  for (const array of [values, targets]) {
+    for (let i = 0; i < array.length; i++) [lo, hi] = [Math.min(lo, array[i]), Math.max(hi, array[i])];
+  }
   const step = (hi - lo) / 10 || 1;
   const thresholds = Array.from({ length: 9 }, (_, k) => lo + (k + 1) * step);
   return {

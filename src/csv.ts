@@ -37,45 +37,40 @@ interface Record {
   info: { lines: number };
 }
 
+const PARSE_OPTIONS = { skip_empty_lines: true, trim: true, relax_column_count: true } as const;
+
 export async function readCsv(file: string, spec: CsvSpec, options: CsvOptions = {}): Promise<Dataset> {
   checkFile(file, options.maxBytes ?? DEFAULT_MAX_CSV_BYTES);
-  const rows = createReadStream(file).pipe(
-    // relax_column_count: ragged rows are reported below with the expected column names.
-    parse({ info: true, skip_empty_lines: true, trim: true, relax_column_count: true }),
-  );
+  // relax_column_count: ragged rows are reported below with the expected column names. Line numbers
+  // (csv-parse's `info`) would triple the parsing time, so they are looked up only for an error.
   const wanted = [...spec.inputNames, ...spec.targetNames];
   const checkRange = spec.task !== "regression";
   let header: string[] | undefined;
   let columns: number[] = [];
+  let index = 0;
   const X: number[] = [];
   const Y: number[] = [];
-  try {
-    for await (const { record, info } of rows as AsyncIterable<Record>) {
-      if (header === undefined) {
-        header = record;
-        columns = headerColumns(file, header, wanted);
-        continue;
+  const onRecord = (record: string[]) => {
+    if (header === undefined) {
+      header = record;
+      columns = headerColumns(header, wanted);
+    } else if (record.length !== header.length) {
+      throw new RowError(
+        index,
+        `ragged row with ${record.length} field(s), expected ${header.length} (${listed(header)})`,
+      );
+    } else {
+      for (let c = 0; c < columns.length; c++) {
+        const isTarget = c >= spec.inputNames.length;
+        (isTarget ? Y : X).push(cellValue(index, columns[c], header, record[columns[c]], checkRange && isTarget));
       }
-      if (record.length !== header.length) {
-        throw new Error(
-          `${file}: line ${info.lines}: ragged row with ${record.length} field(s), expected ${header.length} (${listed(header)})`,
-        );
-      }
-      columns.forEach((column, c) => {
-        const value = cellValue(
-          file,
-          info.lines,
-          column,
-          header!,
-          record[column],
-          checkRange && c >= spec.inputNames.length,
-        );
-        (c < spec.inputNames.length ? X : Y).push(value);
-      });
     }
+    index++;
+  };
+  try {
+    await eachRecord(file, onRecord);
   } catch (error) {
-    rows.destroy();
-    throw parseError(file, error);
+    throw await describeFailure(file, error);
   }
   if (header === undefined) throw new Error(`${file}: empty file (expected a header row naming the columns)`);
   const n = X.length / spec.inputNames.length;
@@ -88,6 +83,63 @@ export async function readCsv(file: string, spec: CsvSpec, options: CsvOptions =
     Y: Float64Array.from(Y),
     n,
   };
+}
+
+/**
+ * Streams the file through csv-parse, calling onRecord for each record as it is parsed ('data' events:
+ * an async iterator would cost a promise per row). The first error, from reading, parsing or onRecord,
+ * stops the stream and rejects.
+ */
+function eachRecord(file: string, onRecord: (record: string[]) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const source = createReadStream(file, { highWaterMark: 1 << 20 });
+    const parser = parse(PARSE_OPTIONS);
+    const fail = (error: unknown) => {
+      source.destroy();
+      parser.destroy();
+      reject(error);
+    };
+    source.on("error", fail);
+    parser.on("error", fail);
+    parser.on("end", resolve);
+    parser.on("data", (record: string[]) => {
+      try {
+        onRecord(record);
+      } catch (error) {
+        fail(error);
+      }
+    });
+    source.pipe(parser);
+  });
+}
+
+/** A problem in record `index` (0 = the header); the message gets the file and line in front. */
+class RowError extends Error {
+  constructor(
+    readonly index: number,
+    message: string,
+    readonly column?: string,
+  ) {
+    super(message);
+  }
+}
+
+async function describeFailure(file: string, error: unknown): Promise<Error> {
+  if (error instanceof RowError) {
+    const where = `line ${await lineOfRecord(file, error.index)}${error.column ? `, ${error.column}` : ""}`;
+    return new Error(`${file}: ${where}: ${error.message}`);
+  }
+  const { lines, message, code } = error as { lines?: number; message: string; code?: string };
+  if (code && !code.startsWith("CSV_")) return new Error(`${file}: cannot read data file (${code})`);
+  return new Error(`${file}: line ${lines ?? "?"}: cannot parse CSV (${printable(message, 160)})`);
+}
+
+/** The line a record ends on, by parsing again with csv-parse's line counting up to that record. */
+async function lineOfRecord(file: string, index: number): Promise<number | string> {
+  let line: number | string = "?";
+  const records = createReadStream(file).pipe(parse({ ...PARSE_OPTIONS, info: true, to: index + 1 }));
+  for await (const { info } of records as AsyncIterable<{ info: { lines: number } }>) line = info.lines;
+  return line;
 }
 
 /** Refuses what is not a CSV file before reading a byte of it: missing, special files, too large, binary. */
@@ -130,49 +182,40 @@ function firstNulByte(file: string): number {
 }
 
 /** Column index of every wanted name; duplicate or missing header names are errors. */
-function headerColumns(file: string, header: string[], wanted: string[]): number[] {
+function headerColumns(header: string[], wanted: string[]): number[] {
   const seen = new Set<string>();
   header.forEach((name, i) => {
     if (seen.has(name)) {
-      throw new Error(
-        `${file}: line 1: column ${i + 1} repeats the header name ${printable(name)} (column ${header.indexOf(name) + 1}); names must be unique`,
+      throw new RowError(
+        0,
+        `column ${i + 1} repeats the header name ${printable(name)} (column ${header.indexOf(name) + 1}); names must be unique`,
       );
     }
     seen.add(name);
   });
   const missing = wanted.filter((name) => !seen.has(name));
   if (missing.length) {
-    throw new Error(
-      `${file}: line 1: missing required column(s) ${missing.join(", ")} (header has: ${listed(header)})`,
-    );
+    throw new RowError(0, `missing required column(s) ${missing.join(", ")} (header has: ${listed(header)})`);
   }
   return wanted.map((name) => header.indexOf(name));
 }
 
-function cellValue(
-  file: string,
-  line: number,
-  column: number,
-  header: string[],
-  text: string,
-  checkRange: boolean,
-): number {
-  const where = () => `${file}: line ${line}, column ${column + 1} (${printable(header[column])})`;
-  if (NON_FINITE.test(text)) throw new Error(`${where()}: "${text}" is not a finite number`);
-  if (!DECIMAL.test(text)) throw new Error(`${where()}: ${quoted(text)} is not a number`);
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new Error(`${where()}: "${text}" is not a finite number`);
-  if (checkRange && (value < 0 || value > 1)) {
-    throw new Error(`${where()}: target ${text} is outside [0, 1], which a probability (cross-entropy) target needs`);
+function cellValue(index: number, column: number, header: string[], text: string, checkRange: boolean): number {
+  // The hot path (every cell of every row) makes no closures or strings: only a failure builds a message.
+  if (DECIMAL.test(text)) {
+    const value = Number(text);
+    if (Number.isFinite(value) && !(checkRange && (value < 0 || value > 1))) return value;
   }
-  return value;
+  throw cellError(index, column, header, text, checkRange);
 }
 
-function parseError(file: string, error: unknown): Error {
-  if (error instanceof Error && error.message.startsWith(`${file}: `)) return error;
-  const { lines, message, code } = error as { lines?: number; message: string; code?: string };
-  if (code && !code.startsWith("CSV_")) return new Error(`${file}: cannot read data file (${code})`);
-  return new Error(`${file}: line ${lines ?? "?"}: cannot parse CSV (${printable(message, 160)})`);
+function cellError(index: number, column: number, header: string[], text: string, checkRange: boolean): RowError {
+  const where = `column ${column + 1} (${printable(header[column])})`;
+  const fail = (message: string) => new RowError(index, message, where);
+  if (NON_FINITE.test(text)) return fail(`"${text}" is not a finite number`);
+  if (!DECIMAL.test(text)) return fail(`${quoted(text)} is not a number`);
+  if (!Number.isFinite(Number(text))) return fail(`"${text}" is not a finite number`);
+  return fail(`target ${text} is outside [0, 1], which a probability (cross-entropy) target needs`);
 }
 
 /** Up to 20 header names, escaped, then how many more. */
