@@ -360,3 +360,15 @@ describe("bad data and init files exit 2 and write nothing", () => {
     expect(snapshot(dir)).toEqual(before);
   });
 });
+
+describe("boundary plot title", () => {
+  it.each([
+    [["--batch", "32"], "(batches of 32)"],
+    [[], "(full batch)"],
+  ])("%j names the batch size: %s", async (flags, label) => {
+    const dir = scratchDir();
+    const result = await runMain([...flags, "--epochs", "3", "--out", dir]);
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(dir, "boundary.svg"), "utf8")).toContain(`seed on clusters: decision boundary ${label}`);
+  });
+});
