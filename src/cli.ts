@@ -4,15 +4,15 @@
  * kept parameters); 2 bad flags or input files; 3 an output could not be written. 2 and 3 write nothing.
  */
 import { pathToFileURL } from "node:url";
-import { MODEL_NAMES, getModel } from "./models.ts";
 import { OutputError } from "./files.ts";
+import type { Metrics } from "./metrics.ts";
 import { EXIT, UsageError, helpText, parseFlags } from "./options.ts";
 import { progressLine, summaryTable } from "./report.ts";
-import { resolveRun, type RunConfig } from "./run-config.ts";
-import type { Metrics } from "./metrics.ts";
+import { resolveRun, type Registry, type RunConfig } from "./run-config.ts";
 import { batchLabel, executeRun, type RunOutcome } from "./run.ts";
 
-export async function main(argv: string[], command = "npm run train --"): Promise<number> {
+/** `registry` defaults to the shipped models (imported only then: a user's module needs none of them). */
+export async function main(argv: string[], command = "npm run train --", registry?: Registry): Promise<number> {
   let config: RunConfig;
   try {
     const flags = parseFlags(argv);
@@ -20,7 +20,7 @@ export async function main(argv: string[], command = "npm run train --"): Promis
       console.log(helpText(command));
       return 0;
     }
-    config = await resolveRun(flags, { names: MODEL_NAMES, get: getModel });
+    config = await resolveRun(flags, registry ?? (await import("./models.ts")).SHIPPED);
   } catch (error) {
     if (error instanceof OutputError) return outputFailure(error);
     if (!(error instanceof UsageError)) throw error;

@@ -234,6 +234,20 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** Names of symgrad temp files in `dir` (any output) whose process is gone: what `--check` can report. */
+export function leftoverTemps(dir: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries.filter((entry) => {
+    const match = TEMP_NAME.exec(entry);
+    return match !== null && !isRunning(Number(match[2]));
+  });
+}
+
 /**
  * Removes temp files left by a killed symgrad run next to the given outputs: only names of symgrad's own
  * pattern for these very outputs, and only when the process that made them is gone. Returns what it removed.

@@ -18,10 +18,7 @@ function importsUnder(folder: string): [file: string, specifier: string][] {
       const specifiers = [
         ...f.getImportDeclarations().map((d) => d.getModuleSpecifierValue()),
         ...f.getExportDeclarations().flatMap((d) => d.getModuleSpecifierValue() ?? []),
-        ...f
-          .getDescendants()
-          .filter((n) => n.getText().startsWith("import("))
-          .map((n) => n.getText()),
+        ...f.getDescendants().filter((n) => n.getText().startsWith("import(")).map((n) => n.getText()),
       ];
       return specifiers.map((s) => [file, s] as [string, string]);
     });

@@ -1,30 +1,8 @@
 /** Every op's derivative rule against central finite differences, at seeded random points. */
 import { describe, expect, it } from "vitest";
 import {
-  abs,
-  add,
-  diff,
-  div,
-  evaluate,
-  exp,
-  gradient,
-  log,
-  log1p,
-  logsumexp,
-  max,
-  mul,
-  neg,
-  pow,
-  relu,
-  select,
-  sigmoid,
-  softplus,
-  sqrt,
-  step,
-  sub,
-  symbols,
-  tanh,
-  type Expr,
+  abs, add, diff, div, evaluate, exp, gradient, log, log1p, logsumexp, max, mul, neg, pow, relu, select, sigmoid,
+  softplus, sqrt, step, sub, symbols, tanh, type Expr,
 } from "../generator/index.ts";
 import { PARTIALS } from "../generator/symbolic/derivatives.ts";
 import { OPS } from "../generator/symbolic/ops.ts";

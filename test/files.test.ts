@@ -17,7 +17,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { OutputError, removeStaleTemps, writeFileAtomic, writeFilesAtomic } from "../src/files.ts";
+import { OutputError, leftoverTemps, removeStaleTemps, writeFileAtomic, writeFilesAtomic } from "../src/files.ts";
 import { isRoot, scratchDir } from "./cli-harness.ts";
 
 const injected = (code: string) => () => {
@@ -117,6 +117,7 @@ describe("removeStaleTemps", () => {
       lookalike: `.run.json.symgrad-${dead}-xyz.tmp`,
     };
     for (const name of Object.values(names)) writeFileSync(join(dir, name), "x");
+    expect(leftoverTemps(dir).sort()).toEqual([names.otherOutput, names.stale].sort());
     expect(removeStaleTemps([join(dir, "run.json")])).toEqual([join(dir, names.stale)]);
     expect(readdirSync(dir).sort()).toEqual([names.live, names.otherOutput, names.userFile, names.lookalike].sort());
   });

@@ -4,25 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  add,
-  diff,
-  div,
-  evaluate,
-  exp,
-  gradient,
-  log,
-  lowerStable,
-  mul,
-  neg,
-  pow,
-  schedule,
-  sigmoid,
-  simplify,
-  softplus,
-  sub,
-  symbols,
-  tanh,
-  type Expr,
+  add, diff, div, evaluate, exp, gradient, log, lowerStable, mul, neg, pow, schedule, sigmoid, simplify, softplus,
+  sub, symbols, tanh, type Expr,
 } from "../generator/index.ts";
 import { relativeError, rng, uniform } from "./helpers.ts";
 
@@ -33,10 +16,7 @@ const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(rando
 
 /** Builders that keep values finite for arguments of moderate size (log and division see positive values). */
 const UNARY: ((e: Expr) => Expr)[] = [
-  sigmoid,
-  tanh,
-  softplus,
-  neg,
+  sigmoid, tanh, softplus, neg,
   (e) => exp(tanh(e)),
   (e) => log(add(1, pow(e, 2))),
   (e) => log(sigmoid(e)),
@@ -53,8 +33,7 @@ const BINARY: ((l: Expr, r: Expr) => Expr)[] = [
 ];
 
 function randomExpr(random: Random, depth: number): Expr {
-  if (depth === 0 || random() < 0.15)
-    return random() < 0.8 ? pick(random, SYMBOLS) : mul(uniform(random, -2, 2), pick(random, SYMBOLS));
+  if (depth === 0 || random() < 0.15) return random() < 0.8 ? pick(random, SYMBOLS) : mul(uniform(random, -2, 2), pick(random, SYMBOLS));
   if (random() < 0.45) return pick(random, UNARY)(randomExpr(random, depth - 1));
   return pick(random, BINARY)(randomExpr(random, depth - 1), randomExpr(random, depth - 1));
 }

@@ -6,8 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { compileModel } from "../generator/compile.ts";
-import { HASH_PLACEHOLDER } from "../generator/emit/module.ts";
-import { codeHash } from "../generator/pipeline.ts";
+import { codeHash, HASH_PLACEHOLDER } from "../generator/code-hash.ts";
 import { ProgramInterpreter } from "../generator/index.ts";
 import type { ModelDefinition } from "../generator/index.ts";
 import { SHIPPED_MODELS } from "../generator/models/index.ts";
@@ -48,12 +47,7 @@ function interpreted(model: ModelDefinition, interpreter: ProgramInterpreter, b:
 }
 
 // Scales of the parameters: ordinary, then large enough to saturate every unit.
-const SCALES: [string, number][] = [
-  ["ordinary", 1],
-  ["|z| ~ 30", 30],
-  ["|z| ~ 300", 300],
-  ["|z| ~ 700", 700],
-];
+const SCALES: [string, number][] = [["ordinary", 1], ["|z| ~ 30", 30], ["|z| ~ 300", 300], ["|z| ~ 700", 700]];
 
 describe.each(SHIPPED_MODELS.map((m) => [m.name, m] as const))("generated/%s.ts", (name, model) => {
   const mod = (MODELS as unknown as Record<string, GeneratedModel>)[name];
@@ -65,10 +59,7 @@ describe.each(SHIPPED_MODELS.map((m) => [m.name, m] as const))("generated/%s.ts"
     const text = readFileSync(new URL(`../generated/${name}.ts`, import.meta.url), "utf8");
     expect(codeHash(text.replace(mod.MODEL.hash, HASH_PLACEHOLDER))).toBe(mod.MODEL.hash);
     expect(mod.PARAM_NAMES).toEqual(model.params.map((p) => p.name));
-    expect(mod.MODEL.ops).toEqual({
-      loss: compiled.loss.counts.total,
-      lossAndGradient: compiled.lossAndGradient.counts.total,
-    });
+    expect(mod.MODEL.ops).toEqual({ loss: compiled.loss.counts.total, lossAndGradient: compiled.lossAndGradient.counts.total });
   });
 
   it("packs and unpacks parameters by name", () => {
@@ -96,10 +87,7 @@ describe.each(SHIPPED_MODELS.map((m) => [m.name, m] as const))("generated/%s.ts"
     // Finite differences: rounding noise of the loss over the step sets the absolute floor.
     const floor = 1e-3 * Math.max(1, Math.abs(loss));
     const random = rng(`${name}/${scale}/fd`);
-    const probes =
-      model.params.length <= 80
-        ? model.params.map((_, k) => k)
-        : Array.from({ length: 80 }, () => Math.floor(random() * model.params.length));
+    const probes = model.params.length <= 80 ? model.params.map((_, k) => k) : Array.from({ length: 80 }, () => Math.floor(random() * model.params.length));
     for (const k of probes) {
       const h = 1e-6 * Math.max(1, Math.abs(b.params[k]));
       const shifted = Float64Array.from(b.params);
@@ -120,11 +108,7 @@ describe.each(SHIPPED_MODELS.map((m) => [m.name, m] as const))("generated/%s.ts"
       const env: Record<string, number> = {};
       model.params.forEach((p, k) => (env[p.name] = b.params[k]));
       model.inputs.forEach((x, j) => (env[x.name] = b.X[i * model.inputs.length + j]));
-      predictor
-        .run(env)
-        .forEach((v, j) =>
-          expect(relativeError(out[i * model.outputs.length + j], v, 1e-300)).toBeLessThanOrEqual(1e-12),
-        );
+      predictor.run(env).forEach((v, j) => expect(relativeError(out[i * model.outputs.length + j], v, 1e-300)).toBeLessThanOrEqual(1e-12));
     }
   });
 
@@ -133,17 +117,10 @@ describe.each(SHIPPED_MODELS.map((m) => [m.name, m] as const))("generated/%s.ts"
     const P = model.params.length;
     const grad = new Float64Array(P);
     const T = model.targets.length;
-    expect(() => mod.loss(b.params.subarray(1), b.X, b.Y)).toThrow(
-      new RangeError(`loss: params must have length ${P} (one per parameter), got ${P - 1}`),
-    );
-    expect(() => mod.lossAndGradient(b.params, b.X, b.Y, new Float64Array(P + 1))).toThrow(
-      /lossAndGradient: grad must have length/,
-    );
-    expect(() => mod.lossAndGradient(b.params, b.X.subarray(1), b.Y, grad)).toThrow(
-      /lossAndGradient: X must have length 10 \(n×inputs for the n rows of Y\), got 9/,
-    );
-    if (T > 1)
-      expect(() => mod.loss(b.params, b.X, b.Y.subarray(1))).toThrow(new RegExp(`Y must hold n ≥ 1 rows of ${T}`));
+    expect(() => mod.loss(b.params.subarray(1), b.X, b.Y)).toThrow(new RangeError(`loss: params must have length ${P} (one per parameter), got ${P - 1}`));
+    expect(() => mod.lossAndGradient(b.params, b.X, b.Y, new Float64Array(P + 1))).toThrow(/lossAndGradient: grad must have length/);
+    expect(() => mod.lossAndGradient(b.params, b.X.subarray(1), b.Y, grad)).toThrow(/lossAndGradient: X must have length 10 \(n×inputs for the n rows of Y\), got 9/);
+    if (T > 1) expect(() => mod.loss(b.params, b.X, b.Y.subarray(1))).toThrow(new RegExp(`Y must hold n ≥ 1 rows of ${T}`));
     expect(() => mod.loss(b.params, new Float64Array(0), new Float64Array(0))).toThrow(RangeError);
     expect(() => mod.predict(b.params, b.X, new Float64Array(1))).toThrow(/predict: out must have length/);
   });

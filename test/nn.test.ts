@@ -5,24 +5,14 @@ describe("mlp", () => {
   it("names parameters systematically, layer by layer, weights then bias per unit", () => {
     const net = mlp({ layers: [2, 2, 1], activation: "sigmoid", output: "sigmoid", loss: "bce" });
     expect(net.params.map((p) => p.name)).toEqual([
-      "w1_1_1",
-      "w1_1_2",
-      "b1_1",
-      "w1_2_1",
-      "w1_2_2",
-      "b1_2",
-      "w2_1_1",
-      "w2_1_2",
-      "b2_1",
+      "w1_1_1", "w1_1_2", "b1_1", "w1_2_1", "w1_2_2", "b1_2", "w2_1_1", "w2_1_2", "b2_1",
     ]);
     expect(net.inputs.map((s) => s.name)).toEqual(["x1", "x2"]);
     expect(net.targets.map((s) => s.name)).toEqual(["y"]);
   });
 
   it("counts 1185 parameters for 2-32-32-1", () => {
-    expect(mlp({ layers: [2, 32, 32, 1], activation: "relu", output: "sigmoid", loss: "bce" }).params).toHaveLength(
-      1185,
-    );
+    expect(mlp({ layers: [2, 32, 32, 1], activation: "relu", output: "sigmoid", loss: "bce" }).params).toHaveLength(1185);
   });
 
   it("numbers targets y1…yk for several outputs, and the softmax sums to 1", () => {
@@ -43,17 +33,9 @@ describe("mlp", () => {
   it.each([
     ["too few layers", { layers: [2] }, /at least two positive integers/],
     ["a zero-width layer", { layers: [2, 0, 1] }, /at least two positive integers/],
-    [
-      "an unknown activation",
-      { activation: "gelu" },
-      /unknown activation "gelu" \(valid: sigmoid, tanh, relu, softplus\)/,
-    ],
+    ["an unknown activation", { activation: "gelu" }, /unknown activation "gelu" \(valid: sigmoid, tanh, relu, softplus\)/],
     ["an unknown output", { output: "probit" }, /unknown output "probit"/],
-    [
-      "a loss that does not fit the output",
-      { output: "linear", loss: "bce" },
-      /loss "bce" does not fit a linear output \(valid: mse\)/,
-    ],
+    ["a loss that does not fit the output", { output: "linear", loss: "bce" }, /loss "bce" does not fit a linear output \(valid: mse\)/],
     ["a one-unit softmax", { output: "softmax", loss: "cross-entropy" }, /softmax output needs at least 2 units/],
   ])("rejects %s", (_, change, message) => {
     const spec = { layers: [2, 4, 1], activation: "tanh", output: "sigmoid", loss: "bce", ...change };

@@ -6,24 +6,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
-  add,
-  diff,
-  div,
-  evaluate,
-  exp,
-  log,
-  lowerStable,
-  mlp,
-  mul,
-  neg,
-  schedule,
-  show,
-  sigmoid,
-  simplify,
-  softplus,
-  sub,
-  symbols,
-  gradient,
+  add, diff, div, evaluate, exp, log, lowerStable, mlp, mul, neg, schedule, show, sigmoid, simplify, softplus, sub,
+  symbols, gradient,
 } from "../generator/index.ts";
 import { compileModel } from "../generator/compile.ts";
 import seed from "../generator/models/seed.ts";
@@ -132,22 +116,22 @@ describe("exactness at extreme pre-activations", () => {
   // Below the smallest subnormal an exact value cannot be represented; the floor accepts those as 0.
   const tolerance = (exact: number) => 1e-9 * Math.abs(exact) + 1e-322;
 
-  it.each(references.map((r) => [`hidden ${r.hidden.join("/")}, z3 ${r.z3}, y ${r.y}`, r] as const))("%s", (_, r) => {
-    const exact = r.expected.map(Number);
-    const env = envOf(r.params, r.x[0], r.x[1], r.y);
-    const interpreted = evaluate(compiled.lossAndGradient, env);
-    const grad = new Float64Array(9);
-    const generatedLoss = MODELS.seed.lossAndGradient(
-      Float64Array.from(r.params),
-      Float64Array.from(r.x),
-      Float64Array.of(r.y),
-      grad,
-    );
-    const generated = [generatedLoss, ...grad];
-    exact.forEach((e, i) => {
-      expect(Number.isFinite(interpreted[i]) && Number.isFinite(generated[i])).toBe(true);
-      expect(Math.abs(interpreted[i] - e)).toBeLessThanOrEqual(tolerance(e));
-      expect(Math.abs(generated[i] - e)).toBeLessThanOrEqual(tolerance(e));
-    });
-  });
+  it.each(references.map((r) => [`hidden ${r.hidden.join("/")}, z3 ${r.z3}, y ${r.y}`, r] as const))(
+    "%s",
+    (_, r) => {
+      const exact = r.expected.map(Number);
+      const env = envOf(r.params, r.x[0], r.x[1], r.y);
+      const interpreted = evaluate(compiled.lossAndGradient, env);
+      const grad = new Float64Array(9);
+      const generatedLoss = MODELS.seed.lossAndGradient(
+        Float64Array.from(r.params), Float64Array.from(r.x), Float64Array.of(r.y), grad,
+      );
+      const generated = [generatedLoss, ...grad];
+      exact.forEach((e, i) => {
+        expect(Number.isFinite(interpreted[i]) && Number.isFinite(generated[i])).toBe(true);
+        expect(Math.abs(interpreted[i] - e)).toBeLessThanOrEqual(tolerance(e));
+        expect(Math.abs(generated[i] - e)).toBeLessThanOrEqual(tolerance(e));
+      });
+    },
+  );
 });

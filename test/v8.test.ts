@@ -31,17 +31,10 @@ describe("V8 optimizes the generated code", () => {
 
   it.each(SHIPPED_MODELS.map((m) => [m.name]))("generated/%s.ts", (name) => {
     const file = join(root, "generated", `${name}.ts`);
-    const hot = [
-      ...readFileSync(file, "utf8").matchAll(/function ((?:loss|lossAndGradient|predict)|_\w+Part\d+)\(/g),
-    ].map((m) => m[1]);
-    const r = spawnSync(process.execPath, ["--import", "tsx", "--trace-opt", script, file], {
-      cwd: root,
-      encoding: "utf8",
-    });
+    const hot = [...readFileSync(file, "utf8").matchAll(/function ((?:loss|lossAndGradient|predict)|_\w+Part\d+)\(/g)].map((m) => m[1]);
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--trace-opt", script, file], { cwd: root, encoding: "utf8" });
     expect(r.status).toBe(0);
-    const optimized = new Set(
-      [...r.stdout.matchAll(/\[completed optimizing \S+ <JSFunction (\w+) /g)].map((m) => m[1]),
-    );
+    const optimized = new Set([...r.stdout.matchAll(/\[completed optimizing \S+ <JSFunction (\w+) /g)].map((m) => m[1]));
     expect(hot.filter((f) => !optimized.has(f))).toEqual([]);
     if (name === "mlp_2_64_64_1") expect(hot.length).toBeGreaterThan(3); // the wide model is split into parts
   });
