@@ -62,13 +62,14 @@ export function describeError(error: unknown): string {
   return message.split("\n")[0];
 }
 
-function statOrUndefined(path: string, follow: boolean): Stats | undefined {
+/** Stats of a path, or undefined when it does not exist; other errors name the flag (label) and path. */
+function statOrUndefined(path: string, follow: boolean, label = ""): Stats | undefined {
   try {
     return follow ? statSync(path) : lstatSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new OutputError(`${path}: ${describeError(error)}`);
+    throw new OutputError(`${label ? `${label}: ` : ""}${path}: ${describeError(error)}`);
   }
 }
 
@@ -87,8 +88,10 @@ function canWrite(path: string): boolean {
  */
 function checkCreatable(label: string, path: string): void {
   let ancestor = dirname(resolve(path));
-  while (statOrUndefined(ancestor, true) === undefined && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
-  const stats = statOrUndefined(ancestor, true);
+  while (statOrUndefined(ancestor, true, label) === undefined && dirname(ancestor) !== ancestor) {
+    ancestor = dirname(ancestor);
+  }
+  const stats = statOrUndefined(ancestor, true, label);
   if (!stats?.isDirectory()) throw new OutputError(`${label}: cannot create ${path}: ${ancestor} is not a directory`);
   if (!canWrite(ancestor)) {
     throw new OutputError(`${label}: cannot create ${path}: no permission to write in ${ancestor}`);
@@ -96,8 +99,8 @@ function checkCreatable(label: string, path: string): void {
 }
 
 function checkNotDangling(label: string, path: string, what: string): void {
-  const link = statOrUndefined(path, false);
-  if (link?.isSymbolicLink() && statOrUndefined(path, true) === undefined) {
+  const link = statOrUndefined(path, false, label);
+  if (link?.isSymbolicLink() && statOrUndefined(path, true, label) === undefined) {
     throw new OutputError(
       `${label}: ${path} is a symbolic link to a missing ${what}; create its target or remove the link`,
     );
@@ -107,7 +110,7 @@ function checkNotDangling(label: string, path: string, what: string): void {
 /** An output directory: exists as a writable directory, or can be created. '' is a usage error. */
 export function checkOutputDir(label: string, dir: string): void {
   checkNotDangling(label, dir, "directory");
-  const stats = statOrUndefined(dir, true);
+  const stats = statOrUndefined(dir, true, label);
   if (stats === undefined) return checkCreatable(label, dir);
   if (!stats.isDirectory()) throw new OutputError(`${label}: ${dir} exists and is not a directory`);
   if (!canWrite(dir)) throw new OutputError(`${label}: ${dir} is not writable (permission denied)`);
@@ -119,7 +122,7 @@ export function checkOutputDir(label: string, dir: string): void {
  */
 export function checkOutputFile(label: string, path: string): void {
   checkNotDangling(label, path, "file");
-  const stats = statOrUndefined(path, true);
+  const stats = statOrUndefined(path, true, label);
   if (stats === undefined) return checkCreatable(label, path);
   if (stats.isDirectory()) throw new OutputError(`${label}: ${path} is a directory, not a file`);
   if (!stats.isFile()) throw new OutputError(`${label}: ${path} exists and is not a regular file`);

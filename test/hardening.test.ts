@@ -114,6 +114,12 @@ const outputCases: OutputCase[] = [
     asNobody: true,
   },
   {
+    name: "--out with a 300-character name",
+    setup: (dir) => ["--out", join(dir, "d".repeat(300))],
+    code: 3,
+    message: /--out: .*d{300}: name too long \(ENAMETOOLONG\)/,
+  },
+  {
     name: "--out ''",
     setup: () => ["--out", ""],
     code: 2,
