@@ -3,8 +3,8 @@
  * The data scatter and the loss curve are Vega-Lite; the decision boundary (src/boundary.ts) is plain Vega
  * because it needs the isocontour transform.
  */
-import { parse, View, type Spec } from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { Spec } from "vega";
+import type { TopLevelSpec } from "vega-lite";
 import type { Dataset } from "./data.ts";
 import { argmax } from "./metrics.ts";
 import { createRng } from "./rng.ts";
@@ -16,7 +16,13 @@ export const PLOT_SIZE = 420;
 
 export type ChartSpec = { kind: "vega"; spec: Spec } | { kind: "vega-lite"; spec: TopLevelSpec };
 
+/**
+ * Vega is imported on first use, not with this module: one of its dependencies has a top-level await,
+ * which would stop a CommonJS project from require()-ing symgrad/runtime, and code that never plots
+ * should not pay for loading it.
+ */
 export async function renderSvg(chart: ChartSpec): Promise<string> {
+  const [{ parse, View }, { compile }] = await Promise.all([import("vega"), import("vega-lite")]);
   const spec = chart.kind === "vega" ? chart.spec : compile(chart.spec).spec;
   const view = new View(parse(spec), { renderer: "none" });
   try {
