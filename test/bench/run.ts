@@ -23,7 +23,9 @@ Times one full-batch lossAndGradient per model (${CASE_NAMES.join(", ")}) with t
 the hand-written reference, the memoized interpreter and the naive per-parameter tree walk.
 
 Options:
-  --models LIST   comma-separated subset of the models (default: all)
+  --only LIST     comma-separated subset of the models (default: all); --models is the same
+  --no-v8         skip the V8 bytecode/optimization report (child processes)
+  --no-train      skip the 2000-epoch training runs
   --rounds N      interleaved timing rounds per model (default: 8)
   --time MS       measuring time per variant and round (default: 150)
   --train-budget MS  wall-time budget of a training run; slower models extrapolate (default: 30000)
@@ -33,6 +35,9 @@ Options:
 const { values } = parseArgs({
   options: {
     models: { type: "string" },
+    only: { type: "string" },
+    "no-v8": { type: "boolean", default: false },
+    "no-train": { type: "boolean", default: false },
     rounds: { type: "string", default: "8" },
     time: { type: "string", default: "150" },
     "train-budget": { type: "string", default: "30000" },
@@ -60,7 +65,7 @@ interface ModelResult {
   params: number;
   generation: Omit<GenerationStats, "compiled">;
   timing: CaseTiming;
-  training: TrainingStats;
+  training?: TrainingStats;
   v8?: V8Report;
 }
 
@@ -69,17 +74,21 @@ const progress = (model: string) => (line: string) =>
   console.error(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${model}: ${line}`);
 
 const results: ModelResult[] = [];
-for (const c of benchCases(values.models?.split(","))) {
+const only = values.only ?? values.models;
+for (const c of benchCases(only?.split(","))) {
   const say = progress(c.name);
   const { compiled, ...generation } = await generationStats(c.definition);
   say(`generated in ${Math.round(generation.ms)} ms, ${generation.bytes} bytes${generation.fresh ? "" : " (generated/ is STALE: run npm run generate)"}`);
-  const timing = measureCase(c, compiled.lossAndGradient, rounds, { timeMs, warmupMs: timeMs / 3 }, say);
+  const timing = await measureCase(c, compiled.lossAndGradient, rounds, { timeMs, warmupMs: timeMs / 3 }, say);
   const generatedUs = timing.variants.find((v) => v.variant === "generated")!.medianUs;
-  const training = trainingRun(c.module, c.data, c.params, generatedUs, trainBudgetMs);
-  say(`trained ${training.epochsRun} epochs in ${Math.round(training.ms)} ms (final loss ${training.finalLoss.toFixed(4)})`);
+  let training: TrainingStats | undefined;
+  if (!values["no-train"]) {
+    training = trainingRun(c.module, c.data, c.params, generatedUs, trainBudgetMs);
+    say(`trained ${training.epochsRun} epochs in ${Math.round(training.ms)} ms (final loss ${training.finalLoss.toFixed(4)})`);
+  }
   results.push({ name: c.name, referenceKind: c.referenceKind, samples: c.data.n, params: c.params.length, generation, timing, training });
 }
-for (const r of results) {
+for (const r of values["no-v8"] ? [] : results) {
   progress(r.name)("asking V8 (child process: bytecode sizes, optimization)");
   r.v8 = await v8Report(r.name, 2000);
 }
@@ -97,19 +106,20 @@ const timingRows = results.flatMap((r) => [
   ...r.timing.skipped.map((s) => [r.name, s.variant, "—", "—", "—", "—", s.reason]),
 ]);
 const modelRows = results.map((r) => {
-  const v8 = r.v8!;
-  const largest = v8.functions[0];
-  const largestHot = v8.hot[0];
-  const optimizedHot = v8.hot.filter((f) => f.optimized).length;
+  const v8 = r.v8;
+  const largest = v8?.functions[0];
+  const largestHot = v8?.hot[0];
+  const optimizedHot = v8?.hot.filter((f) => f.optimized).length;
+  const t = r.training;
   return [
     r.name,
     String(r.params),
     significant(r.generation.ms, 3),
     significant(r.generation.bytes / 1024, 3),
-    `${largest.name} ${largest.bytecodeBytes}`,
-    `${largestHot.name} ${largestHot.bytecodeBytes}`,
-    `${optimizedHot}/${v8.hot.length}`,
-    `${significant(r.training.ms2000 / 1000, 3)}${r.training.extrapolated ? ` (≈, ${r.training.epochsRun} run)` : ""}`,
+    largest ? `${largest.name} ${largest.bytecodeBytes}` : "—",
+    largestHot ? `${largestHot.name} ${largestHot.bytecodeBytes}` : "—",
+    v8 ? `${optimizedHot}/${v8.hot.length}` : "—",
+    t ? `${significant(t.ms2000 / 1000, 3)}${t.extrapolated ? ` (≈, ${t.epochsRun} run)` : ""}` : "—",
   ];
 });
 const targets = checkTargets(results.map((r) => ({ name: r.name, variants: r.timing.variants, generationMs: r.generation.ms })));
