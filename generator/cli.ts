@@ -163,16 +163,17 @@ function table(rows: string[][]): string {
 }
 
 function report(built: Build): string {
-  const rows = [["model", "params", "ops(loss)", "ops(loss+grad)", "ratio", "naive ops", "seconds", "KiB"]];
+  const rows = [["model", "params", "emitted", "ops(loss)", "ops(loss+grad)", "ratio", "naive ops", "seconds", "KiB"]];
   built.modules.forEach((m, i) => {
-    const { definition, loss, lossAndGradient } = m.compiled;
+    const { definition, ops, strategy } = m.compiled;
     const naive = naiveGradientOps(definition.loss, definition.params);
     rows.push([
       definition.name,
       String(definition.params.length),
-      String(loss.counts.total),
-      String(lossAndGradient.counts.total),
-      `${(lossAndGradient.counts.total / loss.counts.total).toFixed(2)}×`,
+      strategy,
+      String(ops.loss),
+      String(ops.lossAndGradient),
+      `${(ops.lossAndGradient / ops.loss).toFixed(2)}×`,
       `${naive.estimated ? "~" : ""}${naive.ops.toLocaleString("en-US")}`,
       built.seconds[i].toFixed(2),
       (Buffer.byteLength(m.content) / 1024).toFixed(1),

@@ -5,6 +5,7 @@
 import { Expr } from "./symbolic/expr.ts";
 import { freeSymbols } from "./symbolic/dag.ts";
 import { simplifyAll } from "./symbolic/simplify.ts";
+import type { DenseLayer } from "./nn/dense.ts";
 
 export type Task = "binary" | "multiclass" | "regression";
 
@@ -20,6 +21,12 @@ export interface ModelSpec {
   readonly loss: Expr;
   /** What the outputs mean, for metrics. Default: inferred from the outputs (see inferTask). */
   readonly task?: Task;
+  /**
+   * The dense layers the model is built of, input side first, as `mlp()` and `dense()` record them.
+   * With them, wide layers are emitted as loops over the batch (generator/nn/layers.ts checks that they
+   * match the loss); without them, or when they do not match, the model is emitted unrolled.
+   */
+  readonly layers?: readonly DenseLayer[];
 }
 
 export interface ModelDefinition extends Required<ModelSpec> {
@@ -65,6 +72,10 @@ export function defineModel(spec: ModelSpec): ModelDefinition {
     if (!(o instanceof Expr)) fail(`outputs[${i}] is not an Expr`);
   });
 
+  if (spec.layers !== undefined && !(Array.isArray(spec.layers) && spec.layers.every((l) => l?.kind === "dense"))) {
+    fail("layers must be an array of dense() layers");
+  }
+
   const unknown = (names: Set<string>) => [...names].filter((n) => !roleOf.has(n)).sort();
   const lossSymbols = freeSymbols([spec.loss]);
   const lossUnknown = unknown(lossSymbols);
@@ -90,6 +101,7 @@ export function defineModel(spec: ModelSpec): ModelDefinition {
     outputs: [...spec.outputs],
     loss: spec.loss,
     task,
+    layers: [...(spec.layers ?? [])],
   });
 }
 

@@ -49,7 +49,7 @@ export interface EmittedBatch {
   readonly constants: readonly { name: string; initializer: string }[];
 }
 
-const temp = (i: number) => `_t${i}`;
+export const temp = (i: number) => `_t${i}`;
 
 /** How each symbol is read: parameters from `params`, inputs and targets from the sample's row. */
 function symbolReads(layout: Layout): Map<string, string> {
@@ -62,14 +62,14 @@ function symbolReads(layout: Layout): Map<string, string> {
   return reads;
 }
 
-function operandCode(o: Operand, tempCode: (i: number) => string, symbolCode = (name: string) => name): string {
+export function operandCode(o: Operand, tempCode: (i: number) => string, symbolCode = (name: string) => name): string {
   if (o.kind === "num") return numberLiteral(o.value);
   if (o.kind === "sym") return symbolCode(o.name);
   return tempCode(o.index);
 }
 
 /** How many times each temporary is read (by assignments and as an output). */
-function useCounts(program: Program): Int32Array {
+export function useCounts(program: Program): Int32Array {
   const uses = new Int32Array(program.assignments.length);
   for (const a of program.assignments) for (const o of a.args) if (o.kind === "temp") uses[o.index]++;
   for (const o of program.outputs) if (o.kind === "temp") uses[o.index]++;
@@ -81,7 +81,7 @@ function useCounts(program: Program): Int32Array {
  * body). A value read only by one branch of a select in the same block is computed inside that
  * branch, so a ternary evaluates only the side it takes (z ≥ 0 ? (1 − y)·z : −y·z costs one multiply).
  */
-function assignmentLines(
+export function assignmentLines(
   program: Program,
   indices: readonly number[],
   uses: Int32Array,
@@ -306,13 +306,13 @@ const SIGNATURES: Record<BatchFunction["name"], { arrays: string[]; returnType: 
   predict: { arrays: ["params", "X", "out"], returnType: "void", docs: "Writes the outputs for each row of X into out (n×outputs, row-major)." },
 };
 
-function signature(name: BatchFunction["name"]): Omit<EmittedFunction, "statements"> {
+export function signature(name: BatchFunction["name"]): Omit<EmittedFunction, "statements"> {
   const { arrays, returnType, docs } = SIGNATURES[name];
   return { name, exported: true, parameters: arrays.map((n) => ({ name: n, type: "Float64Array" })), returnType, docs };
 }
 
 /** Length checks before the loop; `_n` is the number of samples. Messages are built only on failure. */
-function boundaryCheck(name: BatchFunction["name"], layout: Layout): string[] {
+export function boundaryCheck(name: BatchFunction["name"], layout: Layout): string[] {
   const fn = JSON.stringify(name);
   if (name === "predict") {
     return [

@@ -7,8 +7,9 @@ import {
   Project, StructureKind, VariableDeclarationKind,
   type FunctionDeclarationStructure, type StatementStructures, type VariableStatementStructure,
 } from "ts-morph";
-import type { CompiledModel } from "../compile.ts";
-import { emitBatchFunction, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
+import type { CompiledModel, UnrolledModel } from "../compile.ts";
+import { emitBatchFunction, type EmittedBatch, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
+import { emitLoopModel } from "./loops.ts";
 import { header } from "./header.ts";
 
 /** Stands for MODEL.hash until the formatted text is known (pipeline.ts); as long as the hash. */
@@ -64,10 +65,53 @@ function describeModel(compiled: CompiledModel): VariableStatementStructure {
     `outputs: ${d.outputs.length}`,
     `params: ${d.params.length}`,
     `hash: ${JSON.stringify(HASH_PLACEHOLDER)}`,
-    `ops: { loss: ${compiled.loss.counts.total}, lossAndGradient: ${compiled.lossAndGradient.counts.total} }`,
+    `ops: { loss: ${compiled.ops.loss}, lossAndGradient: ${compiled.ops.lossAndGradient} }`,
   ];
   const docs = "What this module computes; ops are scheduled operations per sample; hash identifies this file's code.";
   return constant("MODEL", `{ ${fields.join(", ")} } as const`, true, docs);
+}
+
+/**
+ * PARAM_NAMES and the Params type. Unrolled modules list every name. Loop modules, whose parameters
+ * are dense layers' w{l}_{j}_{i} and b{l}_{j} in layer order (nn/layers.ts checks that), build the
+ * list when the module loads and type Params by name patterns: listing 66 000 names of a 2-256-256-1
+ * would make up most of the module (and of prettier's time).
+ */
+function parameterNames(compiled: CompiledModel, layout: Layout): { list: StatementStructures[]; types: StatementStructures[] } {
+  const docs = "Parameter names, in the order of the flat parameter array.";
+  if (compiled.strategy === "unrolled") {
+    return {
+      list: [constant("PARAM_NAMES", tuple(layout.params), true, docs)],
+      types: [{ kind: StructureKind.Interface, name: "Params", isExported: true, properties: layout.params.map((name) => ({ name, type: "number" })) }],
+    };
+  }
+  const layers = compiled.plan.layers.map((l) => [l.layer, l.z.length, l.inputs.length]);
+  const patterns = layers.flatMap(([l]) => [`\`w${l}_\${number}_\${number}\``, `\`b${l}_\${number}\``]);
+  const types: StatementStructures[] = [
+    { kind: StructureKind.TypeAlias, name: "ParamName", isExported: true, type: patterns.join(" | "), docs: ["w{layer}_{unit}_{input} and b{layer}_{unit}, 1-based."] },
+    { kind: StructureKind.TypeAlias, name: "Params", isExported: true, type: "Record<ParamName, number>" },
+  ];
+  const list: StatementStructures[] = [
+    constant("PARAM_NAMES", `Object.freeze(_denseParamNames(${JSON.stringify(layers)}))`, true, docs),
+    {
+      kind: StructureKind.Function,
+      name: "_denseParamNames",
+      parameters: [{ name: "layers", type: "readonly (readonly [number, number, number])[]" }],
+      returnType: "ParamName[]",
+      docs: ["Per [layer, units, fanIn]: per unit, its weights, then its bias."],
+      statements: [
+        "const names: ParamName[] = [];",
+        "for (const [l, units, fanIn] of layers) {",
+        "  for (let j = 1; j <= units; j++) {",
+        "    for (let i = 1; i <= fanIn; i++) names.push(`w${l}_${j}_${i}` as ParamName);",
+        "    names.push(`b${l}_${j}` as ParamName);",
+        "  }",
+        "}",
+        "return names;",
+      ],
+    },
+  ];
+  return { list, types };
 }
 
 /** Loops over PARAM_NAMES rather than one statement per parameter: wide models have thousands. */
@@ -135,8 +179,15 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
   const d = compiled.definition;
   const names = (list: readonly { name: string }[]) => list.map((s) => s.name);
   const layout: Layout = { params: names(d.params), inputs: names(d.inputs), targets: names(d.targets), outputs: d.outputs.length };
+  const batches = compiled.strategy === "loops" ? [emitLoopModel(compiled, layout)] : unrolledBatches(compiled, layout, options);
+  return moduleStatements(compiled, layout, batches);
+}
+
+/** loss, lossAndGradient and predict of the unrolled strategy (batch.ts). */
+function unrolledBatches(compiled: UnrolledModel, layout: Layout, options: EmitOptions): EmittedBatch[] {
   const lossSink: Sink = { kind: "loss" };
-  const batches = [
+  const outputs = compiled.definition.outputs.length;
+  return [
     emitBatchFunction({ name: "loss", program: compiled.loss, sinks: [lossSink] }, layout, options),
     emitBatchFunction(
       { name: "lossAndGradient", program: compiled.lossAndGradient, sinks: [lossSink, ...layout.params.map((_, index) => ({ kind: "grad" as const, index }))] },
@@ -144,22 +195,21 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
       options,
     ),
     emitBatchFunction(
-      { name: "predict", program: compiled.predict, sinks: compiled.predict.outputs.map((_, index) => ({ kind: "out" as const, index, width: d.outputs.length })) },
+      { name: "predict", program: compiled.predict, sinks: compiled.predict.outputs.map((_, index) => ({ kind: "out" as const, index, width: outputs })) },
       layout,
       options,
     ),
   ];
+}
+
+function moduleStatements(compiled: CompiledModel, layout: Layout, batches: EmittedBatch[]): StatementStructures[] {
+  const names = parameterNames(compiled, layout);
   return [
     describeModel(compiled),
-    constant("PARAM_NAMES", tuple(layout.params), true, "Parameter names, in the order of the flat parameter array."),
+    ...names.list,
     constant("INPUT_NAMES", tuple(layout.inputs), true, "Input names: the columns of X."),
     constant("TARGET_NAMES", tuple(layout.targets), true, "Target names: the columns of Y."),
-    {
-      kind: StructureKind.Interface,
-      name: "Params",
-      isExported: true,
-      properties: layout.params.map((name) => ({ name, type: "number" })),
-    },
+    ...names.types,
     ...packing(layout.params),
     ...batches.flatMap((b) => b.constants.map((c) => constant(c.name, c.initializer, false))),
     ...batches.flatMap((b) => b.functions.map(functionStructure)),

@@ -26,7 +26,7 @@ export async function generationStats(definition: ModelDefinition): Promise<Gene
     ms,
     bytes: Buffer.byteLength(generated.content),
     fresh: committed === generated.content,
-    opsPerSample: generated.compiled.lossAndGradient.counts.total,
+    opsPerSample: generated.compiled.ops.lossAndGradient,
     compiled: generated.compiled,
   };
 }

@@ -79,7 +79,7 @@ for (const c of benchCases(only?.split(","))) {
   const say = progress(c.name);
   const { compiled, ...generation } = await generationStats(c.definition);
   say(`generated in ${Math.round(generation.ms)} ms, ${generation.bytes} bytes${generation.fresh ? "" : " (generated/ is STALE: run npm run generate)"}`);
-  const timing = await measureCase(c, compiled.lossAndGradient, rounds, { timeMs, warmupMs: timeMs / 3 }, say);
+  const timing = await measureCase(c, compiled.strategy === "unrolled" ? compiled.lossAndGradient : undefined, rounds, { timeMs, warmupMs: timeMs / 3 }, say);
   const generatedUs = timing.variants.find((v) => v.variant === "generated")!.medianUs;
   let training: TrainingStats | undefined;
   if (!values["no-train"]) {
