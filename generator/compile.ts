@@ -74,7 +74,7 @@ export type CompiledModel = UnrolledModel | LoopModel;
  * see the table in README.md's performance section. Unrolled code wins while the per-sample program
  * stays small; from this width on, loops win.
  */
-export const LOOP_MIN_WIDTH = 32;
+export const LOOP_MIN_WIDTH = 16;
 
 export function compileModel(definition: ModelDefinition, strategy: "unrolled"): UnrolledModel;
 export function compileModel(definition: ModelDefinition, strategy?: Strategy): CompiledModel;

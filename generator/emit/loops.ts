@@ -20,7 +20,6 @@
  * Odd unit counts and the samples past a multiple of 4 get one-unit or one-sample tails.
  */
 import type { ActivationKernel, LoopModel } from "../compile.ts";
-import type { DenseLayer } from "../nn/dense.ts";
 import type { Program } from "../symbolic/schedule.ts";
 import {
   assignmentLines, boundaryCheck, operandCode, signature, temp, useCounts,
@@ -48,7 +47,7 @@ interface LayerInfo {
 }
 
 function layerInfos(model: LoopModel): LayerInfo[] {
-  return model.plan.layers.map((layer: DenseLayer, k) => ({
+  return model.plan.layers.map((layer, k) => ({
     index: k + 1,
     units: layer.z.length,
     fanIn: layer.inputs.length,

@@ -13,8 +13,17 @@
  */
 import { Expr, rebuild, sym } from "../symbolic/expr.ts";
 import { freeSymbols } from "../symbolic/dag.ts";
-import type { ModelDefinition } from "../model.ts";
 import type { DenseLayer } from "./dense.ts";
+
+/** What a plan reads of a model definition (model.ts's ModelDefinition has these and more). */
+export interface LayeredModelParts {
+  readonly inputs: readonly Expr[];
+  readonly targets: readonly Expr[];
+  readonly params: readonly Expr[];
+  readonly outputs: readonly Expr[];
+  readonly loss: Expr;
+  readonly layers: readonly DenseLayer[];
+}
 
 export interface LayerPlan {
   readonly layers: readonly DenseLayer[];
@@ -29,7 +38,7 @@ export interface LayerPlan {
 }
 
 /** A plan, or why the model is not a plain stack of its recorded dense layers. */
-export function planLayers(model: ModelDefinition): LayerPlan | { readonly reason: string } {
+export function planLayers(model: LayeredModelParts): LayerPlan | { readonly reason: string } {
   const layers = model.layers;
   if (layers.length === 0) return { reason: "no dense layers recorded" };
   const same = (a: readonly Expr[], b: readonly Expr[]) => a.length === b.length && a.every((e, i) => e === b[i]);

@@ -30,6 +30,8 @@ export interface Network {
   readonly params: Expr[];
   readonly outputs: Expr[];
   readonly loss: Expr;
+  /** What the outputs mean (so defineModel need not infer it by simplifying the whole network). */
+  readonly task: "binary" | "multiclass" | "regression";
   /** The dense layers, input side first (the last one is linear: the output function is in the loss head). */
   readonly layers: readonly DenseLayer[];
 }
@@ -80,7 +82,8 @@ export function mlp(spec: MlpSpec): Network {
       : spec.loss === "cross-entropy"
         ? crossEntropy(outputs, targets)
         : meanSquaredError(outputs, targets);
-  return { inputs, targets, params, outputs, loss, layers: stack };
+  const task = spec.output === "sigmoid" ? "binary" : spec.output === "softmax" ? "multiclass" : "regression";
+  return { inputs, targets, params, outputs, loss, task, layers: stack };
 }
 
 function outputLayer(kind: OutputKind, z: Expr[]): Expr[] {

@@ -41,6 +41,8 @@ const SPECS: readonly CaseSpec[] = [
   { name: "mlp_2_16_1", reference: mlpReference([2, 16, 1]), referenceKind: "loop", naive: true, tfjs: { layers: [2, 16, 1], activation: "tanh" } },
   { name: "mlp_2_16_16_1", reference: mlpReference([2, 16, 16, 1]), referenceKind: "loop", naive: false, tfjs: { layers: [2, 16, 16, 1], activation: "tanh" } },
   { name: "mlp_2_64_64_1", reference: mlpReference([2, 64, 64, 1]), referenceKind: "loop", naive: false, tfjs: { layers: [2, 64, 64, 1], activation: "tanh" } },
+  { name: "mlp_2_128_128_1", reference: mlpReference([2, 128, 128, 1]), referenceKind: "loop", naive: false, tfjs: { layers: [2, 128, 128, 1], activation: "tanh" } },
+  { name: "mlp_2_256_256_1", reference: mlpReference([2, 256, 256, 1]), referenceKind: "loop", naive: false, tfjs: { layers: [2, 256, 256, 1], activation: "tanh" } },
 ];
 
 export const CASE_NAMES: readonly string[] = SPECS.map((s) => s.name);

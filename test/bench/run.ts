@@ -14,6 +14,7 @@ import { generationStats, type GenerationStats } from "./generation.ts";
 import { measureCase, type CaseTiming } from "./measure-case.ts";
 import { formatTable, significant } from "./table.ts";
 import { checkTargets } from "./targets.ts";
+import { coldStart, wholeGenerationMs, type ColdStart } from "./cold-start.ts";
 import { trainingRun, type TrainingStats } from "./training.ts";
 import { MAX_OPTIMIZED_BYTECODE, v8Report, type V8Report } from "./v8-report.ts";
 
@@ -26,6 +27,7 @@ Options:
   --only LIST     comma-separated subset of the models (default: all); --models is the same
   --no-v8         skip the V8 bytecode/optimization report (child processes)
   --no-train      skip the 2000-epoch training runs
+  --no-cold       skip the cold-start probe (fresh processes) and the whole-generation timing
   --rounds N      interleaved timing rounds per model (default: 8)
   --time MS       measuring time per variant and round (default: 150)
   --train-budget MS  wall-time budget of a training run; slower models extrapolate (default: 30000)
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     only: { type: "string" },
     "no-v8": { type: "boolean", default: false },
     "no-train": { type: "boolean", default: false },
+    "no-cold": { type: "boolean", default: false },
     rounds: { type: "string", default: "8" },
     time: { type: "string", default: "150" },
     "train-budget": { type: "string", default: "30000" },
@@ -67,6 +70,7 @@ interface ModelResult {
   timing: CaseTiming;
   training?: TrainingStats;
   v8?: V8Report;
+  coldStart?: ColdStart;
 }
 
 const started = performance.now();
@@ -87,6 +91,16 @@ for (const c of benchCases(only?.split(","))) {
     say(`trained ${training.epochsRun} epochs in ${Math.round(training.ms)} ms (final loss ${training.finalLoss.toFixed(4)})`);
   }
   results.push({ name: c.name, referenceKind: c.referenceKind, samples: c.data.n, params: c.params.length, generation, timing, training });
+}
+let wholeGeneration: number | undefined;
+if (!values["no-cold"]) {
+  for (const c of benchCases(only?.split(","))) {
+    const r = results.find((x) => x.name === c.name)!;
+    r.coldStart = coldStart(c.name, { X: c.data.X, Y: c.data.Y, params: c.params });
+    progress(c.name)(`cold start: import ${r.coldStart.importMs.toFixed(1)} ms + first call ${r.coldStart.firstMs.toFixed(1)} ms = ${r.coldStart.ratio.toFixed(1)}× the warm call (${r.coldStart.warmMs.toFixed(3)} ms)`);
+  }
+  wholeGeneration = wholeGenerationMs();
+  progress("all")(`npm run generate -- --check: ${Math.round(wholeGeneration)} ms`);
 }
 for (const r of values["no-v8"] ? [] : results) {
   progress(r.name)("asking V8 (child process: bytecode sizes, optimization)");
@@ -111,6 +125,7 @@ const modelRows = results.map((r) => {
   const largestHot = v8?.hot[0];
   const optimizedHot = v8?.hot.filter((f) => f.optimized).length;
   const t = r.training;
+  const cold = r.coldStart;
   return [
     r.name,
     String(r.params),
@@ -120,17 +135,21 @@ const modelRows = results.map((r) => {
     largestHot ? `${largestHot.name} ${largestHot.bytecodeBytes}` : "—",
     v8 ? `${optimizedHot}/${v8.hot.length}` : "—",
     t ? `${significant(t.ms2000 / 1000, 3)}${t.extrapolated ? ` (≈, ${t.epochsRun} run)` : ""}` : "—",
+    cold ? `${significant(cold.importMs + cold.firstMs, 3)} ms = ${significant(cold.ratio, 3)}×` : "—",
   ];
 });
-const targets = checkTargets(results.map((r) => ({ name: r.name, variants: r.timing.variants, generationMs: r.generation.ms })));
+const targets = checkTargets({
+  models: results.map((r) => ({ name: r.name, variants: r.timing.variants, generationMs: r.generation.ms, moduleBytes: r.generation.bytes, coldStartRatio: r.coldStart?.ratio })),
+  wholeGenerationMs: wholeGeneration,
+});
 
 const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}`;
 console.log(`\nsymgrad bench — ${machine}; ${results[0]?.samples ?? 0} samples per batch; ${rounds} rounds × ${timeMs} ms per variant\n`);
 console.log(formatTable(["model", "variant", "µs/batch", "p25–p75 µs", "ns/sample", "× generated", "per-round ×"], timingRows));
 console.log("\nPer model: generation time, generated file size, largest function's bytecode (V8 optimizes ≤ " +
   `${MAX_OPTIMIZED_BYTECODE} bytes), hot functions TurboFan optimized, 2000-epoch GD training (lr 0.5)\n`);
-console.log(formatTable(["model", "params", "generate ms", "file KiB", "largest fn (bytes)", "largest hot fn (bytes)", "optimized", "train 2000 s"], modelRows));
-console.log("\nTargets (issue 5)\n");
+console.log(formatTable(["model", "params", "generate ms", "file KiB", "largest fn (bytes)", "largest hot fn (bytes)", "optimized", "train 2000 s", "cold start (import + 1st call)"], modelRows));
+console.log("\nTargets (issue 10)\n");
 console.log(formatTable(["target", "measured", "met"], targets.map((t) => [t.target, t.measured, t.met === undefined ? "—" : t.met ? "yes" : "NO"])));
 
 mkdirSync(dirname(values.json), { recursive: true });
