@@ -284,14 +284,14 @@ type HeadKind = "loss" | "lossAndGradient" | "predict";
  * the last layer's deltas (lossAndGradient: ∂loss/∂h times the last layer's activation derivative),
  * or written to out (predict).
  */
-function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, kind: HeadKind): EmittedFunction {
-  const program = kind === "loss" ? model.headLoss : kind === "lossAndGradient" ? model.headLossAndGradient : model.headPredict;
+function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, names: LocalNames, kind: HeadKind): EmittedFunction {
+  const program = names.program(kind === "loss" ? model.headLoss : kind === "lossAndGradient" ? model.headLossAndGradient : model.headPredict);
   const T = layout.targets.length;
   const K = layout.outputs;
   const used = new Set(program.assignments.flatMap((a) => a.args.flatMap((o) => (o.kind === "sym" ? [o.name] : []))));
   for (const o of program.outputs) if (o.kind === "sym") used.add(o.name);
   const reads = [
-    ...model.plan.headInputs.flatMap((h, j) => (used.has(h.name) ? [`const ${h.name} = _h[${j * TILE} + _s];`] : [])),
+    ...names.headInputs.flatMap((h, j) => (used.has(h) ? [`const ${h} = _h[${j ? `${j * TILE} + ` : ""}_s];`] : [])),
     ...layout.targets.flatMap((y, k) => (used.has(y) ? [`const ${y} = Y[(_s0 + _s) * ${T}${k > 0 ? ` + ${k}` : ""}];`] : [])),
   ];
   const value = (k: number) => operandCode(program.outputs[k], temp);
@@ -302,7 +302,7 @@ function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, kind: H
           `_loss += ${value(0)};`,
           ...(kind === "lossAndGradient"
             ? model.plan.headInputs.map((_, j) => {
-                const at = `${j * TILE} + _s`;
+                const at = `${j ? `${j * TILE} + ` : ""}_s`;
                 const g = value(j + 1);
                 const d = last.kernel ? `${kernelName(last.kernel, "Backward")}(${last.kernel.needsZ ? "_z" : "_h"}[${at}], ${g})` : g;
                 return `_d[${at}] = ${d};`;
@@ -368,8 +368,16 @@ function batchFunctions(layers: readonly LayerInfo[], layout: Layout): EmittedFu
   ];
 }
 
+/** How the module spells symbols in generated code (module.ts: user names that collide get renamed). */
+export interface LocalNames {
+  /** A head program with its symbols renamed to their locals. */
+  readonly program: (p: Program) => Program;
+  /** The locals of plan.headInputs. */
+  readonly headInputs: readonly string[];
+}
+
 /** Everything a loop-strategy module defines besides its description, packing and checks. */
-export function emitLoopModel(model: LoopModel, layout: Layout): EmittedBatch {
+export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalNames): EmittedBatch {
   const layers = layerInfos(model);
   const last = layers[layers.length - 1];
   const buffer = (name: string, units: number) => ({ name, initializer: `new Float64Array(${units * TILE})` });
@@ -385,9 +393,9 @@ export function emitLoopModel(model: LoopModel, layout: Layout): EmittedBatch {
     ...batchFunctions(layers, layout),
     loadInputsFunction(layout.inputs.length),
     ...layers.map(forwardFunction),
-    headFunction(model, last, layout, "loss"),
-    headFunction(model, last, layout, "lossAndGradient"),
-    headFunction(model, last, layout, "predict"),
+    headFunction(model, last, layout, names, "loss"),
+    headFunction(model, last, layout, names, "lossAndGradient"),
+    headFunction(model, last, layout, names, "predict"),
     ...[...layers].reverse().flatMap((l) => [gradientFunction(l), ...(l.index > 1 ? [deltaFunction(l, layers[l.index - 2])] : [])]),
     ...[...model.kernels.values()].flatMap(kernelFunctions),
   ];

@@ -8,12 +8,13 @@ import {
   type FunctionDeclarationStructure, type StatementStructures, type VariableStatementStructure,
 } from "ts-morph";
 import type { CompiledModel, UnrolledModel } from "../compile.ts";
+import { localNames } from "../symbolic/names.ts";
+import type { Operand, Program } from "../symbolic/schedule.ts";
 import { emitBatchFunction, type EmittedBatch, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
+import { header, type Provenance } from "./header.ts";
 import { emitLoopModel } from "./loops.ts";
-import { header } from "./header.ts";
 
-/** Stands for MODEL.hash until the formatted text is known (pipeline.ts); as long as the hash. */
-export const HASH_PLACEHOLDER = "################";
+import { HASH_PLACEHOLDER } from "../code-hash.ts";
 
 export interface EmitOptions {
   /** Largest number of per-sample assignments emitted as one flat function. */
@@ -77,12 +78,12 @@ function describeModel(compiled: CompiledModel): VariableStatementStructure {
  * list when the module loads and type Params by name patterns: listing 66 000 names of a 2-256-256-1
  * would make up most of the module (and of prettier's time).
  */
-function parameterNames(compiled: CompiledModel, layout: Layout): { list: StatementStructures[]; types: StatementStructures[] } {
+function parameterNames(compiled: CompiledModel, params: readonly string[]): { list: StatementStructures[]; types: StatementStructures[] } {
   const docs = "Parameter names, in the order of the flat parameter array.";
   if (compiled.strategy === "unrolled") {
     return {
-      list: [constant("PARAM_NAMES", tuple(layout.params), true, docs)],
-      types: [{ kind: StructureKind.Interface, name: "Params", isExported: true, properties: layout.params.map((name) => ({ name, type: "number" })) }],
+      list: [constant("PARAM_NAMES", tuple(params), true, docs)],
+      types: [{ kind: StructureKind.Interface, name: "Params", isExported: true, properties: params.map((name) => ({ name, type: "number" })) }],
     };
   }
   const layers = compiled.plan.layers.map((l) => [l.layer, l.z.length, l.inputs.length]);
@@ -117,6 +118,9 @@ function parameterNames(compiled: CompiledModel, layout: Layout): { list: Statem
 /** Loops over PARAM_NAMES rather than one statement per parameter: wide models have thousands. */
 function packing(params: readonly string[]): FunctionDeclarationStructure[] {
   const P = params.length;
+  // A parameter named __proto__ needs an object without a prototype: on a plain object, assigning
+  // p["__proto__"] would set the prototype instead of creating the property.
+  const emptyParams = params.includes("__proto__") ? "Object.create(null) as Params" : "{} as Params";
   return [
     {
       kind: StructureKind.Function,
@@ -124,10 +128,19 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
       isExported: true,
       parameters: [{ name: "p", type: "Params" }, { name: "out", type: "Float64Array", initializer: `new Float64Array(${P})` }],
       returnType: "Float64Array",
-      docs: ["Parameters by name → the flat array the functions below take (in PARAM_NAMES order)."],
+      docs: ["Parameters by name → the flat array the functions below take (in PARAM_NAMES order). Every parameter must be a finite number."],
       statements: [
+        'if (typeof p !== "object" || p === null) throw new TypeError("packParams: p must be an object of parameters by name");',
         `_checkLength("packParams", "out", out, ${P}, "one per parameter");`,
-        `for (let _k = 0; _k < ${P}; _k++) out[_k] = p[PARAM_NAMES[_k]];`,
+        [
+          `for (let _k = 0; _k < ${P}; _k++) {`,
+          "  const _v: unknown = p[PARAM_NAMES[_k]];",
+          '  if (typeof _v !== "number" || !Number.isFinite(_v)) {',
+          "    throw new RangeError(`packParams: parameter ${JSON.stringify(PARAM_NAMES[_k])} must be a finite number, got ${typeof _v === \"number\" ? _v : typeof _v}`);",
+          "  }",
+          "  out[_k] = _v;",
+          "}",
+        ].join("\n"),
         "return out;",
       ],
     },
@@ -140,7 +153,7 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
       docs: ["The flat parameter array → parameters by name."],
       statements: [
         `_checkLength("unpackParams", "a", a, ${P}, "one per parameter");`,
-        "const p = {} as Params;",
+        `const p = ${emptyParams};`,
         `for (let _k = 0; _k < ${P}; _k++) p[PARAM_NAMES[_k]] = a[_k];`,
         "return p;",
       ],
@@ -165,6 +178,11 @@ function checks(paramCount: number): FunctionDeclarationStructure[] {
     fn("_checkParams", [["fn", "string"], ["params", "Float64Array"]], "void", [
       `_checkLength(fn, "params", params, ${paramCount}, "one per parameter");`,
     ]),
+    fn("_checkDisjoint", [["fn", "string"], ["written", "string"], ["a", "Float64Array"], ["read", "string"], ["b", "Float64Array"]], "void", [
+      "if (a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength) {",
+      "  throw new RangeError(`${fn}: ${written} must not share memory with ${read} (pass separate arrays)`);",
+      "}",
+    ]),
     fn("_rows", [["fn", "string"], ["arg", "string"], ["array", "Float64Array"], ["width", "number"]], "number", [
       "if (!(array instanceof Float64Array)) throw new TypeError(`${fn}: ${arg} must be a Float64Array`);",
       "if (array.length === 0 || array.length % width !== 0) {",
@@ -175,53 +193,76 @@ function checks(paramCount: number): FunctionDeclarationStructure[] {
   ];
 }
 
+/** The program with every symbol read through its local name in generated code. */
+function renameSymbols(program: Program, locals: ReadonlyMap<string, string>): Program {
+  const rename = (o: Operand): Operand => (o.kind === "sym" ? { kind: "sym", name: locals.get(o.name)! } : o);
+  return {
+    ...program,
+    inputs: program.inputs.map((name) => locals.get(name)!),
+    assignments: program.assignments.map((a) => ({ ...a, args: a.args.map(rename) })),
+    outputs: program.outputs.map(rename),
+  };
+}
+
 export function moduleStructures(compiled: CompiledModel, options: EmitOptions = DEFAULT_EMIT_OPTIONS): StatementStructures[] {
   const d = compiled.definition;
   const names = (list: readonly { name: string }[]) => list.map((s) => s.name);
-  const layout: Layout = { params: names(d.params), inputs: names(d.inputs), targets: names(d.targets), outputs: d.outputs.length };
-  const batches = compiled.strategy === "loops" ? [emitLoopModel(compiled, layout)] : unrolledBatches(compiled, layout, options);
-  return moduleStatements(compiled, layout, batches);
-}
-
-/** loss, lossAndGradient and predict of the unrolled strategy (batch.ts). */
-function unrolledBatches(compiled: UnrolledModel, layout: Layout, options: EmitOptions): EmittedBatch[] {
-  const lossSink: Sink = { kind: "loss" };
-  const outputs = compiled.definition.outputs.length;
-  return [
-    emitBatchFunction({ name: "loss", program: compiled.loss, sinks: [lossSink] }, layout, options),
-    emitBatchFunction(
-      { name: "lossAndGradient", program: compiled.lossAndGradient, sinks: [lossSink, ...layout.params.map((_, index) => ({ kind: "grad" as const, index }))] },
-      layout,
-      options,
-    ),
-    emitBatchFunction(
-      { name: "predict", program: compiled.predict, sinks: compiled.predict.outputs.map((_, index) => ({ kind: "out" as const, index, width: outputs })) },
-      layout,
-      options,
-    ),
-  ];
-}
-
-function moduleStatements(compiled: CompiledModel, layout: Layout, batches: EmittedBatch[]): StatementStructures[] {
-  const names = parameterNames(compiled, layout);
+  const userNames = { params: names(d.params), inputs: names(d.inputs), targets: names(d.targets) };
+  // The batch functions read each symbol into a local: its own name unless that would collide with the
+  // generated code's own names (then `name_1`, …). PARAM_NAMES, Params, … keep the user's names.
+  // (A loop module's head also reads the last layer's outputs through symbols of its own.)
+  const headInputs = compiled.strategy === "loops" ? names(compiled.plan.headInputs) : [];
+  const locals = localNames([...userNames.params, ...userNames.inputs, ...userNames.targets, ...headInputs]);
+  const local = (list: readonly string[]) => list.map((name) => locals.get(name)!);
+  const layout: Layout = {
+    params: local(userNames.params), inputs: local(userNames.inputs), targets: local(userNames.targets), outputs: d.outputs.length,
+  };
+  const program = (p: Program) => renameSymbols(p, locals);
+  const batches =
+    compiled.strategy === "loops"
+      ? [emitLoopModel(compiled, layout, { program, headInputs: local(headInputs) })]
+      : unrolledBatches(compiled, layout, program, options);
+  const parameters = parameterNames(compiled, userNames.params);
   return [
     describeModel(compiled),
-    ...names.list,
-    constant("INPUT_NAMES", tuple(layout.inputs), true, "Input names: the columns of X."),
-    constant("TARGET_NAMES", tuple(layout.targets), true, "Target names: the columns of Y."),
-    ...names.types,
-    ...packing(layout.params),
+    ...parameters.list,
+    constant("INPUT_NAMES", tuple(userNames.inputs), true, "Input names: the columns of X."),
+    constant("TARGET_NAMES", tuple(userNames.targets), true, "Target names: the columns of Y."),
+    ...parameters.types,
+    ...packing(userNames.params),
     ...batches.flatMap((b) => b.constants.map((c) => constant(c.name, c.initializer, false))),
     ...batches.flatMap((b) => b.functions.map(functionStructure)),
     ...checks(layout.params.length),
   ];
 }
 
+/** loss, lossAndGradient and predict of the unrolled strategy (batch.ts). */
+function unrolledBatches(compiled: UnrolledModel, layout: Layout, program: (p: Program) => Program, options: EmitOptions): EmittedBatch[] {
+  const lossSink: Sink = { kind: "loss" };
+  return [
+    emitBatchFunction({ name: "loss", program: program(compiled.loss), sinks: [lossSink] }, layout, options),
+    emitBatchFunction(
+      { name: "lossAndGradient", program: program(compiled.lossAndGradient), sinks: [lossSink, ...layout.params.map((_, index) => ({ kind: "grad" as const, index }))] },
+      layout,
+      options,
+    ),
+    emitBatchFunction(
+      { name: "predict", program: program(compiled.predict), sinks: compiled.predict.outputs.map((_, index) => ({ kind: "out" as const, index, width: layout.outputs })) },
+      layout,
+      options,
+    ),
+  ];
+}
+
 /** The module's source text (unformatted; format.ts formats it). */
-export function emitModule(compiled: CompiledModel, options: EmitOptions = DEFAULT_EMIT_OPTIONS): string {
+export function emitModule(
+  compiled: CompiledModel,
+  options: EmitOptions = DEFAULT_EMIT_OPTIONS,
+  provenance?: Provenance,
+): string {
   const project = new Project({ useInMemoryFileSystem: true });
   const file = project.createSourceFile(`${compiled.definition.name}.ts`, {
-    statements: [header(compiled), ...moduleStructures(compiled, options)],
+    statements: [header(compiled, provenance), ...moduleStructures(compiled, options)],
   });
   return file.getFullText();
 }

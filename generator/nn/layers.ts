@@ -11,7 +11,8 @@
  * shared between layers, a regulariser on the weights, parameters out of layer order, a loss that
  * reads the inputs), there is no plan and the model is emitted unrolled, as before.
  */
-import { Expr, rebuild, sym } from "../symbolic/expr.ts";
+import { add, Expr, mul, rebuild, sym } from "../symbolic/expr.ts";
+import { ACTIVATIONS } from "./activations.ts";
 import { freeSymbols } from "../symbolic/dag.ts";
 import type { DenseLayer } from "./dense.ts";
 
@@ -46,6 +47,10 @@ export function planLayers(model: LayeredModelParts): LayerPlan | { readonly rea
   for (let l = 1; l < layers.length; l++) {
     if (!same(layers[l].inputs, layers[l - 1].outputs)) return { reason: `layer ${l + 1} does not read layer ${l}'s outputs` };
   }
+  for (const [l, layer] of layers.entries()) {
+    const problem = layerProblem(layer);
+    if (problem) return { reason: `layer ${l + 1}: ${problem}` };
+  }
   const offsets: number[] = [];
   let k = 0;
   for (const layer of layers) {
@@ -62,6 +67,26 @@ export function planLayers(model: LayeredModelParts): LayerPlan | { readonly rea
   const stray = [...freeSymbols([headLoss, ...headOutputs])].filter((n) => !allowed.has(n));
   if (stray.length > 0) return { reason: `the loss or outputs read ${stray.slice(0, 3).join(", ")} other than through the last layer` };
   return { layers, offsets, headInputs, headLoss, headOutputs };
+}
+
+/**
+ * Whether the record says what its expressions are: z_j = Σ_i w_j_i·a_i + b_j and outputs_j = f(z_j)
+ * (hash-consing makes the rebuilt expression the very node the model holds), the parameters per unit
+ * its weights then its bias, all distinct symbols.
+ */
+function layerProblem(layer: DenseLayer): string | undefined {
+  const fanIn = layer.inputs.length;
+  if (layer.activation !== "linear" && !(layer.activation in ACTIVATIONS)) return `unknown activation "${String(layer.activation)}"`;
+  if (layer.params.length !== layer.z.length * (fanIn + 1) || layer.outputs.length !== layer.z.length) return "sizes do not match";
+  if (!layer.params.every((p) => p.op === "sym") || new Set(layer.params).size !== layer.params.length) return "parameters must be distinct symbols";
+  for (let j = 0; j < layer.z.length; j++) {
+    const row = layer.params.slice(j * (fanIn + 1), (j + 1) * (fanIn + 1));
+    const z = add(...row.slice(0, fanIn).map((w, i) => mul(w, layer.inputs[i])), row[fanIn]);
+    if (z !== layer.z[j]) return `z${j + 1} is not its weights times the inputs plus its bias`;
+    const out = layer.activation === "linear" ? z : ACTIVATIONS[layer.activation](z);
+    if (out !== layer.outputs[j]) return `output ${j + 1} is not ${layer.activation}(z${j + 1})`;
+  }
+  return undefined;
 }
 
 function freshName(base: string, taken: Set<string>): string {

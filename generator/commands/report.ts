@@ -1,0 +1,40 @@
+/** The table `symgrad generate` prints: per model, size of the problem and of the generated code. */
+import { naiveGradientOps } from "../symbolic/count.ts";
+import type { GeneratedModule } from "../pipeline.ts";
+
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows
+    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join("  "))
+    .join("\n");
+}
+
+/** Models with more parameters get no naive count (it walks the whole network once per sampled parameter). */
+const NAIVE_COUNT_LIMIT = 5000;
+
+export function report(built: { modules: readonly GeneratedModule[]; seconds: readonly number[] }): string {
+  const rows = [["model", "params", "emitted", "ops(loss)", "ops(loss+grad)", "ratio", "naive ops", "seconds", "KiB"]];
+  built.modules.forEach((m, i) => {
+    const { definition, ops, strategy } = m.compiled;
+    // Counting per-parameter derivatives of the 2-256-256-1 takes minutes: not shown for wide models.
+    const naive = definition.params.length <= NAIVE_COUNT_LIMIT ? naiveGradientOps(definition.loss, definition.params) : undefined;
+    rows.push([
+      definition.name,
+      String(definition.params.length),
+      strategy,
+      String(ops.loss),
+      String(ops.lossAndGradient),
+      `${(ops.lossAndGradient / ops.loss).toFixed(2)}×`,
+      naive ? `${naive.estimated ? "~" : ""}${naive.ops.toLocaleString("en-US")}` : "—",
+      built.seconds[i].toFixed(2),
+      (Buffer.byteLength(m.content) / 1024).toFixed(1),
+    ]);
+  });
+  return `${table(rows)}\n(naive ops: the loss and each ∂loss/∂p differentiated and counted separately, without sharing; ~ = extrapolated from 32 parameters)`;
+}
+
+/** One line per regeneration, for --watch. */
+export function regenerationLine(m: GeneratedModule, milliseconds: number): string {
+  const { ops } = m.compiled;
+  return `${m.compiled.definition.name}: ${milliseconds.toFixed(0)} ms, ops loss ${ops.loss}, loss+gradient ${ops.lossAndGradient}`;
+}
