@@ -164,7 +164,7 @@ function checkModel(spec: ModelSpec, label: string): ModelDefinition {
   if (!MODEL_NAME.test(name) || name.length > MAX_MODEL_NAME_LENGTH) {
     fail(`name must match ${MODEL_NAME} and have at most ${MAX_MODEL_NAME_LENGTH} characters (it names a file and an export), got ${quoteName(spec?.name)}`);
   }
-  if (RESERVED_MODEL_NAMES.has(name)) fail(`the name "${name}" is reserved: the generator writes ${name}.ts itself`);
+  if (RESERVED_MODEL_NAMES.has(name)) fail(`"${name}" is reserved for the registry: the generator writes ${name}.ts itself`);
 
   const roles = { inputs: spec.inputs, targets: spec.targets, params: spec.params } as const;
   const roleOf = new Map<string, string>();

@@ -48,7 +48,7 @@ describe("forged models are refused at generation", () => {
 
   it.each([
     ["escapes the output folder", "../../escaped_model", /model "\.\.\/\.\.\/escaped_model": name must match/],
-    ["is the registry's file name", "index", /model "index": the name "index" is reserved/],
+    ["is the registry's file name", "index", /model "index": "index" is reserved for the registry/],
     ["is 300 characters long", "m".repeat(300), /model "m{64}…": name must match .* at most 64 characters/],
     ["is not a string", 42, /model \?: name must match/],
   ])("a model name that %s", async (_, name, message) => {
