@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { leftoverTemps } from "../src/files.ts";
-import { hashMatches } from "./code-hash.ts";
+import { hashMatches } from "./emit/code-hash.ts";
 import { bundleModelFile } from "./inputs.ts";
 import { listExisting, portable, REGISTRY_FILE } from "./out-dir.ts";
 import { modelStamp } from "./stamp.ts";

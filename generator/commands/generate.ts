@@ -120,7 +120,6 @@ export async function loadModels(plan: Plan): Promise<ModelFile[]> {
     const other = byName.get(m.model.name);
     const where = (f: ModelFile) => portable(plan.root, f.file);
     if (other) throw new UsageError(`model name "${m.model.name}" is defined by both ${where(other)} and ${where(m)}`);
-    if (`${m.model.name}.ts` === REGISTRY_FILE) throw new UsageError(`${where(m)}: "index" is reserved for the registry`);
     byName.set(m.model.name, m);
   }
   return loaded;

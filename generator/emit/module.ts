@@ -14,7 +14,7 @@ import { emitBatchFunction, type EmittedBatch, type EmittedFunction, type Layout
 import { header, type Provenance } from "./header.ts";
 import { emitLoopModel } from "./loops.ts";
 
-import { HASH_PLACEHOLDER } from "../code-hash.ts";
+import { HASH_PLACEHOLDER } from "./code-hash.ts";
 
 export interface EmitOptions {
   /** Largest number of per-sample assignments emitted as one flat function. */
