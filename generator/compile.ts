@@ -2,14 +2,35 @@
  * The compiler's stages for one model, each a pure data-to-data step:
  *   simplify (stable rewrites) → gradient (reverse mode) → lowerStable → schedule.
  * The emitter turns the result into a module; nothing here touches the disk.
+ *
+ * Two strategies (the emitter prints each its own way):
+ * - "unrolled": the whole per-sample loss and gradient as one straight-line program;
+ * - "loops": for a model that is a stack of recorded dense layers (nn/layers.ts), only the small
+ *   pieces go through the scalar stages: the head (loss and outputs as functions of the last layer's
+ *   outputs) and, per activation, its elementwise forward and backward kernels. The dense layers
+ *   themselves are emitted as blocked loops over the batch (emit/loops.ts).
+ * "auto" picks loops when a layer is at least LOOP_MIN_WIDTH units wide (measured crossover, below).
  */
 import type { ModelDefinition } from "./model.ts";
-import { gradient } from "./symbolic/differentiate.ts";
+import { ACTIVATIONS, type Activation } from "./nn/activations.ts";
+import { planLayers, type LayerPlan } from "./nn/layers.ts";
+import { diff, gradient } from "./symbolic/differentiate.ts";
+import { mul, rebuild, sym, type Expr } from "./symbolic/expr.ts";
+import { freeSymbols } from "./symbolic/dag.ts";
 import { lowerStable } from "./symbolic/lower.ts";
 import { schedule, type Program } from "./symbolic/schedule.ts";
 import { simplifyAll } from "./symbolic/simplify.ts";
 
-export interface CompiledModel {
+export type Strategy = "auto" | "unrolled" | "loops";
+
+/** Operations per sample, as the header and MODEL.ops report them. */
+export interface OpTotals {
+  readonly loss: number;
+  readonly lossAndGradient: number;
+}
+
+export interface UnrolledModel {
+  readonly strategy: "unrolled";
   readonly definition: ModelDefinition;
   /** Per sample: [loss]. */
   readonly loss: Program;
@@ -17,18 +38,140 @@ export interface CompiledModel {
   readonly lossAndGradient: Program;
   /** Per sample: the outputs. */
   readonly predict: Program;
+  readonly ops: OpTotals;
 }
 
-export function compileModel(definition: ModelDefinition): CompiledModel {
+/** An activation's elementwise kernels: a = f(z), and g·f'(z) from whichever of z and a it needs. */
+export interface ActivationKernel {
+  readonly activation: Activation;
+  /** Reads symbol z; outputs [f(z)]. */
+  readonly forward: Program;
+  /** Reads symbols g (∂loss/∂a) and z or a; outputs [g·f'(z)]. */
+  readonly backward: Program;
+  /** Whether backward reads z (then the forward pass keeps z as well as a). */
+  readonly needsZ: boolean;
+}
+
+export interface LoopModel {
+  readonly strategy: "loops";
+  readonly definition: ModelDefinition;
+  readonly plan: LayerPlan;
+  /** The head per sample, reading plan.headInputs and the targets: [loss]. */
+  readonly headLoss: Program;
+  /** [loss, ∂loss/∂h_1, …]. */
+  readonly headLossAndGradient: Program;
+  /** The outputs, reading plan.headInputs. */
+  readonly headPredict: Program;
+  readonly kernels: ReadonlyMap<Activation, ActivationKernel>;
+  readonly ops: OpTotals;
+}
+
+export type CompiledModel = UnrolledModel | LoopModel;
+
+/**
+ * The crossover between the two strategies, measured with `npx tsx test/bench/crossover.ts` (same
+ * data, 200 rows, tanh hidden, BCE; per-batch lossAndGradient, ratio loops/unrolled in one process):
+ * see the table in README.md's performance section. Unrolled code wins while the per-sample program
+ * stays small; from this width on, loops win.
+ */
+export const LOOP_MIN_WIDTH = 16;
+
+export function compileModel(definition: ModelDefinition, strategy: "unrolled"): UnrolledModel;
+export function compileModel(definition: ModelDefinition, strategy?: Strategy): CompiledModel;
+export function compileModel(definition: ModelDefinition, strategy: Strategy = "auto"): CompiledModel {
+  if (strategy !== "unrolled") {
+    const plan = planLayers(definition);
+    if ("reason" in plan) {
+      if (strategy === "loops") throw new Error(`compile(${definition.name}): cannot emit loops: ${plan.reason}`);
+    } else if (strategy === "loops" || Math.max(...plan.layers.map((l) => l.z.length)) >= LOOP_MIN_WIDTH) {
+      return compileLoops(definition, plan);
+    }
+  }
+  return compileUnrolled(definition);
+}
+
+function compileUnrolled(definition: ModelDefinition): UnrolledModel {
   const names = (list: readonly { name: string }[]) => list.map((s) => s.name);
   const perSample = new Set([...names(definition.inputs), ...names(definition.targets)]);
   const [loss] = simplifyAll([definition.loss]);
   const outputs = simplifyAll(definition.outputs);
   const grads = gradient(loss, definition.params);
+  const lossProgram = schedule(lowerStable([loss]), { varying: perSample });
+  const lossAndGradient = schedule(lowerStable([loss, ...grads]), { varying: perSample });
   return {
+    strategy: "unrolled",
     definition,
-    loss: schedule(lowerStable([loss]), { varying: perSample }),
-    lossAndGradient: schedule(lowerStable([loss, ...grads]), { varying: perSample }),
+    loss: lossProgram,
+    lossAndGradient,
     predict: schedule(lowerStable(outputs), { varying: new Set(names(definition.inputs)) }),
+    ops: { loss: lossProgram.counts.total, lossAndGradient: lossAndGradient.counts.total },
   };
+}
+
+/** Simplify → lower → schedule of a small per-sample program (everything varies). */
+function scalarProgram(roots: readonly Expr[]): Program {
+  return schedule(lowerStable(roots));
+}
+
+function compileLoops(definition: ModelDefinition, plan: LayerPlan): LoopModel {
+  const [loss] = simplifyAll([plan.headLoss]);
+  const headLoss = scalarProgram([loss]);
+  const headLossAndGradient = scalarProgram([loss, ...gradient(loss, plan.headInputs)]);
+  const headPredict = scalarProgram(simplifyAll(plan.headOutputs));
+  const kernels = new Map<Activation, ActivationKernel>();
+  for (const layer of plan.layers) {
+    if (layer.activation !== "linear" && !kernels.has(layer.activation)) kernels.set(layer.activation, activationKernel(layer.activation));
+  }
+  return { strategy: "loops", definition, plan, headLoss, headLossAndGradient, headPredict, kernels, ops: loopOps(plan, headLoss, headLossAndGradient, kernels) };
+}
+
+/**
+ * f'(z) as the derivative table writes it; where it is written with f(z) itself (tanh' = 1 − tanh²),
+ * that is read from the stored activation a instead of being computed again. Otherwise (σ' = σ(z)σ(−z),
+ * whose stable lowering is e·r² from one exp(−|z|)) it is computed from z.
+ */
+function activationKernel(activation: Activation): ActivationKernel {
+  const [z, a, g] = [sym("z"), sym("a"), sym("g")];
+  const f = ACTIVATIONS[activation](z);
+  const [fz] = simplifyAll([f]);
+  const derivative = diff(fz, z);
+  const fromA = replaceNode(derivative, fz, a);
+  const needsZ = freeSymbols([fromA]).has("z");
+  return {
+    activation,
+    forward: scalarProgram([fz]),
+    backward: scalarProgram(simplifyAll([mul(g, needsZ ? derivative : fromA)])),
+    needsZ,
+  };
+}
+
+/** `e` with every occurrence of `target` replaced by `by` (small kernels only: recursive). */
+function replaceNode(e: Expr, target: Expr, by: Expr): Expr {
+  if (e === target) return by;
+  if (e.args.length === 0) return e;
+  const args = e.args.map((x) => replaceNode(x, target, by));
+  return rebuild(e.op, args, e);
+}
+
+/**
+ * Operations per sample of the loop form: per layer of U units over F inputs, forward U·F multiplies
+ * and U·F adds plus U activations; backward U·F multiply-adds for the weight gradient, U adds for the
+ * bias, and (below the first layer) U·F multiply-adds and F activation derivatives for the delta.
+ */
+function loopOps(plan: LayerPlan, headLoss: Program, headLossAndGradient: Program, kernels: ReadonlyMap<Activation, ActivationKernel>): OpTotals {
+  let forward = 0;
+  let backward = 0;
+  plan.layers.forEach((layer, l) => {
+    const U = layer.z.length;
+    const F = layer.inputs.length;
+    const kernel = layer.activation === "linear" ? undefined : kernels.get(layer.activation);
+    forward += 2 * U * F + U * (kernel?.forward.counts.total ?? 0);
+    backward += 2 * U * F + U;
+    if (l > 0) {
+      const below = plan.layers[l - 1];
+      const belowKernel = below.activation === "linear" ? undefined : kernels.get(below.activation);
+      backward += 2 * U * F + F * (belowKernel?.backward.counts.total ?? 0);
+    }
+  });
+  return { loss: forward + headLoss.counts.total, lossAndGradient: forward + headLossAndGradient.counts.total + backward };
 }

@@ -15,6 +15,7 @@ export { schedule, type Program, type Assignment, type Operand, type OpCounts } 
 export { topologicalOrder, freeSymbols } from "./symbolic/dag.ts";
 export { RESERVED_PREFIX } from "./symbolic/names.ts";
 export { mlp, type MlpSpec, type Network } from "./nn/mlp.ts";
+export { dense, type DenseLayer, type DenseOptions, type LayerActivation } from "./nn/dense.ts";
 export { softmax, ACTIVATIONS } from "./nn/activations.ts";
 export { binaryCrossEntropy, crossEntropy, meanSquaredError } from "./nn/losses.ts";
 export { defineModel, validateModel, isModelDefinition, type ModelDefinition, type ModelSpec, type Task } from "./model.ts";

@@ -13,6 +13,7 @@ import { checkSymbolName } from "./symbolic/names.ts";
 import { OPS } from "./symbolic/ops.ts";
 import { show } from "./symbolic/show.ts";
 import { simplifyAll } from "./symbolic/simplify.ts";
+import type { DenseLayer } from "./nn/dense.ts";
 
 export type Task = "binary" | "multiclass" | "regression";
 
@@ -28,6 +29,12 @@ export interface ModelSpec {
   readonly loss: Expr;
   /** What the outputs mean, for metrics. Default: inferred from the outputs (see inferTask). */
   readonly task?: Task;
+  /**
+   * The dense layers the model is built of, input side first, as `mlp()` and `dense()` record them.
+   * With them, wide layers are emitted as loops over the batch (generator/nn/layers.ts checks that they
+   * match the loss); without them, or when they do not match, the model is emitted unrolled.
+   */
+  readonly layers?: readonly DenseLayer[];
 }
 
 export interface ModelDefinition extends Required<ModelSpec> {
@@ -71,23 +78,62 @@ export function validateModel(candidate: unknown): ModelDefinition {
     return [...value];
   };
   const roles = { inputs: list("inputs"), targets: list("targets"), params: list("params"), outputs: list("outputs") };
-  const roots = [...roles.inputs, ...roles.targets, ...roles.params, ...roles.outputs, c.loss];
+  // Recorded dense layers come along as data too: their expressions are adopted in the same walk (the
+  // nodes they share with the loss are rebuilt once), then checked against the loss by nn/layers.ts.
+  const layers = c.layers === undefined ? [] : Array.isArray(c.layers) ? (c.layers as Record<string, unknown>[]) : undefined;
+  if (!layers || !layers.every((l) => typeof l === "object" && l !== null && l.kind === "dense")) {
+    throw new TypeError(`${label}: layers must be an array of dense() layers`);
+  }
+  const layerField = (l: Record<string, unknown>, field: string, j: number): unknown[] => {
+    if (!Array.isArray(l[field])) throw new TypeError(`${label}: layers[${j}].${field} must be an array of expressions`);
+    return l[field] as unknown[];
+  };
+  const layerRoots = layers.map((l, j) => ({
+    inputs: layerField(l, "inputs", j), params: layerField(l, "params", j), z: layerField(l, "z", j), outputs: layerField(l, "outputs", j),
+  }));
+  const roots = [
+    ...roles.inputs, ...roles.targets, ...roles.params, ...roles.outputs, c.loss,
+    ...layerRoots.flatMap((l) => [...l.inputs, ...l.params, ...l.z, ...l.outputs]),
+  ];
   const where = [
     ...(["inputs", "targets", "params", "outputs"] as const).flatMap((field) => roles[field].map((_, i) => `${label}: ${field}[${i}]`)),
     `${label}: loss`,
+    ...layerRoots.flatMap((l, j) => Array<string>(l.inputs.length + l.params.length + l.z.length + l.outputs.length).fill(`${label}: layers[${j}]`)),
   ];
   const adopted = adoptExprs(roots, where);
   let k = 0;
   const take = (n: number) => adopted.slice(k, (k += n));
+  const taken = {
+    inputs: take(roles.inputs.length),
+    targets: take(roles.targets.length),
+    params: take(roles.params.length),
+    outputs: take(roles.outputs.length),
+    loss: take(1)[0],
+  };
+  const adoptedLayers = layers.map((l, j) => {
+    const inputs = take(layerRoots[j].inputs.length);
+    const params = take(layerRoots[j].params.length);
+    const z = take(layerRoots[j].z.length);
+    const outputs = take(layerRoots[j].outputs.length);
+    const fanIn = inputs.length;
+    return Object.freeze({
+      kind: "dense" as const,
+      layer: Number(l.layer),
+      activation: String(l.activation) as DenseLayer["activation"],
+      inputs,
+      weights: z.map((_, u) => params.slice(u * (fanIn + 1), u * (fanIn + 1) + fanIn)),
+      biases: z.map((_, u) => params[u * (fanIn + 1) + fanIn]),
+      params,
+      z,
+      outputs,
+    });
+  });
   return checkModel(
     {
+      ...taken,
       name: c.name as string,
-      inputs: take(roles.inputs.length),
-      targets: take(roles.targets.length),
-      params: take(roles.params.length),
-      outputs: take(roles.outputs.length),
-      loss: take(1)[0],
       task: c.task as Task,
+      layers: adoptedLayers,
     },
     label,
   );
@@ -138,6 +184,10 @@ function checkModel(spec: ModelSpec, label: string): ModelDefinition {
     if (!(o instanceof Expr)) fail(`outputs[${i}] is not an Expr`);
   });
 
+  if (spec.layers !== undefined && !(Array.isArray(spec.layers) && spec.layers.every((l) => l?.kind === "dense"))) {
+    fail("layers must be an array of dense() layers");
+  }
+
   const unknown = (names: Set<string>) => [...names].filter((n) => !roleOf.has(n)).sort();
   const lossSymbols = freeSymbols([spec.loss]);
   const lossUnknown = unknown(lossSymbols);
@@ -165,6 +215,7 @@ function checkModel(spec: ModelSpec, label: string): ModelDefinition {
     outputs: [...spec.outputs],
     loss: spec.loss,
     task,
+    layers: [...(spec.layers ?? [])],
   });
 }
 

@@ -127,7 +127,9 @@ describe("a model named with everyday and awkward identifiers", () => {
         PARAMS.forEach((name, k) => Object.defineProperty(env, name, { value: params[k], enumerable: true }));
         INPUTS.forEach((name, j) => (env[name] = X[row * INPUTS.length + j]));
         TARGETS.forEach((name, j) => (env[name] = Y[row * TARGETS.length + j]));
-        const [l, ...g] = evaluate(generated.compiled.lossAndGradient, env);
+        const compiled = generated.compiled;
+        if (compiled.strategy !== "unrolled") throw new Error("expected a hand-written (unrolled) model");
+        const [l, ...g] = evaluate(compiled.lossAndGradient, env);
         interpretedLoss += l / n;
         g.forEach((gk, k) => (interpretedGrad[k] += gk / n));
       }

@@ -15,7 +15,7 @@ import { MODELS } from "../generated/index.ts";
 import { relativeError, rng, uniform } from "./helpers.ts";
 
 const NAMES = ["w11", "w12", "b1", "w21", "w22", "b2", "v1", "v2", "b3"] as const;
-const compiled = compileModel(seed);
+const compiled = compileModel(seed, "unrolled");
 
 /** Backprop of the seed network derived by hand: returns [loss, ...9 gradients]. */
 function handBackprop(p: readonly number[], x1: number, x2: number, y: number): number[] {

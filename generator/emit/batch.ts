@@ -7,7 +7,7 @@
  *   the loop, gradients accumulated in locals and written once at the end;
  * - chunked, for programs too large for one optimizable function (V8 does not optimize a function
  *   whose bytecode exceeds 60 KB): the per-sample body is cut into consecutive parts of at most
- *   `chunkSize` assignments, each its own function (sizes: see DEFAULT_EMIT_OPTIONS); values that cross a cut go through one
+ *   `chunkSize` assignments (or fewer, see PART_BYTECODE_BUDGET), each its own function (sizes: see DEFAULT_EMIT_OPTIONS); values that cross a cut go through one
  *   preallocated scratch array, gradients accumulate straight into `grad`.
  * Neither layout allocates inside the functions.
  */
@@ -49,7 +49,10 @@ export interface EmittedBatch {
   readonly constants: readonly { name: string; initializer: string }[];
 }
 
-const temp = (i: number) => `_t${i}`;
+export const temp = (i: number) => `_t${i}`;
+
+/** How many levels of single-use values a select's branch computes inline (see assignmentLines). */
+const PULL_IN_DEPTH = 8;
 
 /** How each symbol is read: parameters from `params`, inputs and targets from the sample's row. */
 function symbolReads(layout: Layout): Map<string, string> {
@@ -62,14 +65,14 @@ function symbolReads(layout: Layout): Map<string, string> {
   return reads;
 }
 
-function operandCode(o: Operand, tempCode: (i: number) => string, symbolCode = (name: string) => name): string {
+export function operandCode(o: Operand, tempCode: (i: number) => string, symbolCode = (name: string) => name): string {
   if (o.kind === "num") return numberLiteral(o.value);
   if (o.kind === "sym") return symbolCode(o.name);
   return tempCode(o.index);
 }
 
 /** How many times each temporary is read (by assignments and as an output). */
-function useCounts(program: Program): Int32Array {
+export function useCounts(program: Program): Int32Array {
   const uses = new Int32Array(program.assignments.length);
   for (const a of program.assignments) for (const o of a.args) if (o.kind === "temp") uses[o.index]++;
   for (const o of program.outputs) if (o.kind === "temp") uses[o.index]++;
@@ -81,7 +84,7 @@ function useCounts(program: Program): Int32Array {
  * body). A value read only by one branch of a select in the same block is computed inside that
  * branch, so a ternary evaluates only the side it takes (z ≥ 0 ? (1 − y)·z : −y·z costs one multiply).
  */
-function assignmentLines(
+export function assignmentLines(
   program: Program,
   indices: readonly number[],
   uses: Int32Array,
@@ -89,14 +92,16 @@ function assignmentLines(
 ): string[] {
   const block = new Set(indices);
   const inBranch = new Set<number>();
-  const pullIn = (o: Operand) => {
-    if (o.kind !== "temp" || uses[o.index] !== 1 || !block.has(o.index) || inBranch.has(o.index)) return;
+  // At most PULL_IN_DEPTH levels: the branch is printed as one nested expression, and a long chain of
+  // single-use values would otherwise nest as deep as the chain (prettier's parser overflows).
+  const pullIn = (o: Operand, depth: number) => {
+    if (depth > PULL_IN_DEPTH || o.kind !== "temp" || uses[o.index] !== 1 || !block.has(o.index) || inBranch.has(o.index)) return;
     inBranch.add(o.index); // and, recursively, the values only it reads
-    program.assignments[o.index].args.forEach(pullIn);
+    for (const arg of program.assignments[o.index].args) pullIn(arg, depth + 1);
   };
   for (const i of [...indices].reverse()) {
     const a = program.assignments[i];
-    if (a.op === "select" && !inBranch.has(i)) a.args.slice(1).forEach(pullIn);
+    if (a.op === "select" && !inBranch.has(i)) for (const arg of a.args.slice(1)) pullIn(arg, 1);
   }
   const rhs = (i: number): string => {
     const a = program.assignments[i];
@@ -183,11 +188,10 @@ function emitChunked(fn: BatchFunction, layout: Layout, chunkSize: number): Emit
   const { program, sinks } = fn;
   const assignments = program.assignments;
   const firstVarying = assignments.findIndex((a) => !a.invariant);
-  const chunks: Chunk[] = [];
-  for (let first = firstVarying; first < assignments.length; first += chunkSize) {
-    chunks.push({ first, end: Math.min(first + chunkSize, assignments.length) });
-  }
-  const chunkOf = (t: number) => (t < firstVarying ? -1 : Math.floor((t - firstVarying) / chunkSize));
+  const chunks = cutIntoParts(assignments, firstVarying, chunkSize);
+  const partOf = new Int32Array(assignments.length).fill(-1);
+  chunks.forEach((c, k) => partOf.fill(k, c.first, c.end));
+  const chunkOf = (t: number) => partOf[t];
 
   // A temporary needs a scratch slot when it is read outside the part that defines it.
   const slot = new Map<number, number>();
@@ -236,6 +240,42 @@ function emitChunked(fn: BatchFunction, layout: Layout, chunkSize: number): Emit
     functions: [{ ...signature(fn.name), statements }, ...parts],
     constants: [{ name: scratch, initializer: `new Float64Array(${Math.max(slot.size, 1)})` }],
   };
+}
+
+/**
+ * Estimated bytecode of a part (measured with --print-bytecode on split bodies: ~24 bytes per
+ * assignment plus ~6 per operand, ~12 per value loaded from or stored to the scratch array). A part
+ * ends after `chunkSize` assignments or once the estimate passes PART_BYTECODE_BUDGET, whichever comes
+ * first: the backward half of a deep chain reads hundreds of values computed in earlier parts, so
+ * counting assignments alone let one part grow past V8's 60 KB limit.
+ */
+const PART_BYTECODE_BUDGET = 30_000;
+
+function cutIntoParts(assignments: readonly Assignment[], firstVarying: number, chunkSize: number): Chunk[] {
+  const chunks: Chunk[] = [];
+  let first = firstVarying;
+  let bytes = 0;
+  let loaded = new Set<number>();
+  for (let i = firstVarying; i < assignments.length; i++) {
+    let cost = 24 + 6 * assignments[i].args.length + 12; // the assignment, and its possible store
+    for (const o of assignments[i].args) {
+      if (o.kind === "temp" && o.index < first && o.index >= firstVarying && !loaded.has(o.index)) {
+        loaded.add(o.index);
+        cost += 12;
+      }
+    }
+    if (i > first && (i - first >= chunkSize || bytes + cost > PART_BYTECODE_BUDGET)) {
+      chunks.push({ first, end: i });
+      first = i;
+      bytes = 0;
+      loaded = new Set();
+      i--; // cost it again as the first assignment of the new part
+      continue;
+    }
+    bytes += cost;
+  }
+  if (first < assignments.length) chunks.push({ first, end: assignments.length });
+  return chunks;
 }
 
 /** After a temporary's assignment: its store into the scratch array, when another block reads it. */
@@ -306,7 +346,7 @@ const SIGNATURES: Record<BatchFunction["name"], { arrays: string[]; returnType: 
   predict: { arrays: ["params", "X", "out"], returnType: "void", docs: "Writes the outputs for each row of X into out (n×outputs, row-major)." },
 };
 
-function signature(name: BatchFunction["name"]): Omit<EmittedFunction, "statements"> {
+export function signature(name: BatchFunction["name"]): Omit<EmittedFunction, "statements"> {
   const { arrays, returnType, docs } = SIGNATURES[name];
   return { name, exported: true, parameters: arrays.map((n) => ({ name: n, type: "Float64Array" })), returnType, docs };
 }
@@ -316,7 +356,7 @@ function signature(name: BatchFunction["name"]): Omit<EmittedFunction, "statemen
  * The array a function writes (grad, out) must not share memory with one it reads: the split layout
  * reads params after it has started writing grad, so aliasing would silently change the result.
  */
-function boundaryCheck(name: BatchFunction["name"], layout: Layout): string[] {
+export function boundaryCheck(name: BatchFunction["name"], layout: Layout): string[] {
   const fn = JSON.stringify(name);
   const disjoint = (written: string, read: string[]) => read.map((r) => `_checkDisjoint(${fn}, "${written}", ${written}, "${r}", ${r});`);
   if (name === "predict") {

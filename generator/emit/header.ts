@@ -30,7 +30,8 @@ export function header(compiled: CompiledModel, provenance?: Provenance): string
     `${GENERATED_MARK}${provenance ? ` from ${provenance.source}` : ""} — DO NOT EDIT.`,
     `// Model "${d.name}" (${d.task}): ${plural(d.inputs.length, "input")}, ${plural(d.targets.length, "target")}, ` +
       `${plural(d.outputs.length, "output")}, ${plural(d.params.length, "parameter")}; ` +
-      `ops per sample: loss ${compiled.loss.counts.total}, loss+gradient ${compiled.lossAndGradient.counts.total}.`,
+      `ops per sample: loss ${compiled.ops.loss}, loss+gradient ${compiled.ops.lossAndGradient}` +
+      (compiled.strategy === "loops" ? "; dense layers emitted as loops over the batch." : "."),
     `// Regenerate with \`${command}\`; add \`--check\` to check that it is fresh.`,
     ...(provenance ? [`${STAMP_PREFIX}${provenance.stamp}`] : []),
   ].join("\n");

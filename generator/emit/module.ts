@@ -7,11 +7,12 @@ import {
   Project, StructureKind, VariableDeclarationKind,
   type FunctionDeclarationStructure, type StatementStructures, type VariableStatementStructure,
 } from "ts-morph";
-import type { CompiledModel } from "../compile.ts";
+import type { CompiledModel, UnrolledModel } from "../compile.ts";
 import { localNames } from "../symbolic/names.ts";
 import type { Operand, Program } from "../symbolic/schedule.ts";
-import { emitBatchFunction, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
+import { emitBatchFunction, type EmittedBatch, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
 import { header, type Provenance } from "./header.ts";
+import { emitLoopModel } from "./loops.ts";
 
 import { HASH_PLACEHOLDER } from "./code-hash.ts";
 
@@ -65,10 +66,53 @@ function describeModel(compiled: CompiledModel): VariableStatementStructure {
     `outputs: ${d.outputs.length}`,
     `params: ${d.params.length}`,
     `hash: ${JSON.stringify(HASH_PLACEHOLDER)}`,
-    `ops: { loss: ${compiled.loss.counts.total}, lossAndGradient: ${compiled.lossAndGradient.counts.total} }`,
+    `ops: { loss: ${compiled.ops.loss}, lossAndGradient: ${compiled.ops.lossAndGradient} }`,
   ];
   const docs = "What this module computes; ops are scheduled operations per sample; hash identifies this file's code.";
   return constant("MODEL", `{ ${fields.join(", ")} } as const`, true, docs);
+}
+
+/**
+ * PARAM_NAMES and the Params type. Unrolled modules list every name. Loop modules, whose parameters
+ * are dense layers' w{l}_{j}_{i} and b{l}_{j} in layer order (nn/layers.ts checks that), build the
+ * list when the module loads and type Params by name patterns: listing 66 000 names of a 2-256-256-1
+ * would make up most of the module (and of prettier's time).
+ */
+function parameterNames(compiled: CompiledModel, params: readonly string[]): { list: StatementStructures[]; types: StatementStructures[] } {
+  const docs = "Parameter names, in the order of the flat parameter array.";
+  if (compiled.strategy === "unrolled") {
+    return {
+      list: [constant("PARAM_NAMES", tuple(params), true, docs)],
+      types: [{ kind: StructureKind.Interface, name: "Params", isExported: true, properties: params.map((name) => ({ name, type: "number" })) }],
+    };
+  }
+  const layers = compiled.plan.layers.map((l) => [l.layer, l.z.length, l.inputs.length]);
+  const patterns = layers.flatMap(([l]) => [`\`w${l}_\${number}_\${number}\``, `\`b${l}_\${number}\``]);
+  const types: StatementStructures[] = [
+    { kind: StructureKind.TypeAlias, name: "ParamName", isExported: true, type: patterns.join(" | "), docs: ["w{layer}_{unit}_{input} and b{layer}_{unit}, 1-based."] },
+    { kind: StructureKind.TypeAlias, name: "Params", isExported: true, type: "Record<ParamName, number>" },
+  ];
+  const list: StatementStructures[] = [
+    constant("PARAM_NAMES", `Object.freeze(_denseParamNames(${JSON.stringify(layers)}))`, true, docs),
+    {
+      kind: StructureKind.Function,
+      name: "_denseParamNames",
+      parameters: [{ name: "layers", type: "readonly (readonly [number, number, number])[]" }],
+      returnType: "ParamName[]",
+      docs: ["Per [layer, units, fanIn]: per unit, its weights, then its bias."],
+      statements: [
+        "const names: ParamName[] = [];",
+        "for (const [l, units, fanIn] of layers) {",
+        "  for (let j = 1; j <= units; j++) {",
+        "    for (let i = 1; i <= fanIn; i++) names.push(`w${l}_${j}_${i}` as ParamName);",
+        "    names.push(`b${l}_${j}` as ParamName);",
+        "  }",
+        "}",
+        "return names;",
+      ],
+    },
+  ];
+  return { list, types };
 }
 
 /** Loops over PARAM_NAMES rather than one statement per parameter: wide models have thousands. */
@@ -166,14 +210,36 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
   const userNames = { params: names(d.params), inputs: names(d.inputs), targets: names(d.targets) };
   // The batch functions read each symbol into a local: its own name unless that would collide with the
   // generated code's own names (then `name_1`, …). PARAM_NAMES, Params, … keep the user's names.
-  const locals = localNames([...userNames.params, ...userNames.inputs, ...userNames.targets]);
+  // (A loop module's head also reads the last layer's outputs through symbols of its own.)
+  const headInputs = compiled.strategy === "loops" ? names(compiled.plan.headInputs) : [];
+  const locals = localNames([...userNames.params, ...userNames.inputs, ...userNames.targets, ...headInputs]);
   const local = (list: readonly string[]) => list.map((name) => locals.get(name)!);
   const layout: Layout = {
     params: local(userNames.params), inputs: local(userNames.inputs), targets: local(userNames.targets), outputs: d.outputs.length,
   };
   const program = (p: Program) => renameSymbols(p, locals);
+  const batches =
+    compiled.strategy === "loops"
+      ? [emitLoopModel(compiled, layout, { program, headInputs: local(headInputs) })]
+      : unrolledBatches(compiled, layout, program, options);
+  const parameters = parameterNames(compiled, userNames.params);
+  return [
+    describeModel(compiled),
+    ...parameters.list,
+    constant("INPUT_NAMES", tuple(userNames.inputs), true, "Input names: the columns of X."),
+    constant("TARGET_NAMES", tuple(userNames.targets), true, "Target names: the columns of Y."),
+    ...parameters.types,
+    ...packing(userNames.params),
+    ...batches.flatMap((b) => b.constants.map((c) => constant(c.name, c.initializer, false))),
+    ...batches.flatMap((b) => b.functions.map(functionStructure)),
+    ...checks(layout.params.length),
+  ];
+}
+
+/** loss, lossAndGradient and predict of the unrolled strategy (batch.ts). */
+function unrolledBatches(compiled: UnrolledModel, layout: Layout, program: (p: Program) => Program, options: EmitOptions): EmittedBatch[] {
   const lossSink: Sink = { kind: "loss" };
-  const batches = [
+  return [
     emitBatchFunction({ name: "loss", program: program(compiled.loss), sinks: [lossSink] }, layout, options),
     emitBatchFunction(
       { name: "lossAndGradient", program: program(compiled.lossAndGradient), sinks: [lossSink, ...layout.params.map((_, index) => ({ kind: "grad" as const, index }))] },
@@ -181,26 +247,10 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
       options,
     ),
     emitBatchFunction(
-      { name: "predict", program: program(compiled.predict), sinks: compiled.predict.outputs.map((_, index) => ({ kind: "out" as const, index, width: d.outputs.length })) },
+      { name: "predict", program: program(compiled.predict), sinks: compiled.predict.outputs.map((_, index) => ({ kind: "out" as const, index, width: layout.outputs })) },
       layout,
       options,
     ),
-  ];
-  return [
-    describeModel(compiled),
-    constant("PARAM_NAMES", tuple(userNames.params), true, "Parameter names, in the order of the flat parameter array."),
-    constant("INPUT_NAMES", tuple(userNames.inputs), true, "Input names: the columns of X."),
-    constant("TARGET_NAMES", tuple(userNames.targets), true, "Target names: the columns of Y."),
-    {
-      kind: StructureKind.Interface,
-      name: "Params",
-      isExported: true,
-      properties: userNames.params.map((name) => ({ name, type: "number" })),
-    },
-    ...packing(userNames.params),
-    ...batches.flatMap((b) => b.constants.map((c) => constant(c.name, c.initializer, false))),
-    ...batches.flatMap((b) => b.functions.map(functionStructure)),
-    ...checks(layout.params.length),
   ];
 }
 

@@ -8,8 +8,9 @@
  * Parameters are ordered layer by layer and, within a layer, unit by unit: its weights, then its bias
  * (the seed's own order: w11, w12, b1, w21, w22, b2, v1, v2, b3).
  */
-import { add, mul, symbols, type Expr } from "../symbolic/expr.ts";
+import { symbols, type Expr } from "../symbolic/expr.ts";
 import { ACTIVATIONS, softmax, type Activation } from "./activations.ts";
+import { dense, type DenseLayer } from "./dense.ts";
 import { binaryCrossEntropy, crossEntropy, meanSquaredError } from "./losses.ts";
 
 export type OutputKind = "sigmoid" | "linear" | "softmax";
@@ -29,6 +30,10 @@ export interface Network {
   readonly params: Expr[];
   readonly outputs: Expr[];
   readonly loss: Expr;
+  /** What the outputs mean (so defineModel need not infer it by simplifying the whole network). */
+  readonly task: "binary" | "multiclass" | "regression";
+  /** The dense layers, input side first (the last one is linear: the output function is in the loss head). */
+  readonly layers: readonly DenseLayer[];
 }
 
 /** Which output goes with which loss; anything else is a modelling error. */
@@ -54,19 +59,6 @@ function checkSpec(spec: MlpSpec): void {
   if (output === "softmax" && layers[layers.length - 1] < 2) throw new RangeError("mlp: a softmax output needs at least 2 units");
 }
 
-/** One dense layer: its parameters (in the documented order) and its pre-activations. */
-function dense(layer: number, inputs: readonly Expr[], units: number): { params: Expr[]; z: Expr[] } {
-  const params: Expr[] = [];
-  const z: Expr[] = [];
-  for (let j = 1; j <= units; j++) {
-    const weights = symbols(inputs.map((_, i) => `w${layer}_${j}_${i + 1}`).join(" "));
-    const [bias] = symbols(`b${layer}_${j}`);
-    params.push(...weights, bias);
-    z.push(add(...weights.map((w, i) => mul(w, inputs[i])), bias));
-  }
-  return { params, z };
-}
-
 export function mlp(spec: MlpSpec): Network {
   checkSpec(spec);
   const { layers } = spec;
@@ -74,20 +66,24 @@ export function mlp(spec: MlpSpec): Network {
   const k = layers[layers.length - 1];
   const targets = k === 1 ? symbols("y") : symbols(Array.from({ length: k }, (_, i) => `y${i + 1}`).join(" "));
   const params: Expr[] = [];
-  let activations: Expr[] = inputs;
+  const stack: DenseLayer[] = [];
+  let activations: readonly Expr[] = inputs;
   for (let l = 1; l < layers.length; l++) {
-    const layer = dense(l, activations, layers[l]);
-    params.push(...layer.params);
     const last = l === layers.length - 1;
-    activations = last ? outputLayer(spec.output, layer.z) : layer.z.map(ACTIVATIONS[spec.activation]);
+    const layer = dense(activations, layers[l], { layer: l, activation: last ? "linear" : spec.activation });
+    stack.push(layer);
+    params.push(...layer.params);
+    activations = layer.outputs;
   }
+  const outputs = outputLayer(spec.output, [...activations]);
   const loss =
     spec.loss === "bce"
-      ? binaryCrossEntropy(activations, targets)
+      ? binaryCrossEntropy(outputs, targets)
       : spec.loss === "cross-entropy"
-        ? crossEntropy(activations, targets)
-        : meanSquaredError(activations, targets);
-  return { inputs, targets, params, outputs: activations, loss };
+        ? crossEntropy(outputs, targets)
+        : meanSquaredError(outputs, targets);
+  const task = spec.output === "sigmoid" ? "binary" : spec.output === "softmax" ? "multiclass" : "regression";
+  return { inputs, targets, params, outputs, loss, task, layers: stack };
 }
 
 function outputLayer(kind: OutputKind, z: Expr[]): Expr[] {

@@ -45,11 +45,14 @@ function weightedSoftplus(term: Expr): { weight: Expr; z: Expr; negated: boolean
 /** In a sum, the indices of a·softplus(−z) and b·softplus(z) whose weights add up to 1. */
 function complementarySoftplusPair(sum: Expr): [number, number] | undefined {
   const terms = sum.args.map(weightedSoftplus);
-  for (let i = 0; i < terms.length; i++) {
-    for (let j = 0; j < terms.length; j++) {
-      const a = terms[i];
-      const b = terms[j];
-      if (a && b && a.negated && !b.negated && a.z === b.z && add(a.weight, b.weight) === ONE) return [i, j];
+  // Only the softplus terms are paired (a 20 000-term gradient sum has none: no quadratic scan).
+  const negatives = terms.flatMap((t, i) => (t?.negated ? [i] : []));
+  const positives = terms.flatMap((t, j) => (t && !t.negated ? [j] : []));
+  for (const i of negatives) {
+    for (const j of positives) {
+      const a = terms[i]!;
+      const b = terms[j]!;
+      if (a.z === b.z && add(a.weight, b.weight) === ONE) return [i, j];
     }
   }
   return undefined;

@@ -66,7 +66,72 @@ export function schedule(roots: readonly Expr[], options: ScheduleOptions = {}):
     invariant: invariant.has(n),
   }));
   const inputs = [...new Set(topologicalOrder(roots).filter((n) => n.op === "sym").map((n) => n.name))].sort();
-  return { inputs, assignments, outputs: roots.map(operand), counts: countOps(assignments) };
+  const split = splitWideAssignments(assignments, roots.map(operand));
+  return { inputs, assignments: split.assignments, outputs: split.outputs, counts: countOps(split.assignments) };
+}
+
+/**
+ * Most arguments one scheduled sum or product keeps; wider ones become a chain of partial results.
+ * (The gradient of a weight shared by N layers is an N-term sum: printed as one expression it is
+ * nested N deep for every parser and printer, and its statement alone can exceed V8's 60 KB limit.)
+ */
+export const MAX_ARGUMENTS = 64;
+
+/**
+ * Every add/mul with more than MAX_ARGUMENTS arguments as a chain of partial sums (products) of at
+ * most MAX_ARGUMENTS arguments each, taken in the order their arguments are computed, and each partial
+ * placed right after the last value it reads: a sum over a deep chain then accumulates as the chain is
+ * computed, instead of keeping N values alive until the end. Sums and products of up to
+ * MAX_ARGUMENTS arguments (every shipped model's) are left exactly as they are.
+ */
+function splitWideAssignments(assignments: readonly Assignment[], outputs: readonly Operand[]): { assignments: Assignment[]; outputs: Operand[] } {
+  if (!assignments.some((a) => (a.op === "add" || a.op === "mul") && a.args.length > MAX_ARGUMENTS)) {
+    return { assignments: [...assignments], outputs: [...outputs] };
+  }
+  // Each piece is an assignment with a position key: (after original index, order among partials).
+  type Piece = { key: number; sub: number; op: Op; args: (Operand | { kind: "piece"; piece: Piece })[]; invariant: boolean; index?: number };
+  const pieces: Piece[] = [];
+  const original: Piece[] = [];
+  const firstVarying = assignments.findIndex((a) => !a.invariant);
+  let sub = 0;
+  assignments.forEach((a, i) => {
+    const wide = (a.op === "add" || a.op === "mul") && a.args.length > MAX_ARGUMENTS;
+    if (!wide) {
+      const piece: Piece = { key: i, sub: 0, op: a.op, args: [...a.args], invariant: a.invariant };
+      original.push(piece);
+      pieces.push(piece);
+      return;
+    }
+    const position = (o: Operand) => (o.kind === "temp" ? o.index : -1);
+    const ordered = [...a.args].sort((x, y) => position(x) - position(y));
+    let previous: Piece | undefined;
+    let at = 0;
+    while (ordered.length - at > MAX_ARGUMENTS - (previous ? 1 : 0)) {
+      const take = ordered.slice(at, at + MAX_ARGUMENTS - (previous ? 1 : 0));
+      at += take.length;
+      // A symbol may vary per sample: a partial is invariant when its whole sum is, or when it reads
+      // only constants and invariant values. Varying partials stay after the invariant prefix.
+      const invariant = a.invariant || ((previous?.invariant ?? true) && take.every((o) => o.kind === "num" || (o.kind === "temp" && assignments[o.index].invariant)));
+      const key = Math.max(previous?.key ?? -1, ...take.map(position), invariant ? -1 : firstVarying);
+      const partial: Piece = { key, sub: ++sub, op: a.op, args: previous ? [{ kind: "piece", piece: previous }, ...take] : take, invariant };
+      pieces.push(partial);
+      previous = partial;
+    }
+    const last: Piece = { key: i, sub: 0, op: a.op, args: [{ kind: "piece", piece: previous! }, ...ordered.slice(at)], invariant: a.invariant };
+    original.push(last);
+    pieces.push(last);
+  });
+  // Originals first at their own index (sub 0), partials after the last value they read.
+  pieces.sort((x, y) => x.key - y.key || x.sub - y.sub);
+  pieces.forEach((p, k) => (p.index = k));
+  const remap = (o: Operand | { kind: "piece"; piece: Piece }): Operand => {
+    if (o.kind === "piece") return { kind: "temp", index: o.piece.index! };
+    return o.kind === "temp" ? { kind: "temp", index: original[o.index].index! } : o;
+  };
+  return {
+    assignments: pieces.map((p) => ({ op: p.op, args: p.args.map(remap), invariant: p.invariant })),
+    outputs: outputs.map(remap),
+  };
 }
 
 /**

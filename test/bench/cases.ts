@@ -11,6 +11,7 @@ import { clusters, type Dataset } from "../../src/data.ts";
 import { randomParams } from "../../src/init.ts";
 import { mlpReference, type LossAndGradient } from "./reference-mlp.ts";
 import { seedReferenceLossAndGradient } from "./reference-seed.ts";
+import type { HiddenActivation } from "./tfjs-peer.ts";
 
 export interface BenchCase {
   readonly name: string;
@@ -23,6 +24,8 @@ export interface BenchCase {
   readonly naive: boolean;
   readonly data: Dataset;
   readonly params: Float64Array;
+  /** The same network for the TensorFlow.js peers (absent: no tfjs peer for this model). */
+  readonly tfjs?: { readonly layers: readonly number[]; readonly activation: HiddenActivation };
 }
 
 interface CaseSpec {
@@ -30,13 +33,16 @@ interface CaseSpec {
   readonly reference: LossAndGradient;
   readonly referenceKind: BenchCase["referenceKind"];
   readonly naive: boolean;
+  readonly tfjs?: BenchCase["tfjs"];
 }
 
 const SPECS: readonly CaseSpec[] = [
-  { name: "seed", reference: seedReferenceLossAndGradient, referenceKind: "unrolled", naive: true },
-  { name: "mlp_2_16_1", reference: mlpReference([2, 16, 1]), referenceKind: "loop", naive: true },
-  { name: "mlp_2_16_16_1", reference: mlpReference([2, 16, 16, 1]), referenceKind: "loop", naive: false },
-  { name: "mlp_2_64_64_1", reference: mlpReference([2, 64, 64, 1]), referenceKind: "loop", naive: false },
+  { name: "seed", reference: seedReferenceLossAndGradient, referenceKind: "unrolled", naive: true, tfjs: { layers: [2, 2, 1], activation: "sigmoid" } },
+  { name: "mlp_2_16_1", reference: mlpReference([2, 16, 1]), referenceKind: "loop", naive: true, tfjs: { layers: [2, 16, 1], activation: "tanh" } },
+  { name: "mlp_2_16_16_1", reference: mlpReference([2, 16, 16, 1]), referenceKind: "loop", naive: false, tfjs: { layers: [2, 16, 16, 1], activation: "tanh" } },
+  { name: "mlp_2_64_64_1", reference: mlpReference([2, 64, 64, 1]), referenceKind: "loop", naive: false, tfjs: { layers: [2, 64, 64, 1], activation: "tanh" } },
+  { name: "mlp_2_128_128_1", reference: mlpReference([2, 128, 128, 1]), referenceKind: "loop", naive: false, tfjs: { layers: [2, 128, 128, 1], activation: "tanh" } },
+  { name: "mlp_2_256_256_1", reference: mlpReference([2, 256, 256, 1]), referenceKind: "loop", naive: false, tfjs: { layers: [2, 256, 256, 1], activation: "tanh" } },
 ];
 
 export const CASE_NAMES: readonly string[] = SPECS.map((s) => s.name);

@@ -71,3 +71,30 @@ export function mlpReference(layers: readonly number[]): LossAndGradient {
     return loss / n;
   };
 }
+
+/** The sigmoid output P(y = 1) of each row of X, for the same networks (a new array per call). */
+export function mlpReferencePredict(layers: readonly number[]): (params: Float64Array, X: Float64Array) => Float64Array {
+  const depth = layers.length - 1;
+  const inputs = layers[0];
+  return (params, X) => {
+    const n = X.length / inputs;
+    const out = new Float64Array(n);
+    for (let s = 0; s < n; s++) {
+      let below = Array.from(X.subarray(s * inputs, (s + 1) * inputs));
+      let w = 0;
+      for (let l = 1; l <= depth; l++) {
+        const fanIn = layers[l - 1];
+        const next: number[] = [];
+        for (let j = 0; j < layers[l]; j++, w += fanIn + 1) {
+          let sum = params[w + fanIn];
+          for (let i = 0; i < fanIn; i++) sum += params[w + i] * below[i];
+          next.push(l < depth ? Math.tanh(sum) : sum);
+        }
+        below = next;
+      }
+      const z = below[0];
+      out[s] = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+    }
+    return out;
+  };
+}

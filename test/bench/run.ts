@@ -14,6 +14,7 @@ import { generationStats, type GenerationStats } from "./generation.ts";
 import { measureCase, type CaseTiming } from "./measure-case.ts";
 import { formatTable, significant } from "./table.ts";
 import { checkTargets } from "./targets.ts";
+import { coldStart, wholeGenerationMs, type ColdStart } from "./cold-start.ts";
 import { trainingRun, type TrainingStats } from "./training.ts";
 import { MAX_OPTIMIZED_BYTECODE, v8Report, type V8Report } from "./v8-report.ts";
 
@@ -23,7 +24,10 @@ Times one full-batch lossAndGradient per model (${CASE_NAMES.join(", ")}) with t
 the hand-written reference, the memoized interpreter and the naive per-parameter tree walk.
 
 Options:
-  --models LIST   comma-separated subset of the models (default: all)
+  --only LIST     comma-separated subset of the models (default: all); --models is the same
+  --no-v8         skip the V8 bytecode/optimization report (child processes)
+  --no-train      skip the 2000-epoch training runs
+  --no-cold       skip the cold-start probe (fresh processes) and the whole-generation timing
   --rounds N      interleaved timing rounds per model (default: 8)
   --time MS       measuring time per variant and round (default: 150)
   --train-budget MS  wall-time budget of a training run; slower models extrapolate (default: 30000)
@@ -33,6 +37,10 @@ Options:
 const { values } = parseArgs({
   options: {
     models: { type: "string" },
+    only: { type: "string" },
+    "no-v8": { type: "boolean", default: false },
+    "no-train": { type: "boolean", default: false },
+    "no-cold": { type: "boolean", default: false },
     rounds: { type: "string", default: "8" },
     time: { type: "string", default: "150" },
     "train-budget": { type: "string", default: "30000" },
@@ -60,8 +68,9 @@ interface ModelResult {
   params: number;
   generation: Omit<GenerationStats, "compiled">;
   timing: CaseTiming;
-  training: TrainingStats;
+  training?: TrainingStats;
   v8?: V8Report;
+  coldStart?: ColdStart;
 }
 
 const started = performance.now();
@@ -69,17 +78,31 @@ const progress = (model: string) => (line: string) =>
   console.error(`[${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${model}: ${line}`);
 
 const results: ModelResult[] = [];
-for (const c of benchCases(values.models?.split(","))) {
+const only = values.only ?? values.models;
+for (const c of benchCases(only?.split(","))) {
   const say = progress(c.name);
   const { compiled, ...generation } = await generationStats(c.definition);
   say(`generated in ${Math.round(generation.ms)} ms, ${generation.bytes} bytes${generation.fresh ? "" : " (generated/ is STALE: run npm run generate)"}`);
-  const timing = measureCase(c, compiled.lossAndGradient, rounds, { timeMs, warmupMs: timeMs / 3 }, say);
+  const timing = await measureCase(c, compiled.strategy === "unrolled" ? compiled.lossAndGradient : undefined, rounds, { timeMs, warmupMs: timeMs / 3 }, say);
   const generatedUs = timing.variants.find((v) => v.variant === "generated")!.medianUs;
-  const training = trainingRun(c.module, c.data, c.params, generatedUs, trainBudgetMs);
-  say(`trained ${training.epochsRun} epochs in ${Math.round(training.ms)} ms (final loss ${training.finalLoss.toFixed(4)})`);
+  let training: TrainingStats | undefined;
+  if (!values["no-train"]) {
+    training = trainingRun(c.module, c.data, c.params, generatedUs, trainBudgetMs);
+    say(`trained ${training.epochsRun} epochs in ${Math.round(training.ms)} ms (final loss ${training.finalLoss.toFixed(4)})`);
+  }
   results.push({ name: c.name, referenceKind: c.referenceKind, samples: c.data.n, params: c.params.length, generation, timing, training });
 }
-for (const r of results) {
+let wholeGeneration: number | undefined;
+if (!values["no-cold"]) {
+  for (const c of benchCases(only?.split(","))) {
+    const r = results.find((x) => x.name === c.name)!;
+    r.coldStart = coldStart(c.name, { X: c.data.X, Y: c.data.Y, params: c.params });
+    progress(c.name)(`cold start: import ${r.coldStart.importMs.toFixed(1)} ms + first call ${r.coldStart.firstMs.toFixed(1)} ms = ${r.coldStart.ratio.toFixed(1)}× the warm call (${r.coldStart.warmMs.toFixed(3)} ms)`);
+  }
+  wholeGeneration = wholeGenerationMs();
+  progress("all")(`npm run generate -- --check: ${Math.round(wholeGeneration)} ms`);
+}
+for (const r of values["no-v8"] ? [] : results) {
   progress(r.name)("asking V8 (child process: bytecode sizes, optimization)");
   r.v8 = await v8Report(r.name, 2000);
 }
@@ -97,30 +120,36 @@ const timingRows = results.flatMap((r) => [
   ...r.timing.skipped.map((s) => [r.name, s.variant, "—", "—", "—", "—", s.reason]),
 ]);
 const modelRows = results.map((r) => {
-  const v8 = r.v8!;
-  const largest = v8.functions[0];
-  const largestHot = v8.hot[0];
-  const optimizedHot = v8.hot.filter((f) => f.optimized).length;
+  const v8 = r.v8;
+  const largest = v8?.functions[0];
+  const largestHot = v8?.hot[0];
+  const optimizedHot = v8?.hot.filter((f) => f.optimized).length;
+  const t = r.training;
+  const cold = r.coldStart;
   return [
     r.name,
     String(r.params),
     significant(r.generation.ms, 3),
     significant(r.generation.bytes / 1024, 3),
-    `${largest.name} ${largest.bytecodeBytes}`,
-    `${largestHot.name} ${largestHot.bytecodeBytes}`,
-    `${optimizedHot}/${v8.hot.length}`,
-    `${significant(r.training.ms2000 / 1000, 3)}${r.training.extrapolated ? ` (≈, ${r.training.epochsRun} run)` : ""}`,
+    largest ? `${largest.name} ${largest.bytecodeBytes}` : "—",
+    largestHot ? `${largestHot.name} ${largestHot.bytecodeBytes}` : "—",
+    v8 ? `${optimizedHot}/${v8.hot.length}` : "—",
+    t ? `${significant(t.ms2000 / 1000, 3)}${t.extrapolated ? ` (≈, ${t.epochsRun} run)` : ""}` : "—",
+    cold ? `${significant(cold.importMs + cold.firstMs, 3)} ms = ${significant(cold.ratio, 3)}×` : "—",
   ];
 });
-const targets = checkTargets(results.map((r) => ({ name: r.name, variants: r.timing.variants, generationMs: r.generation.ms })));
+const targets = checkTargets({
+  models: results.map((r) => ({ name: r.name, variants: r.timing.variants, generationMs: r.generation.ms, moduleBytes: r.generation.bytes, coldStartRatio: r.coldStart?.ratio })),
+  wholeGenerationMs: wholeGeneration,
+});
 
 const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}`;
 console.log(`\nsymgrad bench — ${machine}; ${results[0]?.samples ?? 0} samples per batch; ${rounds} rounds × ${timeMs} ms per variant\n`);
 console.log(formatTable(["model", "variant", "µs/batch", "p25–p75 µs", "ns/sample", "× generated", "per-round ×"], timingRows));
 console.log("\nPer model: generation time, generated file size, largest function's bytecode (V8 optimizes ≤ " +
   `${MAX_OPTIMIZED_BYTECODE} bytes), hot functions TurboFan optimized, 2000-epoch GD training (lr 0.5)\n`);
-console.log(formatTable(["model", "params", "generate ms", "file KiB", "largest fn (bytes)", "largest hot fn (bytes)", "optimized", "train 2000 s"], modelRows));
-console.log("\nTargets (issue 5)\n");
+console.log(formatTable(["model", "params", "generate ms", "file KiB", "largest fn (bytes)", "largest hot fn (bytes)", "optimized", "train 2000 s", "cold start (import + 1st call)"], modelRows));
+console.log("\nTargets (issue 10)\n");
 console.log(formatTable(["target", "measured", "met"], targets.map((t) => [t.target, t.measured, t.met === undefined ? "—" : t.met ? "yes" : "NO"])));
 
 mkdirSync(dirname(values.json), { recursive: true });

@@ -36,7 +36,8 @@ export interface V8Report {
   readonly warmupCalls: number;
 }
 
-const HOT = /^_?(loss|lossAndGradient|predict)(Part\d+)?$/;
+/** Batch functions and parts of split bodies (unrolled), and the per-layer loops and head (loop modules). */
+const HOT = /^(_?(loss|lossAndGradient|predict)(Part\d+)?|_forward\d+|_gradient\d+|_delta\d+|_head\w+|_loadInputs)$/;
 const sourceFile = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 const generatedFile = (model: string) => sourceFile(`../../generated/${model}.ts`);
 const outputDir = sourceFile("../../out/v8/");

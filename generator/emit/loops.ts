@@ -1,0 +1,403 @@
+/**
+ * The loop strategy (compile.ts, "loops"): a stack of dense layers emitted as blocked loops over the
+ * batch, with every bound, stride and parameter offset a constant of the layer; the small head (loss
+ * and outputs of the last layer's outputs) and the activations' elementwise kernels stay unrolled
+ * straight-line code from the usual scalar stages, so the stable forms are the same as unrolled code's.
+ *
+ * Data layout. The batch is processed in tiles of TILE samples. Per tile, every layer's activations
+ * (and, where the activation's derivative needs it, its pre-activations) and every layer's delta
+ * ∂loss/∂z are stored unit-major: unit j's TILE samples are one contiguous run, at j·TILE. These
+ * buffers are module-level Float64Arrays of a fixed size allocated once, when the module is loaded,
+ * so no call allocates, whatever the batch size. (They make the module's functions non-reentrant,
+ * which plain synchronous JavaScript never is; each worker thread has its own module instance.)
+ *
+ * Register blocking (the design measured by hand in issue 10; a plain axpy was 1.45× slower):
+ * - forward z = W·a + b: 2 units × 4 samples per inner iteration, 8 accumulators in locals, the
+ *   activation applied as the sums are stored;
+ * - weight gradient ∂W = D·Aᵀ: 2 units × 4 inputs per iteration over the samples;
+ * - input delta Wᵀ·D: 2 inputs × 4 samples per iteration over the units, the activation's
+ *   derivative applied as it is stored.
+ * Odd unit counts and the samples past a multiple of 4 get one-unit or one-sample tails.
+ */
+import type { ActivationKernel, LoopModel } from "../compile.ts";
+import type { Program } from "../symbolic/schedule.ts";
+import {
+  assignmentLines, boundaryCheck, operandCode, signature, temp, useCounts,
+  type EmittedBatch, type EmittedFunction, type Layout,
+} from "./batch.ts";
+
+/**
+ * Samples per tile: all of a 200-row batch in one tile, and every buffer of a 256-unit layer
+ * (256 × 256 × 8 B = 512 KiB) still within this machine's L2.
+ */
+export const TILE = 256;
+
+const aBuf = (l: number) => `_a${l}`;
+const zBuf = (l: number) => `_z${l}`;
+const dBuf = (l: number) => `_d${l}`;
+const kernelName = (k: ActivationKernel, pass: "Forward" | "Backward") => `_${k.activation}${pass}`;
+
+interface LayerInfo {
+  readonly index: number; // 1-based
+  readonly units: number;
+  readonly fanIn: number;
+  /** Index of the layer's first parameter. */
+  readonly offset: number;
+  readonly kernel: ActivationKernel | undefined;
+}
+
+function layerInfos(model: LoopModel): LayerInfo[] {
+  return model.plan.layers.map((layer, k) => ({
+    index: k + 1,
+    units: layer.z.length,
+    fanIn: layer.inputs.length,
+    offset: model.plan.offsets[k],
+    kernel: layer.activation === "linear" ? undefined : model.kernels.get(layer.activation),
+  }));
+}
+
+const fn = (name: string, parameters: [string, string][], returnType: string, statements: string[], docs?: string): EmittedFunction => ({
+  name,
+  exported: false,
+  parameters: parameters.map(([n, type]) => ({ name: n, type })),
+  returnType,
+  statements,
+  docs,
+});
+
+const range = (n: number) => Array.from({ length: n }, (_, k) => k);
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise kernels
+// ---------------------------------------------------------------------------------------------
+
+/** A small scalar program as a function of its symbols, returning its one output. */
+function kernelFunction(name: string, program: Program, parameters: string[], docs: string): EmittedFunction {
+  const uses = useCounts(program);
+  const statements = [
+    ...assignmentLines(program, program.assignments.map((_, i) => i), uses),
+    `return ${operandCode(program.outputs[0], temp)};`,
+  ];
+  return fn(name, parameters.map((p) => [p, "number"]), "number", statements, docs);
+}
+
+function kernelFunctions(kernel: ActivationKernel): EmittedFunction[] {
+  const input = kernel.needsZ ? "z" : "a";
+  return [
+    kernelFunction(kernelName(kernel, "Forward"), kernel.forward, ["z"], `${kernel.activation}(z).`),
+    kernelFunction(kernelName(kernel, "Backward"), kernel.backward, [input, "g"], `g·${kernel.activation}'(z), from ${input === "a" ? `a = ${kernel.activation}(z)` : "z"}.`),
+  ];
+}
+
+/** `value` through the layer's activation, or itself for a linear layer. */
+const activate = (layer: LayerInfo, value: string) => (layer.kernel ? `${kernelName(layer.kernel, "Forward")}(${value})` : value);
+
+// ---------------------------------------------------------------------------------------------
+// Forward: z = W·a + b, 2 units × 4 samples
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One block of `units` units (row offsets w0, w1) × `samples` samples (from s), as statements:
+ * accumulators start at the biases, the inner loop runs over the inputs.
+ */
+function forwardBlock(layer: LayerInfo, units: number, samples: number): string[] {
+  const F = layer.fanIn;
+  const acc = (u: number, k: number) => `z${u}${k}`;
+  const lines: string[] = [];
+  for (const u of range(units)) lines.push(`let ${range(samples).map((k) => `${acc(u, k)} = params[w${u} + ${F}]`).join(", ")};`);
+  lines.push(`for (let i = 0, x = s; i < ${F}; i++, x += ${TILE}) {`);
+  for (const u of range(units)) lines.push(`const p${u} = params[w${u} + i];`);
+  for (const k of range(samples)) lines.push(`const x${k} = a[x${k > 0 ? ` + ${k}` : ""}];`);
+  for (const u of range(units)) for (const k of range(samples)) lines.push(`${acc(u, k)} += p${u} * x${k};`);
+  lines.push("}");
+  for (const u of range(units)) {
+    for (const k of range(samples)) {
+      const at = `o${u} + s${k > 0 ? ` + ${k}` : ""}`;
+      if (layer.kernel?.needsZ) lines.push(`zs[${at}] = ${acc(u, k)};`);
+      lines.push(`out[${at}] = ${activate(layer, acc(u, k))};`);
+    }
+  }
+  return lines;
+}
+
+/** The units [first, first + units) over all samples of the tile: blocks of 4 samples, then single ones. */
+function forwardUnits(layer: LayerInfo, units: number, header: string, unitOffset: string): string[] {
+  const R = layer.fanIn + 1;
+  return [
+    header,
+    `const w0 = ${layer.offset} + ${unitOffset} * ${R};`,
+    ...(units > 1 ? [`const w1 = w0 + ${R};`] : []),
+    `const o0 = ${unitOffset} * ${TILE};`,
+    ...(units > 1 ? [`const o1 = o0 + ${TILE};`] : []),
+    "let s = 0;",
+    "for (; s < m4; s += 4) {",
+    ...forwardBlock(layer, units, 4),
+    "}",
+    "for (; s < m; s++) {",
+    ...forwardBlock(layer, units, 1),
+    "}",
+    "}",
+  ];
+}
+
+function forwardFunction(layer: LayerInfo): EmittedFunction {
+  const U = layer.units;
+  const even = U - (U % 2);
+  const statements = [
+    `const a = ${aBuf(layer.index - 1)};`,
+    `const out = ${aBuf(layer.index)};`,
+    ...(layer.kernel?.needsZ ? [`const zs = ${zBuf(layer.index)};`] : []),
+    "const m4 = m - (m % 4);",
+    ...(even > 0 ? forwardUnits(layer, 2, `for (let j = 0; j < ${even}; j += 2) {`, "j") : []),
+    ...(U % 2 ? forwardUnits(layer, 1, "{", String(U - 1)) : []),
+  ];
+  const what = `${U}×${layer.fanIn}`;
+  return fn(`_forward${layer.index}`, [["params", "Float64Array"], ["m", "number"]], "void", statements,
+    `Layer ${layer.index} (${what}) forward over the tile's m samples: z = W·a + b, a = activation(z).`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weight and bias gradients: ∂W += D·Aᵀ, 2 units × 4 inputs
+// ---------------------------------------------------------------------------------------------
+
+function gradientBlock(layer: LayerInfo, units: number, inputs: number, inputIndex: string): string[] {
+  const acc = (u: number, k: number) => `g${u}${k}`;
+  const lines: string[] = [];
+  lines.push(`let ${range(units).flatMap((u) => range(inputs).map((k) => `${acc(u, k)} = 0`)).join(", ")};`);
+  for (const k of range(inputs)) lines.push(`const x${k}o = (${inputIndex}${k > 0 ? ` + ${k}` : ""}) * ${TILE};`);
+  lines.push("for (let s = 0; s < m; s++) {");
+  for (const u of range(units)) lines.push(`const e${u} = d[e${u}o + s];`);
+  for (const k of range(inputs)) lines.push(`const x${k} = a[x${k}o + s];`);
+  for (const u of range(units)) for (const k of range(inputs)) lines.push(`${acc(u, k)} += e${u} * x${k};`);
+  lines.push("}");
+  for (const u of range(units)) for (const k of range(inputs)) lines.push(`grad[w${u} + ${inputIndex}${k > 0 ? ` + ${k}` : ""}] += ${acc(u, k)};`);
+  return lines;
+}
+
+function gradientUnits(layer: LayerInfo, units: number, header: string, unitOffset: string): string[] {
+  const F = layer.fanIn;
+  const R = F + 1;
+  const F4 = F - (F % 4);
+  const lines = [
+    header,
+    `const w0 = ${layer.offset} + ${unitOffset} * ${R};`,
+    ...(units > 1 ? [`const w1 = w0 + ${R};`] : []),
+    `const e0o = ${unitOffset} * ${TILE};`,
+    ...(units > 1 ? [`const e1o = e0o + ${TILE};`] : []),
+  ];
+  if (F4 > 0) lines.push(`for (let i = 0; i < ${F4}; i += 4) {`, ...gradientBlock(layer, units, 4, "i"), "}");
+  if (F % 4) lines.push(`for (let i = ${F4}; i < ${F}; i++) {`, ...gradientBlock(layer, units, 1, "i"), "}");
+  // The bias gradient is the sum of the deltas.
+  lines.push(`let ${range(units).map((u) => `gb${u} = 0`).join(", ")};`);
+  lines.push("for (let s = 0; s < m; s++) {", ...range(units).map((u) => `gb${u} += d[e${u}o + s];`), "}");
+  lines.push(...range(units).map((u) => `grad[w${u} + ${F}] += gb${u};`));
+  lines.push("}");
+  return lines;
+}
+
+function gradientFunction(layer: LayerInfo): EmittedFunction {
+  const U = layer.units;
+  const even = U - (U % 2);
+  const statements = [
+    `const d = ${dBuf(layer.index)};`,
+    `const a = ${aBuf(layer.index - 1)};`,
+    ...(even > 0 ? gradientUnits(layer, 2, `for (let j = 0; j < ${even}; j += 2) {`, "j") : []),
+    ...(U % 2 ? gradientUnits(layer, 1, "{", String(U - 1)) : []),
+  ];
+  return fn(`_gradient${layer.index}`, [["grad", "Float64Array"], ["m", "number"]], "void", statements,
+    `Layer ${layer.index}: adds the tile's weight and bias gradients (sums over its m samples) into grad.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input delta: ∂loss/∂z of the layer below = f'(z_below) ⊙ Wᵀ·D, 2 inputs × 4 samples
+// ---------------------------------------------------------------------------------------------
+
+function deltaBlock(layer: LayerInfo, below: LayerInfo, inputs: number, samples: number): string[] {
+  const acc = (u: number, k: number) => `h${u}${k}`;
+  const lines: string[] = [];
+  lines.push(`let ${range(inputs).flatMap((u) => range(samples).map((k) => `${acc(u, k)} = 0`)).join(", ")};`);
+  lines.push(`for (let j = 0, w = ${layer.offset} + i, e = s; j < ${layer.units}; j++, w += ${layer.fanIn + 1}, e += ${TILE}) {`);
+  for (const u of range(inputs)) lines.push(`const p${u} = params[w${u > 0 ? ` + ${u}` : ""}];`);
+  for (const k of range(samples)) lines.push(`const e${k} = d[e${k > 0 ? ` + ${k}` : ""}];`);
+  for (const u of range(inputs)) for (const k of range(samples)) lines.push(`${acc(u, k)} += p${u} * e${k};`);
+  lines.push("}");
+  for (const u of range(inputs)) {
+    for (const k of range(samples)) {
+      const at = `o${u} + s${k > 0 ? ` + ${k}` : ""}`;
+      const value = below.kernel ? `${kernelName(below.kernel, "Backward")}(v[${at}], ${acc(u, k)})` : acc(u, k);
+      lines.push(`db[${at}] = ${value};`);
+    }
+  }
+  return lines;
+}
+
+function deltaInputs(layer: LayerInfo, below: LayerInfo, inputs: number, header: string): string[] {
+  return [
+    header,
+    `const o0 = i * ${TILE};`,
+    ...(inputs > 1 ? [`const o1 = o0 + ${TILE};`] : []),
+    "let s = 0;",
+    "for (; s < m4; s += 4) {",
+    ...deltaBlock(layer, below, inputs, 4),
+    "}",
+    "for (; s < m; s++) {",
+    ...deltaBlock(layer, below, inputs, 1),
+    "}",
+    "}",
+  ];
+}
+
+function deltaFunction(layer: LayerInfo, below: LayerInfo): EmittedFunction {
+  const F = layer.fanIn;
+  const even = F - (F % 2);
+  const statements = [
+    `const d = ${dBuf(layer.index)};`,
+    `const db = ${dBuf(below.index)};`,
+    ...(below.kernel ? [`const v = ${below.kernel.needsZ ? zBuf(below.index) : aBuf(below.index)};`] : []),
+    "const m4 = m - (m % 4);",
+    ...(even > 0 ? deltaInputs(layer, below, 2, `for (let i = 0; i < ${even}; i += 2) {`) : []),
+    ...(F % 2 ? deltaInputs(layer, below, 1, `{\nconst i = ${F - 1};`) : []),
+  ];
+  return fn(`_delta${layer.index}`, [["params", "Float64Array"], ["m", "number"]], "void", statements,
+    `Layer ${layer.index}: ∂loss/∂z of layer ${below.index} from layer ${layer.index}'s deltas (Wᵀ·D, times the activation's derivative).`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs and the head
+// ---------------------------------------------------------------------------------------------
+
+function loadInputsFunction(inputs: number): EmittedFunction {
+  return fn("_loadInputs", [["X", "Float64Array"], ["s0", "number"], ["m", "number"]], "void", [
+    `const a = ${aBuf(0)};`,
+    "for (let s = 0; s < m; s++) {",
+    `const row = (s0 + s) * ${inputs};`,
+    ...range(inputs).map((i) => `a[${i * TILE} + s] = X[row${i > 0 ? ` + ${i}` : ""}];`),
+    "}",
+  ], "The tile's rows of X, stored unit-major (input i's samples at i·TILE).");
+}
+
+type HeadKind = "loss" | "lossAndGradient" | "predict";
+
+/**
+ * The head over the tile's samples: the last layer's outputs and the targets read into locals named
+ * after the head's symbols, the head program straight-line, its outputs accumulated (loss), stored as
+ * the last layer's deltas (lossAndGradient: ∂loss/∂h times the last layer's activation derivative),
+ * or written to out (predict).
+ */
+function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, names: LocalNames, kind: HeadKind): EmittedFunction {
+  const program = names.program(kind === "loss" ? model.headLoss : kind === "lossAndGradient" ? model.headLossAndGradient : model.headPredict);
+  const T = layout.targets.length;
+  const K = layout.outputs;
+  const used = new Set(program.assignments.flatMap((a) => a.args.flatMap((o) => (o.kind === "sym" ? [o.name] : []))));
+  for (const o of program.outputs) if (o.kind === "sym") used.add(o.name);
+  const reads = [
+    ...names.headInputs.flatMap((h, j) => (used.has(h) ? [`const ${h} = _h[${j ? `${j * TILE} + ` : ""}_s];`] : [])),
+    ...layout.targets.flatMap((y, k) => (used.has(y) ? [`const ${y} = Y[(_s0 + _s) * ${T}${k > 0 ? ` + ${k}` : ""}];`] : [])),
+  ];
+  const value = (k: number) => operandCode(program.outputs[k], temp);
+  const sinks =
+    kind === "predict"
+      ? range(K).map((k) => `out[(_s0 + _s) * ${K}${k > 0 ? ` + ${k}` : ""}] = ${value(k)};`)
+      : [
+          `_loss += ${value(0)};`,
+          ...(kind === "lossAndGradient"
+            ? model.plan.headInputs.map((_, j) => {
+                const at = `${j ? `${j * TILE} + ` : ""}_s`;
+                const g = value(j + 1);
+                const d = last.kernel ? `${kernelName(last.kernel, "Backward")}(${last.kernel.needsZ ? "_z" : "_h"}[${at}], ${g})` : g;
+                return `_d[${at}] = ${d};`;
+              })
+            : []),
+        ];
+  const statements = [
+    `const _h = ${aBuf(last.index)};`,
+    ...(kind === "lossAndGradient" ? [`const _d = ${dBuf(last.index)};`] : []),
+    ...(kind === "lossAndGradient" && last.kernel?.needsZ ? [`const _z = ${zBuf(last.index)};`] : []),
+    ...(kind === "predict" ? [] : ["let _loss = 0;"]),
+    "for (let _s = 0; _s < _m; _s++) {",
+    ...reads,
+    ...assignmentLines(program, program.assignments.map((_, i) => i), useCounts(program)),
+    ...sinks,
+    "}",
+    ...(kind === "predict" ? [] : ["return _loss;"]),
+  ];
+  const name = `_head${kind[0].toUpperCase()}${kind.slice(1)}`;
+  const arrays: [string, string][] = kind === "predict" ? [["out", "Float64Array"]] : [["Y", "Float64Array"]];
+  const docs = {
+    loss: "The head over the tile: the sum of its samples' losses.",
+    lossAndGradient: `The head over the tile: the sum of its samples' losses; stores ∂loss/∂z of layer ${last.index}.`,
+    predict: "The head over the tile: writes its samples' outputs.",
+  }[kind];
+  return fn(name, [...arrays, ["_s0", "number"], ["_m", "number"]], kind === "predict" ? "void" : "number", statements, docs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The batch functions
+// ---------------------------------------------------------------------------------------------
+
+function batchFunctions(layers: readonly LayerInfo[], layout: Layout): EmittedFunction[] {
+  const P = layout.params.length;
+  const forward = ["_loadInputs(X, _s0, _m);", ...layers.map((l) => `_forward${l.index}(params, _m);`)];
+  const tiles = (body: string[]) => [
+    `for (let _s0 = 0; _s0 < _n; _s0 += ${TILE}) {`,
+    `const _m = Math.min(${TILE}, _n - _s0);`,
+    ...body,
+    "}",
+  ];
+  const backward = [...layers].reverse().flatMap((l) => [
+    `_gradient${l.index}(grad, _m);`,
+    ...(l.index > 1 ? [`_delta${l.index}(params, _m);`] : []),
+  ]);
+  return [
+    {
+      ...signature("loss"),
+      statements: [...boundaryCheck("loss", layout), "let _loss = 0;", ...tiles([...forward, "_loss += _headLoss(Y, _s0, _m);"]), "return _loss / _n;"],
+    },
+    {
+      ...signature("lossAndGradient"),
+      statements: [
+        ...boundaryCheck("lossAndGradient", layout),
+        "grad.fill(0);",
+        "let _loss = 0;",
+        ...tiles([...forward, "_loss += _headLossAndGradient(Y, _s0, _m);", ...backward]),
+        `for (let _k = 0; _k < ${P}; _k++) grad[_k] /= _n;`,
+        "return _loss / _n;",
+      ],
+    },
+    { ...signature("predict"), statements: [...boundaryCheck("predict", layout), ...tiles([...forward, "_headPredict(out, _s0, _m);"])] },
+  ];
+}
+
+/** How the module spells symbols in generated code (module.ts: user names that collide get renamed). */
+export interface LocalNames {
+  /** A head program with its symbols renamed to their locals. */
+  readonly program: (p: Program) => Program;
+  /** The locals of plan.headInputs. */
+  readonly headInputs: readonly string[];
+}
+
+/** Everything a loop-strategy module defines besides its description, packing and checks. */
+export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalNames): EmittedBatch {
+  const layers = layerInfos(model);
+  const last = layers[layers.length - 1];
+  const buffer = (name: string, units: number) => ({ name, initializer: `new Float64Array(${units * TILE})` });
+  const constants = [
+    buffer(aBuf(0), layout.inputs.length),
+    ...layers.flatMap((l) => [
+      buffer(aBuf(l.index), l.units),
+      ...(l.kernel?.needsZ ? [buffer(zBuf(l.index), l.units)] : []),
+      buffer(dBuf(l.index), l.units),
+    ]),
+  ];
+  const functions = [
+    ...batchFunctions(layers, layout),
+    loadInputsFunction(layout.inputs.length),
+    ...layers.map(forwardFunction),
+    headFunction(model, last, layout, names, "loss"),
+    headFunction(model, last, layout, names, "lossAndGradient"),
+    headFunction(model, last, layout, names, "predict"),
+    ...[...layers].reverse().flatMap((l) => [gradientFunction(l), ...(l.index > 1 ? [deltaFunction(l, layers[l.index - 2])] : [])]),
+    ...[...model.kernels.values()].flatMap(kernelFunctions),
+  ];
+  return { functions, constants };
+}

@@ -1,0 +1,122 @@
+/**
+ * Layer plans: whether a model is a stack of recorded dense layers (dense.ts) followed by a small head,
+ * and if so the pieces the loop emitter needs.
+ *
+ *   inputs ─► dense 1 ─► … ─► dense L ─► head(h, y) ─► loss, outputs
+ *
+ * The head is the loss and the outputs with the last layer's outputs replaced by fresh symbols h_k, so
+ * it is an ordinary small scalar model (σ + BCE, softmax + cross-entropy, MSE, …) that goes through
+ * the usual simplify → gradient → lowerStable → schedule stages and is printed unrolled. Everything a
+ * record claims is checked against the model's own expressions; when anything does not fit (a weight
+ * shared between layers, a regulariser on the weights, parameters out of layer order, a loss that
+ * reads the inputs), there is no plan and the model is emitted unrolled, as before.
+ */
+import { add, Expr, mul, rebuild, sym } from "../symbolic/expr.ts";
+import { ACTIVATIONS } from "./activations.ts";
+import { freeSymbols } from "../symbolic/dag.ts";
+import type { DenseLayer } from "./dense.ts";
+
+/** What a plan reads of a model definition (model.ts's ModelDefinition has these and more). */
+export interface LayeredModelParts {
+  readonly inputs: readonly Expr[];
+  readonly targets: readonly Expr[];
+  readonly params: readonly Expr[];
+  readonly outputs: readonly Expr[];
+  readonly loss: Expr;
+  readonly layers: readonly DenseLayer[];
+}
+
+export interface LayerPlan {
+  readonly layers: readonly DenseLayer[];
+  /** Index in the model's parameter array of each layer's first parameter. */
+  readonly offsets: readonly number[];
+  /** Symbols standing for the last layer's outputs in the head. */
+  readonly headInputs: readonly Expr[];
+  /** The per-sample loss as a function of headInputs and the targets. */
+  readonly headLoss: Expr;
+  /** The model's outputs as functions of headInputs. */
+  readonly headOutputs: readonly Expr[];
+}
+
+/** A plan, or why the model is not a plain stack of its recorded dense layers. */
+export function planLayers(model: LayeredModelParts): LayerPlan | { readonly reason: string } {
+  const layers = model.layers;
+  if (layers.length === 0) return { reason: "no dense layers recorded" };
+  const same = (a: readonly Expr[], b: readonly Expr[]) => a.length === b.length && a.every((e, i) => e === b[i]);
+  if (!same(layers[0].inputs, model.inputs)) return { reason: "the first layer does not read the model's inputs in order" };
+  for (let l = 1; l < layers.length; l++) {
+    if (!same(layers[l].inputs, layers[l - 1].outputs)) return { reason: `layer ${l + 1} does not read layer ${l}'s outputs` };
+  }
+  for (const [l, layer] of layers.entries()) {
+    const problem = layerProblem(layer);
+    if (problem) return { reason: `layer ${l + 1}: ${problem}` };
+  }
+  const offsets: number[] = [];
+  let k = 0;
+  for (const layer of layers) {
+    offsets.push(k);
+    for (const p of layer.params) if (model.params[k++] !== p) return { reason: "the parameters are not the layers' parameters in layer order" };
+  }
+  if (k !== model.params.length) return { reason: "some parameters belong to no layer" };
+
+  const last = layers[layers.length - 1];
+  const taken = new Set([...model.inputs, ...model.targets, ...model.params].map((s) => s.name));
+  const headInputs = last.outputs.map((_, j) => sym(freshName(`h${j + 1}`, taken)));
+  const [headLoss, ...headOutputs] = substitute([model.loss, ...model.outputs], new Map(last.outputs.map((o, j) => [o, headInputs[j]])));
+  const allowed = new Set([...headInputs, ...model.targets].map((s) => s.name));
+  const stray = [...freeSymbols([headLoss, ...headOutputs])].filter((n) => !allowed.has(n));
+  if (stray.length > 0) return { reason: `the loss or outputs read ${stray.slice(0, 3).join(", ")} other than through the last layer` };
+  return { layers, offsets, headInputs, headLoss, headOutputs };
+}
+
+/**
+ * Whether the record says what its expressions are: z_j = Σ_i w_j_i·a_i + b_j and outputs_j = f(z_j)
+ * (hash-consing makes the rebuilt expression the very node the model holds), the parameters per unit
+ * its weights then its bias, all distinct symbols.
+ */
+function layerProblem(layer: DenseLayer): string | undefined {
+  const fanIn = layer.inputs.length;
+  if (layer.activation !== "linear" && !(layer.activation in ACTIVATIONS)) return `unknown activation "${String(layer.activation)}"`;
+  if (layer.params.length !== layer.z.length * (fanIn + 1) || layer.outputs.length !== layer.z.length) return "sizes do not match";
+  if (!layer.params.every((p) => p.op === "sym") || new Set(layer.params).size !== layer.params.length) return "parameters must be distinct symbols";
+  for (let j = 0; j < layer.z.length; j++) {
+    const row = layer.params.slice(j * (fanIn + 1), (j + 1) * (fanIn + 1));
+    const z = add(...row.slice(0, fanIn).map((w, i) => mul(w, layer.inputs[i])), row[fanIn]);
+    if (z !== layer.z[j]) return `z${j + 1} is not its weights times the inputs plus its bias`;
+    const out = layer.activation === "linear" ? z : ACTIVATIONS[layer.activation](z);
+    if (out !== layer.outputs[j]) return `output ${j + 1} is not ${layer.activation}(z${j + 1})`;
+  }
+  return undefined;
+}
+
+function freshName(base: string, taken: Set<string>): string {
+  let name = base;
+  while (taken.has(name)) name += "x";
+  taken.add(name);
+  return name;
+}
+
+/**
+ * `roots` with every node of `replace` replaced. Iterative post-order that does not descend into
+ * replaced nodes, so the (large) network below the last layer is never walked.
+ */
+function substitute(roots: readonly Expr[], replace: ReadonlyMap<Expr, Expr>): Expr[] {
+  const done = new Map<Expr, Expr>(replace);
+  const stack: { node: Expr; next: number }[] = [];
+  for (const root of roots) {
+    if (done.has(root)) continue;
+    stack.push({ node: root, next: 0 });
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      if (top.next < top.node.args.length) {
+        const child = top.node.args[top.next++];
+        if (!done.has(child)) stack.push({ node: child, next: 0 });
+      } else {
+        stack.pop();
+        const n = top.node;
+        if (!done.has(n)) done.set(n, n.args.length === 0 ? n : rebuild(n.op, n.args.map((a) => done.get(a)!), n));
+      }
+    }
+  }
+  return roots.map((r) => done.get(r)!);
+}

@@ -1,0 +1,72 @@
+/**
+ * Cold start of a generated module, in fresh processes: the module transpiled to plain JavaScript once
+ * (typescript's transpileModule, as an app would ship it), then each child process imports it, times
+ * the import plus the first lossAndGradient on the bench data, and then the median warm call. The
+ * ratio (import + first call) / warm call is what a short training run pays before V8 has tiered up.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+import { median } from "./timing.ts";
+
+const PROBE = `
+const [file, dataFile] = process.argv.slice(2);
+const { X, Y, params } = JSON.parse((await import("node:fs")).readFileSync(dataFile, "utf8"));
+const x = Float64Array.from(X), y = Float64Array.from(Y), p = Float64Array.from(params);
+const grad = new Float64Array(p.length);
+const t0 = performance.now();
+const m = await import(file);
+const t1 = performance.now();
+m.lossAndGradient(p, x, y, grad);
+const t2 = performance.now();
+const warm = [];
+const end = performance.now() + 3000;
+while (performance.now() < end) { const s = performance.now(); m.lossAndGradient(p, x, y, grad); warm.push(performance.now() - s); }
+warm.sort((a, b) => a - b);
+console.log(JSON.stringify({ importMs: t1 - t0, firstMs: t2 - t1, warmMs: warm[warm.length >> 1] }));
+`;
+
+export interface ColdStart {
+  readonly importMs: number;
+  readonly firstMs: number;
+  readonly warmMs: number;
+  /** (import + first call) / warm call, median over the processes. */
+  readonly ratio: number;
+}
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+export function coldStart(model: string, data: { X: Float64Array; Y: Float64Array; params: Float64Array }, processes = 3): ColdStart {
+  const dir = resolve(root, "out/cold-start");
+  mkdirSync(dir, { recursive: true });
+  const source = readFileSync(join(root, "generated", `${model}.ts`), "utf8");
+  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const file = join(dir, `${model}.mjs`);
+  writeFileSync(file, js);
+  const dataFile = join(dir, `${model}.json`);
+  writeFileSync(dataFile, JSON.stringify({ X: Array.from(data.X), Y: Array.from(data.Y), params: Array.from(data.params) }));
+  const probe = join(dir, "probe.mjs");
+  writeFileSync(probe, PROBE);
+  const runs = Array.from({ length: processes }, () => {
+    const r = spawnSync(process.execPath, [probe, file, dataFile], { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`cold-start probe failed for ${model}: ${r.stderr}`);
+    return JSON.parse(r.stdout) as Omit<ColdStart, "ratio">;
+  });
+  return {
+    importMs: median(runs.map((r) => r.importMs)),
+    firstMs: median(runs.map((r) => r.firstMs)),
+    warmMs: median(runs.map((r) => r.warmMs)),
+    ratio: median(runs.map((r) => (r.importMs + r.firstMs) / r.warmMs)),
+  };
+}
+
+/** Wall time of `npm run generate -- --check` (every shipped model, in memory, compared with disk). */
+export function wholeGenerationMs(): number {
+  const start = performance.now();
+  const r = spawnSync(process.execPath, ["--import", "tsx", "generator/bin.ts", "generate", "--check", "--quiet"], { cwd: root, encoding: "utf8" });
+  const ms = performance.now() - start;
+  if (r.status !== 0) throw new Error(`npm run generate -- --check failed: ${r.stderr}`);
+  return ms;
+}
