@@ -3,7 +3,7 @@
  * the CLI alone writes files.
  */
 import { compileModel, type CompiledModel } from "./compile.ts";
-import { codeHash, HASH_PLACEHOLDER } from "./code-hash.ts";
+import { codeHash, HASH_PLACEHOLDER } from "./emit/code-hash.ts";
 import { emitModule, DEFAULT_EMIT_OPTIONS, type EmitOptions } from "./emit/module.ts";
 import { formatTypeScript } from "./emit/format.ts";
 import { GENERATED_MARK, type Provenance } from "./emit/header.ts";

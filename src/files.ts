@@ -126,9 +126,10 @@ export function checkOutputFile(label: string, path: string): void {
   if (stats === undefined) return checkCreatable(label, path);
   if (stats.isDirectory()) throw new OutputError(`${label}: ${path} is a directory, not a file`);
   if (!stats.isFile()) throw new OutputError(`${label}: ${path} exists and is not a regular file`);
-  const readOnly = isRoot() ? (stats.mode & 0o222) === 0 : !canWriteFile(path);
-  if (readOnly) {
-    throw new OutputError(`${label}: ${path} is read-only (mode ${(stats.mode & 0o777).toString(8)})`);
+  const mode = (stats.mode & 0o777).toString(8);
+  if ((stats.mode & 0o222) === 0) throw new OutputError(`${label}: ${path} is read-only (mode ${mode})`);
+  if (!isRoot() && !canWriteFile(path)) {
+    throw new OutputError(`${label}: ${path} is not writable by this user (mode ${mode}, owner uid ${stats.uid})`);
   }
   const parent = dirname(realpathSync(path));
   if (!canWrite(parent)) throw new OutputError(`${label}: cannot replace ${path}: no permission to write in ${parent}`);

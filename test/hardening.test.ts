@@ -114,6 +114,18 @@ const outputCases: OutputCase[] = [
     asNobody: true,
   },
   {
+    name: "--json is another user's file (mode 644, in a directory we may write)",
+    setup: (dir) => {
+      mkdirSync(join(dir, "mine"));
+      giveToNobody(join(dir, "mine"));
+      writeFileSync(join(dir, "mine/run.json"), "{}"); // owned by root
+      return ["--out", join(dir, "mine/o"), "--json", join(dir, "mine/run.json")];
+    },
+    code: 3,
+    message: /--json: .*mine\/run\.json is not writable by this user \(mode 644, owner uid 0\)/,
+    asNobody: true,
+  },
+  {
     name: "--out with a 300-character name",
     setup: (dir) => ["--out", join(dir, "d".repeat(300))],
     code: 3,

@@ -13,7 +13,7 @@ import type { Operand, Program } from "../symbolic/schedule.ts";
 import { emitBatchFunction, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
 import { header, type Provenance } from "./header.ts";
 
-import { HASH_PLACEHOLDER } from "../code-hash.ts";
+import { HASH_PLACEHOLDER } from "./code-hash.ts";
 
 export interface EmitOptions {
   /** Largest number of per-sample assignments emitted as one flat function. */
