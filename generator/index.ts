@@ -6,7 +6,7 @@ export {
   Expr, type ExprLike, symbols, sym, num, add, sub, mul, div, neg, pow, sqrt, exp, log, log1p,
   sigmoid, tanh, softplus, relu, step, abs, max, logsumexp, select, compareExpr,
 } from "./symbolic/expr.ts";
-export { diff, gradient } from "./symbolic/differentiate.ts";
+export { diff, diffLiteral, gradient } from "./symbolic/differentiate.ts";
 export { evaluate, evaluateLiteral, ProgramInterpreter, type Env } from "./symbolic/evaluate.ts";
 export { show, showProgram } from "./symbolic/show.ts";
 export { simplify, simplifyAll, RULES } from "./symbolic/simplify.ts";

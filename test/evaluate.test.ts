@@ -5,7 +5,7 @@
  */
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { add, diff, evaluate, evaluateLiteral, gradient, log, mul, show, sigmoid, symbols } from "../generator/index.ts";
+import { add, diff, diffLiteral, div, evaluate, evaluateLiteral, exp, gradient, log, mul, show, sigmoid, symbols } from "../generator/index.ts";
 import type { ModelDefinition } from "../generator/model.ts";
 import seedModel from "../generator/models/seed.ts";
 import softmaxModel from "../generator/models/softmax_2_8_3.ts";
@@ -100,6 +100,11 @@ describe("evaluate agrees with the generated module (≤ 1e-12 relative)", () =>
     expect(evaluate(literal, { z: 40, y: 0 })).toBe(40);
     expect(evaluate(literal, { z: 800, y: 0 })).toBe(800);
     expect(evaluateLiteral(literal, { z: 0.5, y: 1 })).toBeCloseTo(evaluate(literal, { z: 0.5, y: 1 }), 14);
+    // diffLiteral differentiates the formula as written (SymPy's sp.diff): its literal derivative
+    // overflows to NaN at z = −800 where diff, which differentiates the stable form, stays exact.
+    const seedStyle = mul(-1, add(mul(y, log(div(1, add(1, exp(mul(-1, z)))))), mul(add(1, mul(-1, y)), log(add(1, mul(-1, div(1, add(1, exp(mul(-1, z))))))))));
+    expect(evaluateLiteral(diffLiteral(seedStyle, z), { z: -800, y: 1 })).toBeNaN();
+    expect(evaluate(diff(seedStyle, z), { z: -800, y: 1 })).toBe(-1);
     // The same expression twice reuses its cached lowered form and gives the same value.
     expect(evaluate(literal, { z: -3, y: 1 })).toBe(evaluate(literal, { z: -3, y: 1 }));
   });

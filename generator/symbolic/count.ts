@@ -5,7 +5,7 @@
 import type { Expr } from "./expr.ts";
 import { topologicalOrder } from "./dag.ts";
 import { assignmentCost, type Operand } from "./schedule.ts";
-import { diff } from "./differentiate.ts";
+import { diffLiteral } from "./differentiate.ts";
 
 const asOperand = (e: Expr): Operand =>
   e.op === "num" ? { kind: "num", value: e.value } : e.op === "sym" ? { kind: "sym", name: e.name } : { kind: "temp", index: 0 };
@@ -36,7 +36,7 @@ export function naiveGradientOps(loss: Expr, params: readonly Expr[], sampleSize
   const sample = estimated
     ? Array.from({ length: sampleSize }, (_, k) => params[Math.floor((k * params.length) / sampleSize)])
     : params;
-  const sampled = sample.reduce((s, p) => s + treeOps(diff(loss, p)), 0);
+  const sampled = sample.reduce((s, p) => s + treeOps(diffLiteral(loss, p)), 0);
   const gradientOps = estimated ? Math.round((sampled * params.length) / sampleSize) : sampled;
   return { ops: treeOps(loss) + gradientOps, estimated };
 }

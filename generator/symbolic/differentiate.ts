@@ -33,7 +33,21 @@ function dependents(order: readonly Expr[], targets: ReadonlySet<Expr>): Set<Exp
 export function diff(expr: Expr, x: Expr): Expr {
   if (!(expr instanceof Expr)) throw new TypeError("diff: the first argument must be an Expr");
   checkSymbol(x, "diff");
-  const f = simplify(expr);
+  return forward(simplify(expr), x);
+}
+
+/**
+ * ∂f/∂x of the expression exactly as written, without simplifying it first: what `sp.diff` does.
+ * The benchmark's naive baseline (the seed's SymPy approach) uses it; evaluate its result with
+ * evaluateLiteral to see the literal formula's own numerics.
+ */
+export function diffLiteral(f: Expr, x: Expr): Expr {
+  if (!(f instanceof Expr)) throw new TypeError("diffLiteral: the first argument must be an Expr");
+  checkSymbol(x, "diffLiteral");
+  return forward(f, x);
+}
+
+function forward(f: Expr, x: Expr): Expr {
   const order = topologicalOrder([f]);
   const live = dependents(order, new Set([x]));
   const derivative = new Map<Expr, Expr>();

@@ -4,7 +4,7 @@
  * expression as a tree (`subs`/`evalf`). A subexpression used twice is computed twice: no sharing
  * between derivatives, no cache inside one. This is the baseline the generator exists to beat.
  */
-import { diff, type Expr } from "../../generator/index.ts";
+import { diffLiteral, type Expr } from "../../generator/index.ts";
 import type { ModelDefinition } from "../../generator/model.ts";
 import { OPS } from "../../generator/symbolic/ops.ts";
 import type { LossAndGradient } from "./reference-mlp.ts";
@@ -19,7 +19,7 @@ function walk(e: Expr, env: Env): number {
 }
 
 export function naiveInterpreter(model: ModelDefinition): LossAndGradient {
-  const derivatives = model.params.map((p) => diff(model.loss, p));
+  const derivatives = model.params.map((p) => diffLiteral(model.loss, p));
   const paramNames = model.params.map((p) => p.name);
   const rowNames = (symbols: readonly Expr[]) => symbols.map((s) => s.name);
   const inputNames = rowNames(model.inputs);
