@@ -10,6 +10,7 @@ import { basename, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { isModelDefinition, type ModelDefinition } from "./model.ts";
+import { HESSIAN_MAX_PARAMS } from "./compile.ts";
 import { SHIPPED_MODELS } from "./models/index.ts";
 import { generateModule, generateRegistry, type GeneratedFile, type GeneratedModule } from "./pipeline.ts";
 import { naiveGradientOps } from "./symbolic/count.ts";
@@ -163,9 +164,9 @@ function table(rows: string[][]): string {
 }
 
 function report(built: Build): string {
-  const rows = [["model", "params", "ops(loss)", "ops(loss+grad)", "ratio", "naive ops", "seconds", "KiB"]];
+  const rows = [["model", "params", "ops(loss)", "ops(loss+grad)", "ratio", "naive ops", "ops(H·v)", "H·v ratio", "ops(Hessian)", "seconds", "KiB"]];
   built.modules.forEach((m, i) => {
-    const { definition, loss, lossAndGradient } = m.compiled;
+    const { definition, loss, lossAndGradient, hessianVectorProduct, hessian } = m.compiled;
     const naive = naiveGradientOps(definition.loss, definition.params);
     rows.push([
       definition.name,
@@ -174,11 +175,14 @@ function report(built: Build): string {
       String(lossAndGradient.counts.total),
       `${(lossAndGradient.counts.total / loss.counts.total).toFixed(2)}×`,
       `${naive.estimated ? "~" : ""}${naive.ops.toLocaleString("en-US")}`,
+      String(hessianVectorProduct.counts.total),
+      `${(hessianVectorProduct.counts.total / lossAndGradient.counts.total).toFixed(2)}×`,
+      hessian ? String(hessian.counts.total) : "–",
       built.seconds[i].toFixed(2),
       (Buffer.byteLength(m.content) / 1024).toFixed(1),
     ]);
   });
-  return `${table(rows)}\n(naive ops: the loss and each ∂loss/∂p differentiated and counted separately, without sharing; ~ = extrapolated from 32 parameters)`;
+  return `${table(rows)}\n(naive ops: the loss and each ∂loss/∂p differentiated and counted separately, without sharing; ~ = extrapolated from 32 parameters;\n H·v ratio: ops(H·v) / ops(loss+grad); Hessian: only up to ${HESSIAN_MAX_PARAMS} parameters)`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ export interface ModelDefinition extends Required<ModelSpec> {
 /** Identifiers the generated module itself defines or takes as arguments; a symbol may not reuse them. */
 export const GENERATED_NAMES: ReadonlySet<string> = new Set([
   "MODEL", "PARAM_NAMES", "INPUT_NAMES", "TARGET_NAMES", "Params",
-  "packParams", "unpackParams", "loss", "lossAndGradient", "predict",
-  "params", "X", "Y", "grad", "out", "p", "a",
+  "packParams", "unpackParams", "loss", "lossAndGradient", "predict", "hessianVectorProduct", "hessian",
+  "params", "X", "Y", "grad", "out", "p", "a", "v", "H",
 ]);
 
 const MODEL_NAME = /^[a-z][a-z0-9_]*$/;

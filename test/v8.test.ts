@@ -21,7 +21,14 @@ const X = Float64Array.from({ length: n * m.MODEL.inputs }, (_, i) => Math.cos(i
 const Y = Float64Array.from({ length: n * m.MODEL.targets }, (_, i) => i % 2);
 const grad = new Float64Array(m.MODEL.params);
 const out = new Float64Array(n * m.MODEL.outputs);
-for (let k = 0; k < 40; k++) { m.lossAndGradient(params, X, Y, grad); m.loss(params, X, Y); m.predict(params, X, out); }
+const v = Float64Array.from({ length: m.MODEL.params }, (_, i) => Math.cos(3 * i));
+const hv = new Float64Array(m.MODEL.params);
+const H = m.hessian ? new Float64Array(m.MODEL.params ** 2) : undefined;
+for (let k = 0; k < 40; k++) {
+  m.lossAndGradient(params, X, Y, grad); m.loss(params, X, Y); m.predict(params, X, out);
+  m.hessianVectorProduct(params, X, Y, v, hv);
+  if (H) m.hessian(params, X, Y, H);
+}
 `;
 
 describe("V8 optimizes the generated code", () => {
@@ -31,7 +38,7 @@ describe("V8 optimizes the generated code", () => {
 
   it.each(SHIPPED_MODELS.map((m) => [m.name]))("generated/%s.ts", (name) => {
     const file = join(root, "generated", `${name}.ts`);
-    const hot = [...readFileSync(file, "utf8").matchAll(/function ((?:loss|lossAndGradient|predict)|_\w+Part\d+)\(/g)].map((m) => m[1]);
+    const hot = [...readFileSync(file, "utf8").matchAll(/function ((?:loss|lossAndGradient|predict|hessianVectorProduct|hessian)|_\w+Part\d+)\(/g)].map((m) => m[1]);
     const r = spawnSync(process.execPath, ["--import", "tsx", "--trace-opt", script, file], { cwd: root, encoding: "utf8" });
     expect(r.status).toBe(0);
     const optimized = new Set([...r.stdout.matchAll(/\[completed optimizing \S+ <JSFunction (\w+) /g)].map((m) => m[1]));

@@ -10,6 +10,7 @@ import {
 import type { CompiledModel } from "../compile.ts";
 import { emitBatchFunction, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
 import { header } from "./header.ts";
+import { upperTriangle } from "../symbolic/second-order.ts";
 
 /** Stands for MODEL.hash until the formatted text is known (pipeline.ts); as long as the hash. */
 export const HASH_PLACEHOLDER = "################";
@@ -64,10 +65,21 @@ function describeModel(compiled: CompiledModel): VariableStatementStructure {
     `outputs: ${d.outputs.length}`,
     `params: ${d.params.length}`,
     `hash: ${JSON.stringify(HASH_PLACEHOLDER)}`,
-    `ops: { loss: ${compiled.loss.counts.total}, lossAndGradient: ${compiled.lossAndGradient.counts.total} }`,
+    `ops: { ${opCounts(compiled).map(([name, count]) => `${name}: ${count}`).join(", ")} }`,
   ];
   const docs = "What this module computes; ops are scheduled operations per sample; hash identifies this file's code.";
   return constant("MODEL", `{ ${fields.join(", ")} } as const`, true, docs);
+}
+
+/** Scheduled operations per sample of each batch function the module has. */
+export function opCounts(compiled: CompiledModel): [name: string, ops: number][] {
+  const counts: [string, number][] = [
+    ["loss", compiled.loss.counts.total],
+    ["lossAndGradient", compiled.lossAndGradient.counts.total],
+    ["hessianVectorProduct", compiled.hessianVectorProduct.counts.total],
+  ];
+  if (compiled.hessian) counts.push(["hessian", compiled.hessian.counts.total]);
+  return counts;
 }
 
 /** Loops over PARAM_NAMES rather than one statement per parameter: wide models have thousands. */
@@ -121,6 +133,11 @@ function checks(paramCount: number): FunctionDeclarationStructure[] {
     fn("_checkParams", [["fn", "string"], ["params", "Float64Array"]], "void", [
       `_checkLength(fn, "params", params, ${paramCount}, "one per parameter");`,
     ]),
+    fn("_checkSeparate", [["fn", "string"], ["written", "string"], ["a", "Float64Array"], ["read", "string"], ["b", "Float64Array"]], "void", [
+      "if (a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength) {",
+      "  throw new RangeError(`${fn}: ${written} must not share memory with ${read} (${written} is written while ${read} is read)`);",
+      "}",
+    ]),
     fn("_rows", [["fn", "string"], ["arg", "string"], ["array", "Float64Array"], ["width", "number"]], "number", [
       "if (!(array instanceof Float64Array)) throw new TypeError(`${fn}: ${arg} must be a Float64Array`);",
       "if (array.length === 0 || array.length % width !== 0) {",
@@ -135,6 +152,10 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
   const d = compiled.definition;
   const names = (list: readonly { name: string }[]) => list.map((s) => s.name);
   const layout: Layout = { params: names(d.params), inputs: names(d.inputs), targets: names(d.targets), outputs: d.outputs.length };
+  const P = layout.params.length;
+  const meanSinks = (count: number, index: (k: number) => number): Sink[] =>
+    Array.from({ length: count }, (_, k) => ({ kind: "grad" as const, index: index(k) }));
+  const upper = upperTriangle(P);
   const lossSink: Sink = { kind: "loss" };
   const batches = [
     emitBatchFunction({ name: "loss", program: compiled.loss, sinks: [lossSink] }, layout, options),
@@ -148,6 +169,14 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
       layout,
       options,
     ),
+    emitBatchFunction(
+      { name: "hessianVectorProduct", program: compiled.hessianVectorProduct, sinks: [lossSink, ...meanSinks(P, (k) => k)] },
+      { ...layout, direction: compiled.direction },
+      options,
+    ),
+    ...(compiled.hessian
+      ? [emitBatchFunction({ name: "hessian", program: compiled.hessian, sinks: [lossSink, ...meanSinks(upper.length, (k) => upper[k][0] * P + upper[k][1])] }, layout, options)]
+      : []),
   ];
   return [
     describeModel(compiled),
