@@ -6,7 +6,7 @@
 import { pathToFileURL } from "node:url";
 import { MODEL_NAMES, getModel } from "./models.ts";
 import { UsageError, helpText, parseFlags } from "./options.ts";
-import { progressLine, summaryTable } from "./report.ts";
+import { progressLine, secondOrderLines, summaryTable } from "./report.ts";
 import { resolveRun, type RunConfig } from "./run-config.ts";
 import { executeRun } from "./run.ts";
 
@@ -38,6 +38,7 @@ async function train(config: RunConfig): Promise<number> {
   console.log(
     summaryTable({ title, metrics: { ...metrics, loss: result.finalLoss }, epochs: result.epochs, seconds, files }),
   );
+  if (result.secondOrder) console.log(secondOrderLines(result.secondOrder));
   if (result.stop === "non-finite") {
     console.error(`error: training stopped: ${result.message}; the files above show those parameters.`);
     return 1;

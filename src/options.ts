@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { DATASETS } from "./data.ts";
-import { OPTIMIZER_NAMES, type OptimizerName } from "./optimizers.ts";
+import { isSecondOrder, OPTIMIZER_NAMES, type OptimizerName } from "./optimizers.ts";
 
 /** A mistake in the command line: reported with exit code 2 before anything is written. */
 export class UsageError extends Error {}
@@ -27,9 +27,14 @@ export const FLAGS = {
     help: "dataset (default: clusters for binary, three-clusters for multiclass, wave for regression models)",
   },
   init: { type: "string", value: "FILE.json", help: "initial parameters by name (default: seeded random)" },
-  optimizer: { type: "string", default: "gd", value: OPTIMIZER_NAMES.join("|"), help: "update rule" },
+  optimizer: {
+    type: "string",
+    default: "gd",
+    value: OPTIMIZER_NAMES.join("|"),
+    help: "update rule; lbfgs and newton are full batch and ignore --lr",
+  },
   lr: { type: "string", default: "0.5", value: "RATE", help: "learning rate, finite and > 0" },
-  epochs: { type: "string", default: "2000", value: "N", help: "passes over the data, a positive integer" },
+  epochs: { type: "string", default: "2000", value: "N", help: "passes over the data (lbfgs, newton: maximum iterations), a positive integer" },
   batch: { type: "string", value: "N", help: "mini-batch size ≤ rows, shuffled by --seed (default: full batch)" },
   tolerance: { type: "string", value: "T", help: "stop once the loss changes by ≤ T between epochs (default: off)" },
   seed: { type: "string", default: "42", value: "SEED", help: "seed for data, initial parameters and batch order" },
@@ -69,11 +74,15 @@ export function helpText(command = "npm run train --"): string {
 export function parseFlags(argv: string[]): Flags {
   const values = readArgs(argv);
   const text = (name: keyof typeof FLAGS) => values[name] as string | undefined;
+  const optimizer = oneOf("optimizer", text("optimizer")!, OPTIMIZER_NAMES);
+  if (isSecondOrder(optimizer) && text("batch") !== undefined) {
+    throw new UsageError(`--batch: ${optimizer} is a full-batch method (its line search compares losses over the whole dataset); omit --batch`);
+  }
   return {
     model: text("model")!,
     data: checkData(text("data")),
     init: text("init"),
-    optimizer: oneOf("optimizer", text("optimizer")!, OPTIMIZER_NAMES),
+    optimizer,
     lr: positiveNumber("lr", text("lr")!),
     epochs: positiveInteger("epochs", text("epochs")!),
     batch: text("batch") === undefined ? undefined : positiveInteger("batch", text("batch")!),

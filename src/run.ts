@@ -89,5 +89,6 @@ export function runJson(config: RunConfig, result: TrainResult, metrics: Metrics
     seed: config.seed,
     stop: result.stop,
     message: result.message,
+    secondOrder: result.secondOrder ?? null,
   };
 }
