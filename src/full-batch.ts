@@ -18,7 +18,8 @@ export interface FullBatchOptions {
   maxIterations: number;
   /** Stop once ‖∇f‖₂ ≤ this. Default 1e-10. */
   gradientTolerance?: number;
-  /** Stop once an iteration changes f by ≤ this (absolute; the CLI's --tolerance). Default 0: only a step that changes nothing stops. */
+  /** Stop once an accepted step changes f by ≤ this (absolute; the CLI's --tolerance). Default: off (near the
+   *  minimum f stops changing in float64 well before ∇f reaches gradientTolerance). */
   lossTolerance?: number;
   /** Called at the start of every iteration k with f there (so k = 0 is the initial loss). */
   onIteration?: (iteration: number, loss: number) => void;
@@ -70,7 +71,7 @@ export function allFinite(a: Float64Array): boolean {
 
 export function checkFullBatchOptions(objective: Objective, x0: Float64Array, options: FullBatchOptions): void {
   if (x0.length !== objective.size) throw new RangeError(`x0: expected ${objective.size} values, got ${x0.length}`);
-  const { maxIterations, gradientTolerance = DEFAULT_GRADIENT_TOLERANCE, lossTolerance = 0 } = options;
+  const { maxIterations, gradientTolerance = DEFAULT_GRADIENT_TOLERANCE, lossTolerance = 0 } = options; // lossTolerance: checked only when given
   if (!(Number.isSafeInteger(maxIterations) && maxIterations > 0)) {
     throw new RangeError(`maxIterations: expected a positive integer, got ${maxIterations}`);
   }

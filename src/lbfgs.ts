@@ -19,7 +19,7 @@ export interface LbfgsOptions extends FullBatchOptions {
 
 export function lbfgs(objective: Objective, x0: Float64Array, options: LbfgsOptions): FullBatchResult {
   checkFullBatchOptions(objective, x0, options);
-  const { maxIterations, gradientTolerance = DEFAULT_GRADIENT_TOLERANCE, lossTolerance = 0, memory = 10, onIteration } = options;
+  const { maxIterations, gradientTolerance = DEFAULT_GRADIENT_TOLERANCE, lossTolerance = -Infinity /* off unless given */, memory = 10, onIteration } = options;
   if (!(Number.isSafeInteger(memory) && memory > 0)) throw new RangeError(`memory: expected a positive integer, got ${memory}`);
   const n = objective.size;
   const pairs = createPairs(n, memory);

@@ -4,6 +4,10 @@
  *   sufficient decrease  φ(α) ≤ φ(0) + c₁·α·φ'(0),
  *   curvature            |φ'(α)| ≤ c₂·|φ'(0)|,
  * for φ(α) = f(x + α·d) along a descent direction d. Every buffer is allocated once, when it is made.
+ *
+ * Near a minimum f changes by less than its own rounding error, and sufficient decrease becomes a coin
+ * toss. There, as with Hager & Zhang's approximate Wolfe conditions, a step is also accepted when f
+ * rose by at most a few ulps and the curvature condition holds: the gradient still gets smaller.
  */
 import { allFinite, dot, type Objective } from "./full-batch.ts";
 
@@ -71,15 +75,17 @@ export function createLineSearch(objective: Objective, options: LineSearchOption
         gOut.set(gLo);
         return { step: lo.alpha, loss: lo.f, wolfe: false, evaluations };
       };
-      const sufficient = (alpha: number, f: number) => f <= loss0 + c1 * alpha * slope0;
       const curvature = (slope: number) => Math.abs(slope) <= -c2 * slope0;
+      const noise = 4 * Number.EPSILON * Math.abs(loss0);
+      const sufficient = (alpha: number, f: number, slope: number) =>
+        f <= loss0 + c1 * alpha * slope0 || (f <= loss0 + noise && curvature(slope));
 
       /** Algorithm 3.6: shrink [lo, hi] (lo: sufficient decrease, lowest f) until the conditions hold. */
       const zoom = (hi: { alpha: number; f: number; slope: number }): LineSearchResult => {
         while (evaluations < maxEvaluations) {
           const alpha = interpolate(lo, hi);
           const [f, slope] = evaluate(alpha);
-          if (!sufficient(alpha, f) || f >= lo.f) {
+          if (!sufficient(alpha, f, slope) || (f >= lo.f && !(f <= lo.f + noise && curvature(slope)))) {
             hi = { alpha, f, slope };
           } else {
             if (curvature(slope)) return accept(alpha, f, true);
@@ -96,7 +102,7 @@ export function createLineSearch(objective: Objective, options: LineSearchOption
       let alpha = firstStep;
       while (evaluations < maxEvaluations) {
         const [f, slope] = evaluate(alpha);
-        if (!sufficient(alpha, f) || (previous.alpha > 0 && f >= previous.f)) {
+        if (!sufficient(alpha, f, slope) || (previous.alpha > 0 && f >= previous.f && !curvature(slope))) {
           return zoom({ alpha, f, slope });
         }
         if (curvature(slope)) return accept(alpha, f, true);

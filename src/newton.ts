@@ -27,7 +27,7 @@ export function newton(objective: Objective, x0: Float64Array, options: NewtonOp
   checkFullBatchOptions(objective, x0, options);
   const hvp = objective.hessianVectorProduct?.bind(objective);
   if (!hvp) throw new TypeError("newton: the objective has no hessianVectorProduct (regenerate the model with a current symgrad)");
-  const { maxIterations, gradientTolerance = DEFAULT_GRADIENT_TOLERANCE, lossTolerance = 0, onIteration } = options;
+  const { maxIterations, gradientTolerance = DEFAULT_GRADIENT_TOLERANCE, lossTolerance = -Infinity /* off unless given */, onIteration } = options;
   const { initialRadius = 1, maxRadius = 1e8 } = options;
   const n = objective.size;
   const x = Float64Array.from(x0);
@@ -66,7 +66,10 @@ export function newton(objective: Objective, x0: Float64Array, options: NewtonOp
     const trialLoss = objective.lossAndGradient(xTrial, gTrial);
     const finite = Number.isFinite(trialLoss) && allFinite(gTrial);
     const actual = loss - trialLoss;
-    const ratio = finite && predicted > 0 ? actual / predicted : -Infinity;
+    // Below f's rounding error the measured decrease is noise: there a step the model trusts is taken
+    // when it does not raise f by more than a few ulps.
+    const noise = 4 * Number.EPSILON * Math.abs(loss);
+    const ratio = !finite || !(predicted > 0) ? -Infinity : predicted <= noise && actual >= -noise ? 1 : actual / predicted;
 
     if (ratio < 0.25) radius = 0.25 * stepNorm;
     else if (ratio > 0.75 && stepNorm >= 0.99 * radius) radius = Math.min(2 * radius, maxRadius);
