@@ -4,13 +4,13 @@
  * 2 bad flags or input files (nothing written).
  */
 import { pathToFileURL } from "node:url";
-import { MODEL_NAMES, getModel } from "./models.ts";
 import { UsageError, helpText, parseFlags } from "./options.ts";
 import { progressLine, secondOrderLines, summaryTable } from "./report.ts";
-import { resolveRun, type RunConfig } from "./run-config.ts";
+import { resolveRun, type Registry, type RunConfig } from "./run-config.ts";
 import { executeRun } from "./run.ts";
 
-export async function main(argv: string[], command = "npm run train --"): Promise<number> {
+/** `registry` defaults to the shipped models (imported only then: a user's module needs none of them). */
+export async function main(argv: string[], command = "npm run train --", registry?: Registry): Promise<number> {
   let config: RunConfig;
   try {
     const flags = parseFlags(argv);
@@ -18,7 +18,7 @@ export async function main(argv: string[], command = "npm run train --"): Promis
       console.log(helpText(command));
       return 0;
     }
-    config = resolveRun(flags, { names: MODEL_NAMES, get: getModel });
+    config = resolveRun(flags, registry ?? (await import("./models.ts")).SHIPPED);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`error: ${error.message}\nRun with --help to see every flag and its default.`);

@@ -14,6 +14,8 @@ interface Flag {
   /** Shown in --help; undefined means "no default" (the flag is optional). */
   default?: string;
   value?: string;
+  /** One-letter alias (-h). */
+  short?: string;
   help: string;
 }
 
@@ -41,7 +43,7 @@ export const FLAGS = {
   out: { type: "string", default: "out/", value: "DIR", help: "where data.svg, boundary.svg and loss.svg go" },
   json: { type: "string", value: "FILE", help: "also write the run (parameters, losses, metrics) as JSON" },
   "loss-scale": { type: "string", default: "log", value: "log|linear", help: "y axis of loss.svg" },
-  help: { type: "boolean", help: "show this help and exit" },
+  help: { type: "boolean", short: "h", help: "show this help and exit" },
 } satisfies Record<string, Flag>;
 
 export interface Flags {
@@ -62,7 +64,7 @@ export interface Flags {
 
 export function helpText(command = "npm run train --"): string {
   const rows = Object.entries(FLAGS).map(([name, flag]: [string, Flag]) => {
-    const left = `  --${name}${flag.value ? ` ${flag.value}` : ""}`;
+    const left = `  ${flag.short ? `-${flag.short}, ` : ""}--${name}${flag.value ? ` ${flag.value}` : ""}`;
     const fallback = flag.default !== undefined ? ` (default: ${flag.default})` : "";
     return `${left}\n      ${flag.help}${fallback}`;
   });
@@ -97,7 +99,10 @@ export function parseFlags(argv: string[]): Flags {
 
 function readArgs(argv: string[]): Record<string, string | boolean | undefined> {
   const options = Object.fromEntries(
-    Object.entries(FLAGS).map(([name, flag]: [string, Flag]) => [name, { type: flag.type, default: flag.default }]),
+    Object.entries(FLAGS).map(([name, flag]: [string, Flag]) => [
+      name,
+      { type: flag.type, default: flag.default, ...(flag.short ? { short: flag.short } : {}) },
+    ]),
   );
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;

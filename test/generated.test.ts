@@ -6,8 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { compileModel } from "../generator/compile.ts";
-import { HASH_PLACEHOLDER } from "../generator/emit/module.ts";
-import { codeHash } from "../generator/pipeline.ts";
+import { codeHash, HASH_PLACEHOLDER } from "../generator/code-hash.ts";
 import { ProgramInterpreter } from "../generator/index.ts";
 import type { ModelDefinition } from "../generator/index.ts";
 import { SHIPPED_MODELS } from "../generator/models/index.ts";

@@ -1,12 +1,18 @@
-/** prettier, in-process, with the repository's pinned configuration (.prettierrc.json). */
+/**
+ * prettier, in-process, with symgrad's own fixed options: generated text must not depend on the
+ * prettier configuration of whatever project runs the generator. (The repository's .prettierrc.json
+ * says the same for hand-written code.)
+ */
 import * as prettier from "prettier";
-import { fileURLToPath } from "node:url";
 
-const CONFIG_ANCHOR = fileURLToPath(new URL("../../generated/index.ts", import.meta.url));
+const OPTIONS: prettier.Options = {
+  parser: "babel-ts",
+  printWidth: 120,
+  trailingComma: "all",
+  semi: true,
+  singleQuote: false,
+};
 
-let config: Promise<prettier.Options | null> | undefined;
-
-export async function formatTypeScript(source: string): Promise<string> {
-  config ??= prettier.resolveConfig(CONFIG_ANCHOR, { editorconfig: false });
-  return prettier.format(source, { ...(await config), parser: "babel-ts" });
+export function formatTypeScript(source: string): Promise<string> {
+  return prettier.format(source, OPTIONS);
 }

@@ -9,11 +9,10 @@ import {
 } from "ts-morph";
 import type { CompiledModel } from "../compile.ts";
 import { emitBatchFunction, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
-import { header } from "./header.ts";
+import { header, type Provenance } from "./header.ts";
 import { upperTriangle } from "../symbolic/second-order.ts";
 
-/** Stands for MODEL.hash until the formatted text is known (pipeline.ts); as long as the hash. */
-export const HASH_PLACEHOLDER = "################";
+import { HASH_PLACEHOLDER } from "../code-hash.ts";
 
 export interface EmitOptions {
   /** Largest number of per-sample assignments emitted as one flat function. */
@@ -197,10 +196,14 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
 }
 
 /** The module's source text (unformatted; format.ts formats it). */
-export function emitModule(compiled: CompiledModel, options: EmitOptions = DEFAULT_EMIT_OPTIONS): string {
+export function emitModule(
+  compiled: CompiledModel,
+  options: EmitOptions = DEFAULT_EMIT_OPTIONS,
+  provenance?: Provenance,
+): string {
   const project = new Project({ useInMemoryFileSystem: true });
   const file = project.createSourceFile(`${compiled.definition.name}.ts`, {
-    statements: [header(compiled), ...moduleStructures(compiled, options)],
+    statements: [header(compiled, provenance), ...moduleStructures(compiled, options)],
   });
   return file.getFullText();
 }

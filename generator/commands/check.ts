@@ -1,0 +1,191 @@
+/**
+ * symgrad check MODEL_FILE: is the generated code right for this model?
+ *
+ * Generates the module in memory and compares, on seeded points, its loss and gradient with two
+ * oracles that share nothing with the emitted code: the expression interpreter (`evaluate` on the
+ * model's own loss and its symbolic gradient) and central finite differences of the generated loss.
+ * Points come at three parameter scales (×1, ×30, ×300) so saturated units (|pre-activation| in the
+ * hundreds) are covered. Prints the worst errors; exit 1 if any tolerance is exceeded.
+ */
+import { parseArgs } from "node:util";
+import { createRng, type Rng } from "../../src/rng.ts";
+import { UsageError } from "../errors.ts";
+import { loadModelFile } from "../inputs.ts";
+import { importTypeScript } from "../load.ts";
+import type { ModelDefinition } from "../model.ts";
+import { generateModule } from "../pipeline.ts";
+import { gradient } from "../symbolic/differentiate.ts";
+import { evaluate } from "../symbolic/evaluate.ts";
+import { table } from "./report.ts";
+
+export const CHECK_HELP = `Usage: symgrad check MODEL_FILE [--seed SEED] [--points N] [--rows N]
+
+Checks the code symgrad generates for a model against the expression interpreter and against central
+finite differences, on seeded points at parameter scales ×1, ×30 and ×300 (saturated units included).
+Prints the worst relative errors; exit 0 if all are within tolerance, 1 if not, 2 on bad input.
+
+Options:
+  --seed SEED   seed for the points (default: 42)
+  --points N    points per scale (default: 3)
+  --rows N      rows per point (default: 8)
+  -h, --help    show this help`;
+
+/** Generated vs interpreter: both evaluate the same stable forms in float64, so they agree closely. */
+const INTERPRETER_TOLERANCE = 1e-9;
+/** Central differences with h ≈ 1e-5·scale are accurate to about h² and rounding: ~1e-6 relative. */
+const DIFFERENCE_TOLERANCE = 1e-4;
+
+interface GeneratedFunctions {
+  loss(params: Float64Array, X: Float64Array, Y: Float64Array): number;
+  lossAndGradient(params: Float64Array, X: Float64Array, Y: Float64Array, grad: Float64Array): number;
+}
+
+interface Point {
+  scale: number;
+  params: Float64Array;
+  X: Float64Array;
+  Y: Float64Array;
+}
+
+/** Targets a model of this task can take: 0/1 labels, one-hot rows, or real values. */
+function randomTargets(model: ModelDefinition, rows: number, rng: Rng): Float64Array {
+  const width = model.targets.length;
+  const Y = new Float64Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    if (model.task === "binary") Y[r * width] = rng.uniform() < 0.5 ? 0 : 1;
+    else if (model.task === "multiclass") Y[r * width + Math.floor(rng.uniform() * width)] = 1;
+    else for (let j = 0; j < width; j++) Y[r * width + j] = rng.normal();
+  }
+  return Y;
+}
+
+function points(model: ModelDefinition, count: number, rows: number, seed: string): Point[] {
+  const rng = createRng(`${seed}/check`);
+  const result: Point[] = [];
+  for (const scale of [1, 30, 300]) {
+    for (let k = 0; k < count; k++) {
+      const params = Float64Array.from(model.params, () => scale * rng.normal());
+      const X = Float64Array.from({ length: rows * model.inputs.length }, () => rng.normal());
+      result.push({ scale, params, X, Y: randomTargets(model, rows, rng) });
+    }
+  }
+  return result;
+}
+
+/** Mean loss and mean gradient over the rows, by the interpreter on the model's own expressions. */
+function interpreted(model: ModelDefinition, grads: readonly ReturnType<typeof gradient>[number][], p: Point) {
+  const rows = p.Y.length / model.targets.length;
+  const sums = new Float64Array(1 + model.params.length);
+  for (let r = 0; r < rows; r++) {
+    const env: Record<string, number> = {};
+    model.params.forEach((s, k) => (env[s.name] = p.params[k]));
+    model.inputs.forEach((s, j) => (env[s.name] = p.X[r * model.inputs.length + j]));
+    model.targets.forEach((s, j) => (env[s.name] = p.Y[r * model.targets.length + j]));
+    evaluate([model.loss, ...grads], env).forEach((v, i) => (sums[i] += v));
+  }
+  return sums.map((s) => s / rows);
+}
+
+const relativeError = (a: number, b: number, floor: number) =>
+  Number.isNaN(a) || Number.isNaN(b) ? Infinity : a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), floor);
+
+interface Worst {
+  error: number;
+  where: string;
+}
+
+export async function checkCommand(argv: string[]): Promise<number> {
+  const options = parseOptions(argv);
+  if (options.help) {
+    console.log(CHECK_HELP);
+    return 0;
+  }
+  const { model } = await loadModelFile(options.file);
+  const generated = (await importTypeScript((await generateModule(model)).content)) as unknown as GeneratedFunctions;
+  const grads = gradient(model.loss, model.params);
+  const names = ["loss", ...model.params.map((p) => `∂/∂${p.name}`)];
+
+  const worstInterpreter = new Map<number, Worst>();
+  const worstDifference = new Map<number, Worst>();
+  const note = (map: Map<number, Worst>, scale: number, error: number, where: string) => {
+    if (!(error <= (map.get(scale)?.error ?? -1))) map.set(scale, { error, where });
+  };
+  for (const [index, p] of points(model, options.points, options.rows, options.seed).entries()) {
+    const grad = new Float64Array(model.params.length);
+    const loss = generated.lossAndGradient(p.params, p.X, p.Y, grad);
+    const reference = interpreted(model, grads, p);
+    const gradScale = Math.max(...grad.map(Math.abs), 1e-300);
+    [loss, ...grad].forEach((v, i) => {
+      const floor = i === 0 ? 1e-300 : gradScale * 1e-12;
+      note(worstInterpreter, p.scale, relativeError(v, reference[i], floor), `point ${index}, ${names[i]}`);
+    });
+    for (let k = 0; k < model.params.length; k++) {
+      const difference = centralDifference(generated, p, k);
+      // Relative to the gradient's size: a tiny component is judged against the largest one.
+      note(worstDifference, p.scale, relativeError(grad[k], difference, gradScale), `point ${index}, ${names[k + 1]}`);
+    }
+  }
+  return printReport(worstInterpreter, worstDifference);
+}
+
+function centralDifference(f: GeneratedFunctions, p: Point, k: number): number {
+  const params = Float64Array.from(p.params);
+  const h = 1e-5 * Math.max(1, Math.abs(params[k]));
+  const [above, below] = [p.params[k] + h, p.params[k] - h];
+  params[k] = above;
+  const up = f.loss(params, p.X, p.Y);
+  params[k] = below;
+  const down = f.loss(params, p.X, p.Y);
+  return (up - down) / (above - below); // divided by the step float64 actually took
+}
+
+function printReport(interpreter: Map<number, Worst>, difference: Map<number, Worst>): number {
+  const rows = [["parameter scale", "vs interpreter", "where", "vs finite differences", "where"]];
+  let failed = false;
+  for (const scale of [...interpreter.keys()].sort((a, b) => a - b)) {
+    const i = interpreter.get(scale)!;
+    const d = difference.get(scale)!;
+    failed ||= !(i.error <= INTERPRETER_TOLERANCE) || !(d.error <= DIFFERENCE_TOLERANCE);
+    rows.push([`×${scale}`, i.error.toExponential(1), i.where, d.error.toExponential(1), d.where]);
+  }
+  console.log(table(rows));
+  console.log(
+    `tolerances: interpreter ${INTERPRETER_TOLERANCE}, finite differences ${DIFFERENCE_TOLERANCE} (relative)`,
+  );
+  console.log(failed ? "FAILED: the generated gradient disagrees with an oracle" : "ok");
+  return failed ? 1 : 0;
+}
+
+function parseOptions(argv: string[]) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        seed: { type: "string", default: "42" },
+        points: { type: "string", default: "3" },
+        rows: { type: "string", default: "8" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${CHECK_HELP}`);
+  }
+  const { values, positionals } = parsed;
+  const count = (flag: string, text: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new UsageError(`--${flag}: expected a whole number 1…1000, got ${text}`);
+    return n;
+  };
+  if (values.help) return { help: true, file: "", seed: "", points: 0, rows: 0 };
+  if (positionals.length !== 1) throw new UsageError(`expected one model file, got ${positionals.length}\n\n${CHECK_HELP}`);
+  return {
+    help: false,
+    file: positionals[0],
+    seed: values.seed!,
+    points: count("points", values.points!),
+    rows: count("rows", values.rows!),
+  };
+}

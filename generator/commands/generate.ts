@@ -1,0 +1,306 @@
+/**
+ * symgrad generate [model files or globs...] --out DIR [--check] [--quick] [--watch] [--force] [--quiet]
+ *
+ * Every file is built in memory first, so a bad model or a clash writes nothing; files are then written
+ * atomically and only when their content changed. The output folder is the user's: symgrad overwrites
+ * or removes only files whose header says it wrote them from one of this run's model files (or from a
+ * model file that no longer exists), and the index.ts registry lists every model module in the folder.
+ */
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { writeFileAtomic } from "../../src/files.ts";
+import { OutputError, UsageError } from "../errors.ts";
+import { readConfig, expandInputs, loadModelFile, CONFIG_FILES, type ModelFile } from "../inputs.ts";
+import { checkOutputDir, leftoverTemporaries, listExisting, portable, projectRoot, REGISTRY_FILE, type ExistingFile } from "../out-dir.ts";
+import type { GeneratedFile, GeneratedModule } from "../pipeline.ts";
+import { quickCheck } from "../freshness.ts";
+import { modelStamp } from "../stamp.ts";
+import { report } from "./report.ts";
+import { watchModels } from "./watch.ts";
+
+export const GENERATE_HELP = `Usage: symgrad generate [MODEL_FILE|GLOB ...] --out DIR [options]
+
+Differentiates each model's loss and writes one flat, zero-import TypeScript module per model into DIR,
+with an index.ts registry of every model module there. A model file is any .ts/.mts/.cts/.js file whose
+default export is defineModel(...). Without model files, reads symgrad.config.{ts,mts,js,json}:
+  export default { models: ["models/*.ts"], out: "src/generated" }
+
+Options:
+  --out DIR     where the modules go (required without a config file)
+  --check       build in memory and compare with DIR byte for byte; list stale, missing and extra
+                files; exit 1 if any differ; write nothing
+  --quick       with --check: decide from the stamps in the headers (model sources and generator
+                version) without rebuilding; fast, for start-up scripts; CI should use --check alone
+  --watch       regenerate whenever a model file or a file it imports changes (Ctrl-C stops)
+  --force       overwrite files in DIR that symgrad did not write from these model files
+  --quiet       print nothing but errors
+  -h, --help    show this help
+
+Exit codes: 0 done (or fresh), 1 --check found differences, 2 bad flags or model files,
+3 the output folder cannot be written.`;
+
+interface Options {
+  readonly inputs: readonly string[];
+  readonly out?: string;
+  readonly check: boolean;
+  readonly quick: boolean;
+  readonly watch: boolean;
+  readonly force: boolean;
+  readonly quiet: boolean;
+  readonly help: boolean;
+}
+
+function parseOptions(argv: string[]): Options {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        out: { type: "string" },
+        check: { type: "boolean", default: false },
+        quick: { type: "boolean", default: false },
+        watch: { type: "boolean", default: false },
+        force: { type: "boolean", default: false },
+        quiet: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+    return { ...(values as Omit<Options, "inputs">), inputs: positionals };
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${GENERATE_HELP}`);
+  }
+}
+
+/** The model files and output folder of a run, from the command line or the config file. */
+export interface Plan {
+  readonly files: readonly string[];
+  readonly out: string;
+  /** The project the output folder belongs to: headers name paths relative to it. */
+  readonly root: string;
+}
+
+export async function resolvePlan(inputs: readonly string[], out: string | undefined, cwd = process.cwd()): Promise<Plan> {
+  if (inputs.length === 0) {
+    const config = await readConfig(cwd);
+    if (config === undefined) {
+      throw new UsageError(`no model files given and no ${CONFIG_FILES.join("/")} here\n\n${GENERATE_HELP}`);
+    }
+    const dir = out === undefined ? config.out : resolve(out);
+    checkOutputDir(dir);
+    return { files: await expandInputs(config.models), out: dir, root: projectRoot(dir) };
+  }
+  if (out === undefined) throw new UsageError("--out DIR is required: where should the modules go?");
+  checkOutputDir(out);
+  const dir = resolve(out);
+  return { files: await expandInputs(inputs), out: dir, root: projectRoot(dir) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building in memory
+// ---------------------------------------------------------------------------------------------
+
+export interface Build {
+  readonly modules: readonly GeneratedModule[];
+  /** The modules built by this call (the others came from the cache). */
+  readonly rebuilt: readonly GeneratedModule[];
+  readonly seconds: readonly number[];
+  /** Every file the folder should hold: the modules and the registry. */
+  readonly files: readonly GeneratedFile[];
+  /** symgrad's own files in the folder that no model of this run produces any more. */
+  readonly orphans: readonly string[];
+}
+
+export async function loadModels(plan: Plan): Promise<ModelFile[]> {
+  const loaded: ModelFile[] = [];
+  for (const file of plan.files) loaded.push(await loadModelFile(file, portable(process.cwd(), file)));
+  const byName = new Map<string, ModelFile>();
+  for (const m of loaded) {
+    const other = byName.get(m.model.name);
+    const where = (f: ModelFile) => portable(plan.root, f.file);
+    if (other) throw new UsageError(`model name "${m.model.name}" is defined by both ${where(other)} and ${where(m)}`);
+    if (`${m.model.name}.ts` === REGISTRY_FILE) throw new UsageError(`${where(m)}: "index" is reserved for the registry`);
+    byName.set(m.model.name, m);
+  }
+  return loaded;
+}
+
+/**
+ * Build every model's module and the registry. `cache` (stamp → module) lets --watch rebuild only the
+ * models whose sources changed: the same stamp means the same sources and generator, so the same text.
+ */
+export async function buildAll(
+  plan: Plan,
+  models: readonly ModelFile[],
+  force: boolean,
+  cache?: Map<string, GeneratedModule>,
+): Promise<Build> {
+  // Imported here, not at the top: the quick check and --help need no ts-morph or prettier.
+  const { generateModule, generateRegistry } = await import("../pipeline.ts");
+  const existing = listExisting(plan.out);
+  refuseOverwrites(plan, models, existing, force);
+
+  const modules: GeneratedModule[] = [];
+  const rebuilt: GeneratedModule[] = [];
+  const seconds: number[] = [];
+  for (const m of [...models].sort((a, b) => (a.model.name < b.model.name ? -1 : 1))) {
+    const start = performance.now();
+    const provenance = {
+      source: portable(plan.root, m.file),
+      out: portable(plan.root, plan.out),
+      stamp: modelStamp(m.inputs, plan.root),
+    };
+    const cached = cache?.get(provenance.stamp);
+    const module = cached ?? (await generateModule(m.model, undefined, provenance));
+    if (!cached) rebuilt.push(module);
+    cache?.set(provenance.stamp, module);
+    modules.push(module);
+    seconds.push((performance.now() - start) / 1000);
+  }
+  const { kept, orphans } = otherModules(plan, models, existing);
+  const names = [...modules.map((m) => m.compiled.definition.name), ...kept.map((file) => file.slice(0, -3))];
+  const files = [...modules, await generateRegistry(names)];
+  return { modules, rebuilt, seconds, orphans, files };
+}
+
+/**
+ * The generated model modules in the folder that this run does not produce. They stay (and stay in the
+ * registry) unless they are orphans: their model file is gone, or is one of this run's and now
+ * produces another name.
+ */
+function otherModules(plan: Plan, models: readonly ModelFile[], existing: readonly ExistingFile[]) {
+  const produced = new Set(models.map((m) => `${m.model.name}.ts`));
+  const sources = new Set(models.map((m) => portable(plan.root, m.file)));
+  const kept: string[] = [];
+  const orphans: string[] = [];
+  for (const e of existing) {
+    if (!e.generated || e.source === undefined || produced.has(e.file)) continue;
+    const orphaned = sources.has(e.source) || !existsSync(resolve(plan.root, e.source));
+    (orphaned ? orphans : kept).push(e.file);
+  }
+  return { kept, orphans };
+}
+
+/** A module may replace only a file symgrad wrote from the same model file (or anything, with --force). */
+function refuseOverwrites(plan: Plan, models: readonly ModelFile[], existing: readonly ExistingFile[], force: boolean) {
+  if (force) return;
+  const byFile = new Map(existing.map((e) => [e.file, e]));
+  for (const m of models) {
+    const file = `${m.model.name}.ts`;
+    const there = byFile.get(file);
+    if (there === undefined) continue;
+    const source = portable(plan.root, m.file);
+    const where = portable(process.cwd(), join(plan.out, file));
+    if (!there.generated) {
+      throw new UsageError(`${where} exists and was not written by symgrad; refusing to overwrite it (--force to replace)`);
+    }
+    if (there.source !== source) {
+      throw new UsageError(
+        `${where} was generated from ${there.source ?? "another model file"}, not ${source}: two models named ` +
+          `"${m.model.name}"? (--force to replace)`,
+      );
+    }
+  }
+  const registry = byFile.get(REGISTRY_FILE);
+  if (registry && !registry.generated) {
+    throw new UsageError(`${portable(process.cwd(), join(plan.out, REGISTRY_FILE))} exists and was not written by symgrad (--force to replace)`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing and writing
+// ---------------------------------------------------------------------------------------------
+
+export interface Differences {
+  readonly stale: readonly string[];
+  readonly missing: readonly string[];
+  /** symgrad's files that should not be there: orphaned modules and temporaries left by a killed run. */
+  readonly extra: readonly string[];
+}
+
+export function compareWithDisk(dir: string, built: Build): Differences {
+  const stale: string[] = [];
+  const missing: string[] = [];
+  for (const f of built.files) {
+    const target = join(dir, f.path);
+    if (!existsSync(target)) missing.push(f.path);
+    else if (readFileSync(target, "utf8") !== f.content) stale.push(f.path); // every byte, line endings too
+  }
+  return { stale, missing, extra: [...built.orphans, ...leftoverTemporaries(dir)].sort() };
+}
+
+export const isFresh = (d: Differences) => d.stale.length + d.missing.length + d.extra.length === 0;
+
+export function describeDifferences(dir: string, d: Differences): string {
+  const where = (f: string) => portable(process.cwd(), join(dir, f));
+  return [
+    ...d.stale.map((f) => `stale:   ${where(f)}`),
+    ...d.missing.map((f) => `missing: ${where(f)}`),
+    ...d.extra.map((f) => `extra:   ${where(f)}`),
+  ].join("\n");
+}
+
+/** Write what changed, remove orphans and dead temporaries; returns what was done, for the report. */
+export function writeBuild(dir: string, built: Build): { written: string[]; removed: string[] } {
+  const written: string[] = [];
+  for (const f of built.files) {
+    const target = join(dir, f.path);
+    if (existsSync(target) && readFileSync(target, "utf8") === f.content) continue;
+    try {
+      writeFileAtomic(target, f.content);
+    } catch (error) {
+      throw new OutputError(`cannot write ${portable(process.cwd(), target)}: ${(error as Error).message}`);
+    }
+    written.push(f.path);
+  }
+  const removed = [...built.orphans, ...leftoverTemporaries(dir)];
+  for (const f of removed) rmSync(join(dir, f), { force: true });
+  return { written, removed };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command
+// ---------------------------------------------------------------------------------------------
+
+export async function generateCommand(argv: string[]): Promise<number> {
+  const options = parseOptions(argv);
+  if (options.help) {
+    console.log(GENERATE_HELP);
+    return 0;
+  }
+  if (options.quick && !options.check) throw new UsageError("--quick goes with --check");
+  if (options.check && options.watch) throw new UsageError("--check and --watch do not go together");
+  const plan = await resolvePlan(options.inputs, options.out);
+  const shown = portable(process.cwd(), plan.out);
+
+  if (options.check && options.quick) {
+    const problems = await quickCheck(plan);
+    if (problems.length > 0) {
+      console.error(`${problems.join("\n")}\n${shown} is out of date: run \`symgrad generate\`.`);
+      return 1;
+    }
+    if (!options.quiet) console.log(`${shown} is fresh (by stamp, ${plan.files.length} models).`);
+    return 0;
+  }
+  if (options.watch) return watchModels(plan, options);
+
+  const models = await loadModels(plan);
+  const built = await buildAll(plan, models, options.force);
+  if (options.check) {
+    const differences = compareWithDisk(plan.out, built);
+    if (!isFresh(differences)) {
+      console.error(`${describeDifferences(plan.out, differences)}\n${shown} is out of date: run \`symgrad generate\`.`);
+      return 1;
+    }
+    if (!options.quiet) console.log(`${shown} is fresh (${built.files.length} files).`);
+    return 0;
+  }
+  const { written, removed } = writeBuild(plan.out, built);
+  if (!options.quiet) {
+    console.log(report(built));
+    for (const f of removed) console.log(`removed ${portable(process.cwd(), join(plan.out, f))} (no model produces it any more)`);
+    console.log(written.length === 0 ? `${shown} unchanged.` : `wrote ${written.map((f) => portable(process.cwd(), join(plan.out, f))).join(", ")}`);
+  }
+  return 0;
+}

@@ -1,0 +1,52 @@
+/**
+ * The quick freshness decision behind `npm start` and `symgrad generate --check --quick`: compares the
+ * stamps in the generated headers with the model files as they are now. It imports no part of the
+ * code generator (ts-morph, prettier), so it takes milliseconds; the byte-exact --check rebuilds
+ * everything and stays the authority in CI.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { hashMatches } from "./code-hash.ts";
+import { bundleModelFile } from "./inputs.ts";
+import { leftoverTemporaries, listExisting, portable, REGISTRY_FILE } from "./out-dir.ts";
+import { modelStamp } from "./stamp.ts";
+
+/** What quickCheck needs of a run: its model files, output folder and project root. */
+export interface FreshnessPlan {
+  readonly files: readonly string[];
+  readonly out: string;
+  readonly root: string;
+}
+
+/**
+ * Fresh by the stamps: each model file has a module in the folder that names it as its source, whose
+ * header's stamp equals the stamp of the model's current sources and generator, and whose MODEL.hash
+ * matches its own text (no hand edits); the registry is there; no temporaries are left over. Bundles each
+ * model file (esbuild, milliseconds) to learn what it reads, but runs and builds nothing.
+ */
+export async function quickCheck(plan: FreshnessPlan): Promise<string[]> {
+  const problems: string[] = [];
+  const shown = (file: string) => portable(process.cwd(), join(plan.out, file));
+  const existing = listExisting(plan.out);
+  for (const file of plan.files) {
+    const source = portable(plan.root, file);
+    const module = existing.find((e) => e.generated && e.source === source);
+    if (!module) {
+      problems.push(`missing: the module of ${source}`);
+      continue;
+    }
+    const { inputs } = await bundleModelFile(file);
+    if (module.stamp !== modelStamp(inputs, plan.root)) problems.push(`stale:   ${shown(module.file)}`);
+    else if (!hashMatches(readFileSync(join(plan.out, module.file), "utf8"))) problems.push(`edited:  ${shown(module.file)}`);
+  }
+  const sources = new Set(plan.files.map((f) => portable(plan.root, f)));
+  for (const e of existing) {
+    if (e.generated && e.source !== undefined && !sources.has(e.source) && !existsSync(resolve(plan.root, e.source))) {
+      problems.push(`extra:   ${shown(e.file)}`);
+    }
+  }
+  if (!existing.some((e) => e.file === REGISTRY_FILE && e.generated)) problems.push(`missing: ${shown(REGISTRY_FILE)}`);
+  for (const t of leftoverTemporaries(plan.out)) problems.push(`extra:   ${shown(t)}`);
+  return problems;
+}
+

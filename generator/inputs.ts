@@ -1,0 +1,98 @@
+/**
+ * What `symgrad generate` reads: model files named on the command line (paths or globs) or by
+ * symgrad.config.{ts,mts,js,json}, each loaded and checked to default-export a model.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { glob, isDynamicPattern } from "tinyglobby";
+import { UsageError } from "./errors.ts";
+import { bundle, LoadError, loadFile } from "./load.ts";
+import { isModelDefinition, type ModelDefinition } from "./model.ts";
+
+export interface ModelFile {
+  /** Absolute path of the model file. */
+  readonly file: string;
+  readonly model: ModelDefinition;
+  /** The local files it reads, itself first (absolute paths). */
+  readonly inputs: readonly string[];
+}
+
+export const CONFIG_FILES = ["symgrad.config.ts", "symgrad.config.mts", "symgrad.config.js", "symgrad.config.json"];
+
+export interface Config {
+  /** The config file (absolute). */
+  readonly file: string;
+  /** Model files or globs, relative to the config file's folder. */
+  readonly models: readonly string[];
+  /** Output folder, relative to the config file's folder. */
+  readonly out: string;
+}
+
+/** The first symgrad.config.* in `dir`, checked; undefined if there is none. */
+export async function readConfig(dir: string): Promise<Config | undefined> {
+  const file = CONFIG_FILES.map((name) => join(dir, name)).find((path) => existsSync(path));
+  if (file === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = file.endsWith(".json")
+      ? JSON.parse(readFileSync(file, "utf8"))
+      : (await loadFile(file)).exports.default;
+  } catch (error) {
+    throw new UsageError(`${file}: ${(error as Error).message}`);
+  }
+  const config = value as { models?: unknown; out?: unknown };
+  const models = config?.models;
+  if (!Array.isArray(models) || models.length === 0 || !models.every((m) => typeof m === "string" && m !== "")) {
+    throw new UsageError(`${file}: "models" must be a non-empty array of file names or globs`);
+  }
+  if (typeof config.out !== "string" || config.out === "") throw new UsageError(`${file}: "out" must name a folder`);
+  const base = dirname(file);
+  const inBase = (m: string) => (m.startsWith("!") ? `!${resolve(base, m.slice(1))}` : resolve(base, m));
+  return { file, models: models.map(inBase), out: resolve(base, config.out) };
+}
+
+/**
+ * Each argument is a file or a glob; every glob must match something; "!glob" leaves out what it
+ * matches. Sorted, without repeats.
+ */
+export async function expandInputs(patterns: readonly string[]): Promise<string[]> {
+  const ignore = patterns.filter((p) => p.startsWith("!")).map((p) => p.slice(1));
+  const files = new Set<string>();
+  for (const pattern of patterns.filter((p) => !p.startsWith("!"))) {
+    if (existsSync(pattern) && statSync(pattern).isFile()) {
+      files.add(resolve(pattern));
+      continue;
+    }
+    if (!isDynamicPattern(pattern)) throw new UsageError(`no such model file: ${pattern}`);
+    const matches = await glob(pattern, { absolute: true, onlyFiles: true, expandDirectories: false, ignore });
+    if (matches.length === 0) throw new UsageError(`no file matches ${pattern}`);
+    for (const match of matches) files.add(resolve(match));
+  }
+  return [...files].sort();
+}
+
+/** Load a model file: its default export must be made by defineModel(...). */
+export async function loadModelFile(file: string, shownAs = file): Promise<ModelFile> {
+  let loaded;
+  try {
+    loaded = await loadFile(file);
+  } catch (error) {
+    if (error instanceof LoadError) throw new UsageError(`${shownAs}: ${error.message}`);
+    throw error;
+  }
+  const model = loaded.exports.default;
+  if (!isModelDefinition(model)) {
+    throw new UsageError(`${shownAs} must have a default export made by defineModel(...)`);
+  }
+  return { file: resolve(file), model, inputs: loaded.inputs };
+}
+
+/** The local files a model file reads (itself first), without running it. */
+export async function bundleModelFile(file: string): Promise<{ inputs: readonly string[] }> {
+  try {
+    return await bundle(file);
+  } catch (error) {
+    if (error instanceof LoadError) throw new UsageError(`${file}: ${error.message}`);
+    throw error;
+  }
+}

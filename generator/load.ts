@@ -1,0 +1,112 @@
+/**
+ * Loads a TypeScript or JavaScript file (a model, a config, a generated module) in this process,
+ * whatever the surrounding package says about module formats: esbuild bundles the file and the
+ * user's own files it imports into one ES module, which is imported from memory.
+ *
+ * Packages (symgrad itself, anything in node_modules) and symgrad's own library files stay external
+ * and are imported by absolute URL, so a model shares this process's copy of symgrad: its expressions
+ * are the generator's own `Expr` nodes whether the model file is .ts, .mts or .cts, ESM or CommonJS.
+ * The bundle's metafile names every local file the entry reads: `--watch` watches exactly those, and
+ * the freshness stamp hashes them.
+ */
+import { build, transform, type Message, type Plugin } from "esbuild";
+import { isBuiltin } from "node:module";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+/** The folder of symgrad's build-time library (generator/ in the repository, dist/generator when installed). */
+const LIBRARY_DIR = dirname(fileURLToPath(import.meta.url));
+/** Model files that ship with symgrad live here; they are inputs like any user's model, not library. */
+const SHIPPED_MODELS_DIR = resolve(LIBRARY_DIR, "models");
+
+export interface LoadedFile {
+  /** The file's exports. */
+  readonly exports: Record<string, unknown>;
+  /** Absolute paths of the local files the bundle read (the entry first), for watching and hashing. */
+  readonly inputs: readonly string[];
+}
+
+/** The file could not be bundled or evaluated; the message says where and why. */
+export class LoadError extends Error {}
+
+const inside = (dir: string, file: string) => {
+  const rel = relative(dir, file);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+};
+
+function isLibraryFile(file: string): boolean {
+  return inside(LIBRARY_DIR, file) && !inside(SHIPPED_MODELS_DIR, file);
+}
+
+/** Keep packages and symgrad's library external, addressed by absolute file URL. */
+const externals: Plugin = {
+  name: "symgrad-externals",
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData === "resolving" || args.kind === "entry-point") return undefined;
+      if (isBuiltin(args.path)) return { path: args.path, external: true };
+      const resolved = await pluginBuild.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: "resolving",
+      });
+      if (resolved.errors.length > 0) return { errors: resolved.errors };
+      const bare = !args.path.startsWith(".") && !isAbsolute(args.path);
+      const external = bare || resolved.path.split(sep).includes("node_modules") || isLibraryFile(resolved.path);
+      return external ? { path: pathToFileURL(resolved.path).href, external: true } : { path: resolved.path };
+    });
+  },
+};
+
+function describe(message: Message): string {
+  const where = message.location ? `${message.location.file}:${message.location.line}:${message.location.column + 1}: ` : "";
+  return `${where}${message.text}`;
+}
+
+/** Bundle `file` (without running it): the code and the local files it reads. */
+export async function bundle(file: string): Promise<{ code: string; inputs: string[] }> {
+  const entry = resolve(file);
+  let result;
+  try {
+    result = await build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      metafile: true,
+      logLevel: "silent",
+      plugins: [externals],
+    });
+  } catch (error) {
+    const errors = (error as { errors?: Message[] }).errors;
+    throw new LoadError(errors?.length ? errors.map(describe).join("\n") : (error as Error).message);
+  }
+  const cwd = process.cwd();
+  const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(cwd, p));
+  inputs.sort((a, b) => (a === entry ? -1 : b === entry ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  return { code: result.outputFiles[0].text, inputs };
+}
+
+/** Bundle and evaluate `file`; errors thrown while it runs become a LoadError with its message. */
+export async function loadFile(file: string): Promise<LoadedFile> {
+  const { code, inputs } = await bundle(file);
+  return { exports: await importCode(code), inputs };
+}
+
+/** Evaluate a self-contained TypeScript module (a generated one: it imports nothing) from memory. */
+export async function importTypeScript(source: string): Promise<Record<string, unknown>> {
+  const { code } = await transform(source, { loader: "ts", format: "esm", target: "node20" });
+  return importCode(code);
+}
+
+async function importCode(code: string): Promise<Record<string, unknown>> {
+  try {
+    // A data: URL module may import builtins and absolute URLs only, which is all a bundle has.
+    return await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`);
+  } catch (error) {
+    throw new LoadError((error as Error).message);
+  }
+}
