@@ -26,7 +26,7 @@ const hv = new Float64Array(m.MODEL.params);
 const H = m.hessian ? new Float64Array(m.MODEL.params ** 2) : undefined;
 for (let k = 0; k < 40; k++) {
   m.lossAndGradient(params, X, Y, grad); m.loss(params, X, Y); m.predict(params, X, out);
-  m.hessianVectorProduct(params, X, Y, v, hv);
+  if (m.hessianVectorProduct) m.hessianVectorProduct(params, X, Y, v, hv);
   if (H) m.hessian(params, X, Y, H);
 }
 `;

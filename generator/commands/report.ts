@@ -1,5 +1,5 @@
 /** The table `symgrad generate` prints: per model, size of the problem and of the generated code. */
-import { HESSIAN_MAX_PARAMS } from "../compile.ts";
+import { HESSIAN_MAX_PARAMS, HVP_MAX_PARAMS } from "../compile.ts";
 import { naiveGradientOps } from "../symbolic/count.ts";
 import type { GeneratedModule } from "../pipeline.ts";
 
@@ -22,14 +22,14 @@ export function report(built: { modules: readonly GeneratedModule[]; seconds: re
       String(lossAndGradient.counts.total),
       `${(lossAndGradient.counts.total / loss.counts.total).toFixed(2)}×`,
       `${naive.estimated ? "~" : ""}${naive.ops.toLocaleString("en-US")}`,
-      String(hessianVectorProduct.counts.total),
-      `${(hessianVectorProduct.counts.total / lossAndGradient.counts.total).toFixed(2)}×`,
+      hessianVectorProduct ? String(hessianVectorProduct.counts.total) : "–",
+      hessianVectorProduct ? `${(hessianVectorProduct.counts.total / lossAndGradient.counts.total).toFixed(2)}×` : "–",
       hessian ? String(hessian.counts.total) : "–",
       built.seconds[i].toFixed(2),
       (Buffer.byteLength(m.content) / 1024).toFixed(1),
     ]);
   });
-  return `${table(rows)}\n(naive ops: the loss and each ∂loss/∂p differentiated and counted separately, without sharing; ~ = extrapolated from 32 parameters;\n H·v ratio: ops(H·v) / ops(loss+grad); Hessian: only up to ${HESSIAN_MAX_PARAMS} parameters)`;
+  return `${table(rows)}\n(naive ops: the loss and each ∂loss/∂p differentiated and counted separately, without sharing; ~ = extrapolated from 32 parameters;\n H·v ratio: ops(H·v) / ops(loss+grad); H·v only up to ${HVP_MAX_PARAMS} parameters, Hessian up to ${HESSIAN_MAX_PARAMS})`;
 }
 
 /** One line per regeneration, for --watch. */

@@ -1,5 +1,12 @@
 /** The comment at the top of every generated file: provenance, summary, how to regenerate. */
-import { HESSIAN_MAX_PARAMS, type CompiledModel } from "../compile.ts";
+import { HESSIAN_MAX_PARAMS, HVP_MAX_PARAMS, type CompiledModel } from "../compile.ts";
+
+function secondOrderSummary({ hessianVectorProduct, hessian }: CompiledModel): string {
+  if (!hessianVectorProduct) return `no Hessian·v or Hessian above ${HVP_MAX_PARAMS} parameters.`;
+  return hessian
+    ? `Hessian·v ${hessianVectorProduct.counts.total}, Hessian ${hessian.counts.total}.`
+    : `Hessian·v ${hessianVectorProduct.counts.total} (no dense Hessian above ${HESSIAN_MAX_PARAMS} parameters).`;
+}
 
 /** Where a module came from, as the CLI knows it; paths are relative to the output folder's project. */
 export interface Provenance {
@@ -31,8 +38,7 @@ export function header(compiled: CompiledModel, provenance?: Provenance): string
     `// Model "${d.name}" (${d.task}): ${plural(d.inputs.length, "input")}, ${plural(d.targets.length, "target")}, ` +
       `${plural(d.outputs.length, "output")}, ${plural(d.params.length, "parameter")}; ` +
       `ops per sample: loss ${compiled.loss.counts.total}, loss+gradient ${compiled.lossAndGradient.counts.total}, ` +
-      `Hessian·v ${compiled.hessianVectorProduct.counts.total}` +
-      (compiled.hessian ? `, Hessian ${compiled.hessian.counts.total}.` : ` (no dense Hessian above ${HESSIAN_MAX_PARAMS} parameters).`),
+      secondOrderSummary(compiled),
     `// Regenerate with \`${command}\`; add \`--check\` to check that it is fresh.`,
     ...(provenance ? [`${STAMP_PREFIX}${provenance.stamp}`] : []),
   ].join("\n");

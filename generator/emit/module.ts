@@ -75,8 +75,8 @@ export function opCounts(compiled: CompiledModel): [name: string, ops: number][]
   const counts: [string, number][] = [
     ["loss", compiled.loss.counts.total],
     ["lossAndGradient", compiled.lossAndGradient.counts.total],
-    ["hessianVectorProduct", compiled.hessianVectorProduct.counts.total],
   ];
+  if (compiled.hessianVectorProduct) counts.push(["hessianVectorProduct", compiled.hessianVectorProduct.counts.total]);
   if (compiled.hessian) counts.push(["hessian", compiled.hessian.counts.total]);
   return counts;
 }
@@ -168,11 +168,15 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
       layout,
       options,
     ),
-    emitBatchFunction(
-      { name: "hessianVectorProduct", program: compiled.hessianVectorProduct, sinks: [lossSink, ...meanSinks(P, (k) => k)] },
-      { ...layout, direction: compiled.direction },
-      options,
-    ),
+    ...(compiled.hessianVectorProduct
+      ? [
+          emitBatchFunction(
+            { name: "hessianVectorProduct", program: compiled.hessianVectorProduct, sinks: [lossSink, ...meanSinks(P, (k) => k)] },
+            { ...layout, direction: compiled.direction },
+            options,
+          ),
+        ]
+      : []),
     ...(compiled.hessian
       ? [emitBatchFunction({ name: "hessian", program: compiled.hessian, sinks: [lossSink, ...meanSinks(upper.length, (k) => upper[k][0] * P + upper[k][1])] }, layout, options)]
       : []),
