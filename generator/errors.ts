@@ -8,7 +8,9 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, output: 3 } as const;
 export class UsageError extends Error {}
 
 /** An output path that cannot be written (a file where a folder should be, no permission, …). Exit 3. */
-export class OutputError extends Error {}
+import { OutputError } from "../src/files.ts";
+
+export { OutputError };
 
 export function exitCodeOf(error: unknown): number {
   if (error instanceof UsageError) return EXIT.usage;

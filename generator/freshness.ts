@@ -6,9 +6,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { leftoverTemps } from "../src/files.ts";
 import { hashMatches } from "./code-hash.ts";
 import { bundleModelFile } from "./inputs.ts";
-import { leftoverTemporaries, listExisting, portable, REGISTRY_FILE } from "./out-dir.ts";
+import { listExisting, portable, REGISTRY_FILE } from "./out-dir.ts";
 import { modelStamp } from "./stamp.ts";
 
 /** What quickCheck needs of a run: its model files, output folder and project root. */
@@ -46,7 +47,7 @@ export async function quickCheck(plan: FreshnessPlan): Promise<string[]> {
     }
   }
   if (!existing.some((e) => e.file === REGISTRY_FILE && e.generated)) problems.push(`missing: ${shown(REGISTRY_FILE)}`);
-  for (const t of leftoverTemporaries(plan.out)) problems.push(`extra:   ${shown(t)}`);
+  for (const t of leftoverTemps(plan.out)) problems.push(`extra:   ${shown(t)}`);
   return problems;
 }
 

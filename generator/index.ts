@@ -8,7 +8,7 @@ export {
 } from "./symbolic/expr.ts";
 export { diff, gradient } from "./symbolic/differentiate.ts";
 export { hessian, hessianVectorProduct, directionalDerivative } from "./symbolic/second-order.ts";
-export { evaluate, ProgramInterpreter, type Env } from "./symbolic/evaluate.ts";
+export { evaluate, evaluateLiteral, ProgramInterpreter, type Env } from "./symbolic/evaluate.ts";
 export { show, showProgram } from "./symbolic/show.ts";
 export { simplify, simplifyAll, RULES } from "./symbolic/simplify.ts";
 export { lowerStable } from "./symbolic/lower.ts";
@@ -18,4 +18,4 @@ export { RESERVED_PREFIX } from "./symbolic/names.ts";
 export { mlp, type MlpSpec, type Network } from "./nn/mlp.ts";
 export { softmax, ACTIVATIONS } from "./nn/activations.ts";
 export { binaryCrossEntropy, crossEntropy, meanSquaredError } from "./nn/losses.ts";
-export { defineModel, isModelDefinition, type ModelDefinition, type ModelSpec, type Task } from "./model.ts";
+export { defineModel, validateModel, isModelDefinition, type ModelDefinition, type ModelSpec, type Task } from "./model.ts";

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { UsageError } from "./errors.ts";
 import { bundle, LoadError, loadFile } from "./load.ts";
-import { isModelDefinition, type ModelDefinition } from "./model.ts";
+import { isModelDefinition, validateModel, type ModelDefinition } from "./model.ts";
 
 export interface ModelFile {
   /** Absolute path of the model file. */
@@ -80,9 +80,16 @@ export async function loadModelFile(file: string, shownAs = file): Promise<Model
     if (error instanceof LoadError) throw new UsageError(`${shownAs}: ${error.message}`);
     throw error;
   }
-  const model = loaded.exports.default;
-  if (!isModelDefinition(model)) {
+  const exported = loaded.exports.default;
+  if (!isModelDefinition(exported)) {
     throw new UsageError(`${shownAs} must have a default export made by defineModel(...)`);
+  }
+  // Whatever object was exported, it is data to check: every node, name, constant and role again.
+  let model: ModelDefinition;
+  try {
+    model = validateModel(exported);
+  } catch (error) {
+    throw new UsageError(`${shownAs}: ${(error as Error).message}`);
   }
   return { file: resolve(file), model, inputs: loaded.inputs };
 }

@@ -2,9 +2,10 @@
  * The output folder of `symgrad generate`: checked before any work, and read back to learn which files
  * in it symgrad wrote (their header says so, and from which model file).
  */
-import { accessSync, constants, existsSync, lstatSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
-import { OutputError, UsageError } from "./errors.ts";
+import { checkOutputDir } from "../src/files.ts";
+import { UsageError } from "./errors.ts";
 import { GENERATED_MARK, STAMP_PREFIX } from "./emit/header.ts";
 
 /** The registry's file name in every output folder; no model may take it. */
@@ -12,36 +13,13 @@ export const REGISTRY_FILE = "index.ts";
 
 /**
  * Throws unless `dir` is a folder that can be written, or can be created: a file, a dangling link or
- * a read-only folder in the way is an OutputError (exit 3), an empty path a UsageError (exit 2).
+ * a read-only folder in the way is an OutputError (exit 3), an empty name a UsageError (exit 2). The
+ * trainer's outputs are checked by the same function (src/files.ts).
  */
-export function checkOutputDir(dir: string, flag = "--out"): void {
-  if (dir.trim() === "") throw new UsageError(`${flag}: the folder name is empty`);
-  let existing = resolve(dir);
-  while (!existsSync(existing)) {
-    if (isDanglingLink(existing)) throw new OutputError(`${flag}: ${relativeName(existing)} is a link to nothing`);
-    const parent = dirname(existing);
-    if (parent === existing) break;
-    existing = parent;
-  }
-  if (!statSync(existing).isDirectory()) {
-    throw new OutputError(`${flag}: ${relativeName(existing)} is not a folder`);
-  }
-  try {
-    accessSync(existing, constants.W_OK | constants.X_OK);
-  } catch {
-    throw new OutputError(`${flag}: ${relativeName(existing)} is not writable`);
-  }
+export function checkGeneratorOut(dir: string): void {
+  if (dir.trim() === "") throw new UsageError("--out: the folder name is empty");
+  checkOutputDir("--out", dir);
 }
-
-function isDanglingLink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
-}
-
-const relativeName = (path: string) => relative(process.cwd(), path) || ".";
 
 /**
  * The project a generated file belongs to: the nearest folder at or above `dir` with a package.json,
@@ -91,23 +69,3 @@ export function listExisting(dir: string): ExistingFile[] {
     .map((name) => readExisting(join(dir, name)));
 }
 
-/** symgrad's temporary files (`.NAME.PID.tmp`, see src/files.ts) left in `dir` by a process that died. */
-export function leftoverTemporaries(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((name) => {
-      const pid = /^\..+\.(\d+)\.tmp$/.exec(name)?.[1];
-      return pid !== undefined && !processAlive(Number(pid));
-    })
-    .sort();
-}
-
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

@@ -8,7 +8,7 @@ import { emitModule, DEFAULT_EMIT_OPTIONS, type EmitOptions } from "./emit/modul
 import { formatTypeScript } from "./emit/format.ts";
 import { GENERATED_MARK, type Provenance } from "./emit/header.ts";
 import { REGISTRY_FILE } from "./out-dir.ts";
-import type { ModelDefinition } from "./model.ts";
+import { validateModel } from "./model.ts";
 
 export interface GeneratedFile {
   /** Path relative to the output folder. */
@@ -20,18 +20,22 @@ export interface GeneratedModule extends GeneratedFile {
   readonly compiled: CompiledModel;
 }
 
+/**
+ * `model` is whatever a model file exported: it is validated as data first (validateModel), so only
+ * checked names and constants ever reach the emitted text.
+ */
 export async function generateModule(
-  model: ModelDefinition,
+  model: unknown,
   options: EmitOptions = DEFAULT_EMIT_OPTIONS,
   provenance?: Provenance,
 ): Promise<GeneratedModule> {
-  const compiled = compileModel(model); // simplify → gradient → lower → schedule
+  const definition = validateModel(model); // every node rebuilt or verified, names and constants checked
+  const compiled = compileModel(definition); // simplify → gradient → lower → schedule
   const source = emitModule(compiled, options, provenance); // ts-morph structures → text
   const formatted = await formatTypeScript(source); // prettier, pinned config
   const content = formatted.replace(HASH_PLACEHOLDER, codeHash(formatted)); // MODEL.hash
-  return { path: `${model.name}.ts`, content, compiled };
+  return { path: `${definition.name}.ts`, content, compiled };
 }
-
 
 /**
  * index.ts: every model module of the folder by name, sorted. Imports only its sibling modules, with

@@ -6,7 +6,7 @@
 import type { ColorValueRef, Data, Legend, Mark, PathEncodeEntry, Scale, Spec } from "vega";
 import type { GeneratedModel } from "./contract.ts";
 import type { Dataset } from "./data.ts";
-import { CLASS_COLORS, PLOT_SIZE, pointRows, type ChartSpec } from "./plot.ts";
+import { CLASS_COLORS, PLOT_SIZE, plottedRows, pointRows, pointsCaption, type ChartSpec } from "./plot.ts";
 
 interface Domain {
   x: [number, number];
@@ -24,8 +24,10 @@ interface Grid {
 export interface BoundaryOptions {
   title: string;
   subtitle: string;
-  /** Grid cells per side (the contours interpolate between cell centres). */
+  /** Grid cells per side (the contours interpolate between cell centres); fixed, whatever the row count. */
   cells?: number;
+  /** Seeds the sample of points drawn when the data has more than MAX_POINTS rows. */
+  seed?: string | number;
 }
 
 export function boundarySpec(
@@ -36,6 +38,8 @@ export function boundarySpec(
 ): ChartSpec {
   const cells = opts.cells ?? 100;
   const domain = paddedDomain(data);
+  const shown = plottedRows(data.n, opts.seed);
+  const sampled = shown.length < data.n ? ` · ${pointsCaption(data.n, shown.length)}` : "";
   const outputs = sampleGrid(model, params, domain, cells);
   const layers =
     model.MODEL.task === "multiclass"
@@ -48,8 +52,8 @@ export function boundarySpec(
     width: PLOT_SIZE,
     height: PLOT_SIZE,
     padding: 8,
-    title: { text: opts.title, subtitle: opts.subtitle },
-    data: [...layers.data, { name: "points", values: pointsOf(data, model.MODEL.task) }],
+    title: { text: opts.title, subtitle: `${opts.subtitle}${sampled}` },
+    data: [...layers.data, { name: "points", values: pointRows(data, shown, model.MODEL.task === "regression") }],
     scales: [
       { name: "x", type: "linear", domain: domain.x, range: "width", nice: false, zero: false },
       { name: "y", type: "linear", domain: domain.y, range: "height", nice: false, zero: false },
@@ -215,7 +219,9 @@ function valueBands(values: Float64Array, targets: Float64Array, cells: number):
   const grid: Grid = { width: cells + 2, height: cells + 2, values: Array.from(values), key: 0 };
   let lo = Infinity;
   let hi = -Infinity;
-  for (const v of [...values, ...targets]) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  for (const array of [values, targets]) {
+    for (let i = 0; i < array.length; i++) [lo, hi] = [Math.min(lo, array[i]), Math.max(hi, array[i])];
+  }
   const step = (hi - lo) / 10 || 1;
   const thresholds = Array.from({ length: 9 }, (_, k) => lo + (k + 1) * step);
   return {
@@ -228,11 +234,6 @@ function valueBands(values: Float64Array, targets: Float64Array, cells: number):
     ],
     pointFill: { scale: "shade", field: "label" },
   };
-}
-
-function pointsOf(data: Dataset, task: GeneratedModel["MODEL"]["task"]) {
-  if (task !== "regression") return pointRows(data);
-  return Array.from({ length: data.n }, (_, i) => ({ x1: data.X[2 * i], x2: data.X[2 * i + 1], label: data.Y[i] }));
 }
 
 function pointMarks(fill: { scale: string; field: string }): Mark {

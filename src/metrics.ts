@@ -60,7 +60,7 @@ export function rmse(p: Float64Array, y: Float64Array): number {
   return Math.sqrt(sum / p.length);
 }
 
-/** Coefficient of determination, 1 − SS_res / SS_tot. */
+/** Coefficient of determination, 1 − SS_res / SS_tot; NaN when the targets are constant (SS_tot = 0: undefined). */
 export function r2(p: Float64Array, y: Float64Array): number {
   const mean = y.reduce((a, b) => a + b, 0) / y.length;
   let residual = 0;
@@ -69,5 +69,5 @@ export function r2(p: Float64Array, y: Float64Array): number {
     residual += (y[i] - p[i]) ** 2;
     total += (y[i] - mean) ** 2;
   }
-  return 1 - residual / total;
+  return total === 0 ? Number.NaN : 1 - residual / total;
 }

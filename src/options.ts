@@ -3,11 +3,26 @@
  * drift. parseFlags checks every value that can be checked without reading files.
  */
 import { parseArgs } from "node:util";
+import { DEFAULT_MAX_CSV_BYTES } from "./csv.ts";
 import { DATASETS } from "./data.ts";
 import { isSecondOrder, OPTIMIZER_NAMES, type OptimizerName } from "./optimizers.ts";
+import { MAX_EPOCHS } from "./train.ts";
 
 /** A mistake in the command line: reported with exit code 2 before anything is written. */
 export class UsageError extends Error {}
+
+/** The train CLI's exit codes, for scripts to act on; --help and the README list them. */
+export const EXIT = { done: 0, numerical: 1, usage: 2, output: 3, interrupted: 130 } as const;
+
+const EXIT_HELP = [
+  "Exit codes:",
+  "  0    done",
+  "  1    numerical failure: the loss, gradient or parameters became non-finite, or the loss diverged",
+  "       (the outputs hold the best parameters kept)",
+  "  2    bad flags or input files (nothing written)",
+  "  3    an output could not be written: permission, not a directory, disk full (nothing written)",
+  "  130  interrupted by Ctrl-C: stopped after the current epoch, outputs written for the epochs done",
+];
 
 interface Flag {
   type: "string" | "boolean";
@@ -28,6 +43,12 @@ export const FLAGS = {
     value: `${DATASET_NAMES.join("|")}|FILE.csv`,
     help: "dataset (default: clusters for binary, three-clusters for multiclass, wave for regression models)",
   },
+  "max-csv-bytes": {
+    type: "string",
+    default: String(DEFAULT_MAX_CSV_BYTES),
+    value: "N",
+    help: "larger CSV files (and anything not a regular file) are refused before reading",
+  },
   init: { type: "string", value: "FILE.json", help: "initial parameters by name (default: seeded random)" },
   optimizer: {
     type: "string",
@@ -36,7 +57,12 @@ export const FLAGS = {
     help: "update rule; lbfgs and newton are full batch and ignore --lr",
   },
   lr: { type: "string", default: "0.5", value: "RATE", help: "learning rate, finite and > 0" },
-  epochs: { type: "string", default: "2000", value: "N", help: "passes over the data (lbfgs, newton: maximum iterations), a positive integer" },
+  epochs: {
+    type: "string",
+    default: "2000",
+    value: "N",
+    help: `passes over the data (lbfgs, newton: maximum iterations), 1 … ${MAX_EPOCHS.toLocaleString("en-US")}; the loss history keeps every epoch up to 10,000, then min/max per bucket`,
+  },
   batch: { type: "string", value: "N", help: "mini-batch size ≤ rows, shuffled by --seed (default: full batch)" },
   tolerance: { type: "string", value: "T", help: "stop once the loss changes by ≤ T between epochs (default: off)" },
   seed: { type: "string", default: "42", value: "SEED", help: "seed for data, initial parameters and batch order" },
@@ -49,6 +75,7 @@ export const FLAGS = {
 export interface Flags {
   model: string;
   data?: string;
+  maxCsvBytes: number;
   init?: string;
   optimizer: OptimizerName;
   lr: number;
@@ -68,9 +95,16 @@ export function helpText(command = "npm run train --"): string {
     const fallback = flag.default !== undefined ? ` (default: ${flag.default})` : "";
     return `${left}\n      ${flag.help}${fallback}`;
   });
-  return [`Usage: ${command} [flags]`, "", "Train a generated model and plot the result.", "", "Flags:", ...rows].join(
-    "\n",
-  );
+  return [
+    `Usage: ${command} [flags]`,
+    "",
+    "Train a generated model and plot the result.",
+    "",
+    "Flags:",
+    ...rows,
+    "",
+    ...EXIT_HELP,
+  ].join("\n");
 }
 
 export function parseFlags(argv: string[]): Flags {
@@ -83,10 +117,11 @@ export function parseFlags(argv: string[]): Flags {
   return {
     model: text("model")!,
     data: checkData(text("data")),
+    maxCsvBytes: positiveInteger("max-csv-bytes", text("max-csv-bytes")!),
     init: text("init"),
     optimizer,
     lr: positiveNumber("lr", text("lr")!),
-    epochs: positiveInteger("epochs", text("epochs")!),
+    epochs: positiveInteger("epochs", text("epochs")!, MAX_EPOCHS),
     batch: text("batch") === undefined ? undefined : positiveInteger("batch", text("batch")!),
     tolerance: text("tolerance") === undefined ? undefined : nonNegativeNumber("tolerance", text("tolerance")!),
     seed: text("seed")!,
@@ -145,10 +180,13 @@ function positiveNumber(flag: string, value: string): number {
   return number;
 }
 
-function positiveInteger(flag: string, value: string): number {
+function positiveInteger(flag: string, value: string, max = Number.MAX_SAFE_INTEGER): number {
   const number = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number) || number < 1) {
     throw new UsageError(`--${flag}: "${value}" is not valid; expected a positive integer, e.g. 100`);
+  }
+  if (number > max) {
+    throw new UsageError(`--${flag}: ${value} is more than the maximum, ${max.toLocaleString("en-US")}`);
   }
   return number;
 }

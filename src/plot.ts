@@ -3,10 +3,11 @@
  * The data scatter and the loss curve are Vega-Lite; the decision boundary (src/boundary.ts) is plain Vega
  * because it needs the isocontour transform.
  */
-import { parse, View, type Spec } from "vega";
-import { compile, type TopLevelSpec } from "vega-lite";
+import type { Spec } from "vega";
+import type { TopLevelSpec } from "vega-lite";
 import type { Dataset } from "./data.ts";
 import { argmax } from "./metrics.ts";
+import { createRng } from "./rng.ts";
 
 /** Class colours: the seed's blue/red (matplotlib "bwr" ends), then green for a third class. */
 export const CLASS_COLORS = ["#2f5fb3", "#d1373f", "#2e9e5b", "#8e5bb5", "#e08a1e"];
@@ -15,7 +16,13 @@ export const PLOT_SIZE = 420;
 
 export type ChartSpec = { kind: "vega"; spec: Spec } | { kind: "vega-lite"; spec: TopLevelSpec };
 
+/**
+ * Vega is imported on first use, not with this module: one of its dependencies has a top-level await,
+ * which would stop a CommonJS project from require()-ing symgrad/runtime, and code that never plots
+ * should not pay for loading it.
+ */
 export async function renderSvg(chart: ChartSpec): Promise<string> {
+  const [{ parse, View }, { compile }] = await Promise.all([import("vega"), import("vega-lite")]);
   const spec = chart.kind === "vega" ? chart.spec : compile(chart.spec).spec;
   const view = new View(parse(spec), { renderer: "none" });
   try {
@@ -25,6 +32,28 @@ export async function renderSvg(chart: ChartSpec): Promise<string> {
   }
 }
 
+/** The most data points a plot draws: beyond this, a seeded sample keeps SVGs small and rendering fast. */
+export const MAX_POINTS = 2000;
+
+/** Which rows a plot draws: all of them, or MAX_POINTS chosen by a seeded partial shuffle, in row order. */
+export function plottedRows(n: number, seed: string | number = 42, max = MAX_POINTS): Uint32Array {
+  if (n <= max) return Uint32Array.from({ length: n }, (_, i) => i);
+  const rng = createRng(`${seed}/plot`);
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  // The first `max` steps of Fisher–Yates draw a uniform sample without replacement.
+  for (let i = 0; i < max; i++) {
+    const j = i + Math.floor(rng.uniform() * (n - i));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order.slice(0, max).sort();
+}
+
+/** "200 points", or "2,000 of 1,000,000 points (seeded sample)". */
+export function pointsCaption(n: number, shown: number): string {
+  const count = (k: number) => k.toLocaleString("en-US");
+  return shown === n ? `${count(n)} points` : `${count(shown)} of ${count(n)} points shown (seeded sample)`;
+}
+
 export interface PointRow {
   x1: number;
   x2: number;
@@ -32,20 +61,25 @@ export interface PointRow {
   label: string | number;
 }
 
-/** One row per sample, labelled by class (binary: y = 0 / y = 1; one-hot: the target column's name). */
-export function pointRows(data: Dataset): PointRow[] {
+/**
+ * One row per plotted sample: classifiers' rows are labelled by class (binary: y = 0 / y = 1; one-hot:
+ * the target column's name), regression rows by their target value.
+ */
+export function pointRows(data: Dataset, rows: Uint32Array = plottedRows(data.n), regression = false): PointRow[] {
   const t = data.targetNames.length;
-  return Array.from({ length: data.n }, (_, i) => {
-    const label =
-      t > 1 ? data.targetNames[argmax(data.Y, i * t, t)] : `${data.targetNames[0]} = ${data.Y[i] >= 0.5 ? 1 : 0}`;
+  return Array.from(rows, (i) => {
+    const label = regression
+      ? data.Y[i]
+      : t > 1
+        ? data.targetNames[argmax(data.Y, i * t, t)]
+        : `${data.targetNames[0]} = ${data.Y[i] >= 0.5 ? 1 : 0}`;
     return { x1: data.X[2 * i], x2: data.X[2 * i + 1], label };
   });
 }
 
-export function scatterSpec(data: Dataset, regression = false): ChartSpec {
-  const rows = regression
-    ? Array.from({ length: data.n }, (_, i) => ({ x1: data.X[2 * i], x2: data.X[2 * i + 1], label: data.Y[i] }))
-    : pointRows(data);
+export function scatterSpec(data: Dataset, regression = false, seed: string | number = 42): ChartSpec {
+  const shown = plottedRows(data.n, seed);
+  const rows = pointRows(data, shown, regression);
   const color = regression
     ? { field: "label", type: "quantitative" as const, title: data.targetNames[0], scale: { scheme: "viridis" } }
     : { field: "label", type: "nominal" as const, title: "class", scale: { range: CLASS_COLORS } };
@@ -53,7 +87,7 @@ export function scatterSpec(data: Dataset, regression = false): ChartSpec {
     kind: "vega-lite",
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      title: { text: `Data: ${data.name}`, subtitle: `${data.n} points` },
+      title: { text: `Data: ${data.name}`, subtitle: pointsCaption(data.n, shown.length) },
       width: PLOT_SIZE,
       height: PLOT_SIZE,
       data: { values: rows },
@@ -67,18 +101,33 @@ export function scatterSpec(data: Dataset, regression = false): ChartSpec {
   };
 }
 
-/** Loss per epoch; at most ~2000 drawn points however long the run (every k-th epoch plus the last). */
-export function lossSpec(losses: Float64Array, opts: { log?: boolean; finalLoss?: number } = {}): ChartSpec {
+/**
+ * Loss per epoch; at most ~2000 drawn points however long the run (every k-th recorded loss plus the
+ * last). `every` is the history's epochs per recorded loss (TrainResult.lossEvery). Non-finite losses
+ * are left out: a log axis cannot place them.
+ */
+export function lossSpec(
+  losses: Float64Array,
+  opts: { log?: boolean; finalLoss?: number; every?: number } = {},
+): ChartSpec {
+  const every = opts.every ?? 1;
   const stride = Math.max(1, Math.ceil(losses.length / 2000));
-  const rows = [];
-  for (let e = 0; e < losses.length; e += stride) rows.push({ epoch: e, loss: losses[e] });
-  if ((losses.length - 1) % stride !== 0) rows.push({ epoch: losses.length - 1, loss: losses[losses.length - 1] });
+  const rows: { epoch: number; loss: number }[] = [];
+  const add = (k: number) => {
+    if (Number.isFinite(losses[k])) rows.push({ epoch: k * every, loss: losses[k] });
+  };
+  for (let k = 0; k < losses.length; k += stride) add(k);
+  if ((losses.length - 1) % stride !== 0) add(losses.length - 1);
   const final = opts.finalLoss ?? losses[losses.length - 1];
+  const epochs = losses.length * every;
   return {
     kind: "vega-lite",
     spec: {
       $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      title: { text: "Training loss", subtitle: `${losses.length} epochs, final loss ${final.toPrecision(4)}` },
+      title: {
+        text: "Training loss",
+        subtitle: `${epochs.toLocaleString("en-US")} epochs, final loss ${final.toPrecision(4)}`,
+      },
       width: 520,
       height: 300,
       data: { values: rows },

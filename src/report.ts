@@ -29,6 +29,9 @@ export function progressLine(epochs: number, stream: NodeJS.WriteStream = proces
   };
 }
 
+const r2Text = (r2: number) =>
+  Number.isNaN(r2) ? "undefined (the targets are constant)" : Math.abs(r2) < 1e4 ? r2.toFixed(4) : r2.toPrecision(4);
+
 export interface Summary {
   title: string;
   metrics: Metrics;
@@ -41,8 +44,7 @@ export function summaryTable({ title, metrics, epochs, seconds, files }: Summary
   const rows: [string, string][] = [["final loss", metrics.loss.toPrecision(6)]];
   if (metrics.accuracy !== undefined) rows.push(["accuracy", `${(100 * metrics.accuracy).toFixed(1)} %`]);
   if (metrics.rmse !== undefined) rows.push(["RMSE", metrics.rmse.toPrecision(4)]);
-  if (metrics.r2 !== undefined)
-    rows.push(["R²", Math.abs(metrics.r2) < 1e4 ? metrics.r2.toFixed(4) : metrics.r2.toPrecision(4)]);
+  if (metrics.r2 !== undefined) rows.push(["R²", r2Text(metrics.r2)]);
   rows.push(["epochs", String(epochs)]);
   rows.push(["time", `${seconds.toFixed(2)} s`]);
   rows.push(["epochs/s", seconds > 0 ? Math.round(epochs / seconds).toLocaleString("en-US") : "–"]);

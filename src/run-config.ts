@@ -2,13 +2,15 @@
  * Turns checked flags into everything a run needs (model, data, initial parameters), reading the CSV and
  * init files. Every problem is a UsageError, raised before any output is written.
  */
+import { resolve, join } from "node:path";
 import type { GeneratedModel } from "./contract.ts";
 import { readCsv } from "./csv.ts";
+import { checkOutputDir, checkOutputFile } from "./files.ts";
 import { DATASETS, DATASET_TASKS, type Dataset, type DatasetName } from "./data.ts";
 import { randomParams, readParamsFile } from "./init.ts";
 import { UsageError, type Flags } from "./options.ts";
 
-export interface RunConfig extends Omit<Flags, "help" | "data" | "init"> {
+export interface RunConfig extends Omit<Flags, "help" | "data" | "init" | "maxCsvBytes"> {
   model: string;
   module: GeneratedModel;
   data: Dataset;
@@ -29,10 +31,35 @@ const DEFAULT_DATA: Record<GeneratedModel["MODEL"]["task"], DatasetName> = {
   regression: "wave",
 };
 
-export function resolveRun(flags: Flags, registry: Registry): RunConfig {
+/** The plots a run writes into --out, in the order they are written. */
+export const PLOT_FILES = ["data.svg", "boundary.svg", "loss.svg"] as const;
+
+/** Every file a run writes: the plots, then the JSON if asked for. */
+export function outputPaths({ out, json }: { out: string; json?: string }): string[] {
+  return [...PLOT_FILES.map((name) => join(out, name)), ...(json === undefined ? [] : [json])];
+}
+
+/**
+ * Checks every output path before any work: an empty or clashing path is a usage error (exit 2); a path
+ * the file system would refuse (not a directory, read-only, no permission) is an OutputError (exit 3).
+ */
+export function checkOutputs(flags: Pick<Flags, "out" | "json">): void {
+  if (flags.out === "") throw new UsageError(`--out: the directory must not be empty; e.g. --out out/`);
+  if (flags.json === "") throw new UsageError(`--json: the file name must not be empty; e.g. --json run.json`);
+  const plots = outputPaths({ out: flags.out });
+  if (flags.json !== undefined && plots.some((plot) => resolve(plot) === resolve(flags.json!))) {
+    throw new UsageError(`--json: ${flags.json} is one of the plots written to --out; pick another file name`);
+  }
+  checkOutputDir("--out", flags.out);
+  for (const plot of plots) checkOutputFile("--out", plot);
+  if (flags.json !== undefined) checkOutputFile("--json", flags.json);
+}
+
+export async function resolveRun(flags: Flags, registry: Registry): Promise<RunConfig> {
+  checkOutputs(flags);
   const module = registry.get(flags.model);
   if (!module) throw new UsageError(`--model: unknown model "${flags.model}"; valid: ${registry.names.join(", ")}`);
-  const data = loadData(flags.data ?? DEFAULT_DATA[module.MODEL.task], flags.seed, module);
+  const data = await loadData(flags.data ?? DEFAULT_DATA[module.MODEL.task], flags, module);
   checkFits(data, module, flags.data);
   if (flags.batch !== undefined && flags.batch > data.n) {
     throw new UsageError(
@@ -40,14 +67,15 @@ export function resolveRun(flags: Flags, registry: Registry): RunConfig {
     );
   }
   const { initialParams, initSource } = loadInit(flags, module);
-  const { help: _help, data: _data, init: _init, ...rest } = flags;
+  const { help: _help, data: _data, init: _init, maxCsvBytes: _maxCsvBytes, ...rest } = flags;
   return { ...rest, module, data, initialParams, initSource };
 }
 
-function loadData(name: string, seed: string, module: GeneratedModel): Dataset {
-  if (Object.hasOwn(DATASETS, name)) return DATASETS[name as DatasetName]({ seed });
+async function loadData(name: string, flags: Flags, module: GeneratedModel): Promise<Dataset> {
+  if (Object.hasOwn(DATASETS, name)) return DATASETS[name as DatasetName]({ seed: flags.seed });
   try {
-    return readCsv(name, { inputNames: module.INPUT_NAMES, targetNames: module.TARGET_NAMES, task: module.MODEL.task });
+    const spec = { inputNames: module.INPUT_NAMES, targetNames: module.TARGET_NAMES, task: module.MODEL.task };
+    return await readCsv(name, spec, { maxBytes: flags.maxCsvBytes });
   } catch (error) {
     throw new UsageError(`--data: ${(error as Error).message}`);
   }

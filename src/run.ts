@@ -1,13 +1,12 @@
 /**
  * One training run from a resolved config: train, measure, plot, and write every output atomically.
  */
-import { join } from "node:path";
 import { boundarySpec } from "./boundary.ts";
-import { writeFileAtomic } from "./files.ts";
+import { removeStaleTemps, writeFilesAtomic } from "./files.ts";
 import { evaluate, type Metrics } from "./metrics.ts";
 import { lossSpec, renderSvg, scatterSpec } from "./plot.ts";
-import type { RunConfig } from "./run-config.ts";
-import { train, type TrainResult } from "./train.ts";
+import { outputPaths, type RunConfig } from "./run-config.ts";
+import { trainInSlices, type TrainResult } from "./train.ts";
 
 export interface RunOutcome {
   result: TrainResult;
@@ -16,30 +15,45 @@ export interface RunOutcome {
   files: string[];
 }
 
-export async function executeRun(
-  config: RunConfig,
-  onEpoch?: (epoch: number, loss: number) => void,
-): Promise<RunOutcome> {
+export interface RunHooks {
+  onEpoch?: (epoch: number, loss: number) => void;
+  /** Checked after every epoch; true stops the run there and writes what is done (Ctrl-C). */
+  shouldStop?: () => boolean;
+}
+
+export async function executeRun(config: RunConfig, hooks: RunHooks = {}): Promise<RunOutcome> {
   const { module, data } = config;
   const start = performance.now();
-  const result = train(module, data, config.initialParams, {
+  const result = await trainInSlices(module, data, config.initialParams, {
     lr: config.lr,
     epochs: config.epochs,
     optimizer: config.optimizer,
     batch: config.batch,
     seed: `${config.seed}/batches`,
     tolerance: config.tolerance,
-    onEpoch,
+    onEpoch: hooks.onEpoch,
+    shouldStop: hooks.shouldStop,
   });
   const seconds = (performance.now() - start) / 1000;
   const metrics = evaluate(module, result.params, data);
   // Render everything before writing anything, so a failing plot leaves no partial set of files.
   const outputs = await renderOutputs(config, result, metrics, seconds);
-  for (const [path, content] of outputs) writeFileAtomic(path, content);
+  removeStaleTemps(outputs.map(([path]) => path));
+  writeFilesAtomic(outputs);
   return { result, metrics, seconds, files: outputs.map(([path]) => path) };
 }
 
-async function renderOutputs(config: RunConfig, result: TrainResult, metrics: Metrics, seconds: number) {
+/** The batch size as the title and subtitle say it. */
+export function batchLabel(config: Pick<RunConfig, "batch" | "data">): string {
+  return config.batch === undefined || config.batch >= config.data.n ? "full batch" : `batches of ${config.batch}`;
+}
+
+async function renderOutputs(
+  config: RunConfig,
+  result: TrainResult,
+  metrics: Metrics,
+  seconds: number,
+): Promise<[string, string][]> {
   const { module, data } = config;
   const regression = module.MODEL.task === "regression";
   const quality =
@@ -47,19 +61,22 @@ async function renderOutputs(config: RunConfig, result: TrainResult, metrics: Me
       ? `accuracy ${(100 * metrics.accuracy).toFixed(1)} %`
       : `RMSE ${metrics.rmse?.toPrecision(4)}`;
   const boundary = boundarySpec(module, result.params, data, {
-    title: `${module.MODEL.name} on ${data.name}: ${regression ? "predictions" : "decision boundary"}`,
+    title: `${module.MODEL.name} on ${data.name}: ${regression ? "predictions" : "decision boundary"} (${batchLabel(config)})`,
     subtitle: `loss ${metrics.loss.toPrecision(4)} · ${quality} · ${config.optimizer}, lr ${config.lr}, ${result.epochs} epochs`,
+    seed: config.seed,
   });
+  const loss = lossSpec(result.losses, {
+    log: config.lossScale === "log",
+    finalLoss: result.finalLoss,
+    every: result.lossEvery,
+  });
+  const [dataPlot, boundaryPlot, lossPlot, json] = outputPaths(config);
   const outputs: [string, string][] = [
-    [join(config.out, "data.svg"), await renderSvg(scatterSpec(data, regression))],
-    [join(config.out, "boundary.svg"), await renderSvg(boundary)],
-    [
-      join(config.out, "loss.svg"),
-      await renderSvg(lossSpec(result.losses, { log: config.lossScale === "log", finalLoss: result.finalLoss })),
-    ],
+    [dataPlot, await renderSvg(scatterSpec(data, regression, config.seed))],
+    [boundaryPlot, await renderSvg(boundary)],
+    [lossPlot, await renderSvg(loss)],
   ];
-  if (config.json)
-    outputs.push([config.json, `${JSON.stringify(runJson(config, result, metrics, seconds), null, 2)}\n`]);
+  if (json !== undefined) outputs.push([json, runJsonText(config, result, metrics, seconds)]);
   return outputs;
 }
 
@@ -69,6 +86,7 @@ const byName = (names: readonly string[], values: Float64Array) =>
 /** The --json document; the first eleven keys are the schema the issue fixes, the rest add context. */
 export function runJson(config: RunConfig, result: TrainResult, metrics: Metrics, seconds: number) {
   const names = config.module.PARAM_NAMES;
+  const downsampled = result.lossEvery > 1;
   return {
     model: config.module.MODEL.name,
     paramNames: [...names],
@@ -90,5 +108,20 @@ export function runJson(config: RunConfig, result: TrainResult, metrics: Metrics
     stop: result.stop,
     message: result.message,
     secondOrder: result.secondOrder ?? null,
+    interrupted: result.stop === "interrupted",
+    // losses[k] is the loss at the start of epoch k·lossEvery; past 10,000 epochs buckets of lossEvery
+    // epochs also give their lowest and highest loss.
+    lossEvery: result.lossEvery,
+    ...(downsampled ? { lossMin: Array.from(result.lossMin), lossMax: Array.from(result.lossMax) } : {}),
   };
+}
+
+/**
+ * JSON has no Infinity or NaN (JSON.stringify writes null); a number that is not finite is written as
+ * the string "Infinity", "-Infinity" or "NaN", so no documented number ever reads as null.
+ */
+export function runJsonText(config: RunConfig, result: TrainResult, metrics: Metrics, seconds: number): string {
+  const nonFiniteAsString = (_key: string, value: unknown) =>
+    typeof value === "number" && !Number.isFinite(value) ? String(value) : value;
+  return `${JSON.stringify(runJson(config, result, metrics, seconds), nonFiniteAsString, 2)}\n`;
 }

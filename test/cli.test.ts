@@ -1,11 +1,15 @@
 /** `symgrad generate` as a user runs it: flags, errors, exit codes, what it may overwrite, --check. */
 import { afterAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeBuild, type Build } from "../generator/commands/generate.ts";
 import { generateModule, generateRegistry } from "../generator/pipeline.ts";
+import { permissionSkipReason } from "./cli-harness.ts";
 import { SHIPPED_MODELS } from "../generator/models/index.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -69,7 +73,7 @@ describe("symgrad", () => {
     const dir = project({ "m.ts": modelSource("m"), "taken": "a file\n" });
     const r = symgrad(["generate", "m.ts", "--out", "taken"], dir);
     expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/--out: taken is not a folder/);
+    expect(r.stderr).toMatch(/--out: taken exists and is not a directory/);
     expect(readFileSync(join(dir, "taken"), "utf8")).toBe("a file\n");
   });
 });
@@ -215,13 +219,83 @@ describe("symgrad generate --check", () => {
 
   it("reports a temporary file left by a killed run, and the next generate removes it", () => {
     expect(symgrad(["generate", "m.ts", "--out", "gen"], dir).status).toBe(0);
-    const leftover = join(dir, "gen", ".m.ts.999999999.tmp"); // no process has this id
+    const leftover = join(dir, "gen", ".m.ts.symgrad-999999999-0badf00d.tmp"); // no process has this id
     writeFileSync(leftover, "half a file");
     const r = symgrad(["generate", "m.ts", "--out", "gen", "--check"], dir);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/extra: +gen\/\.m\.ts\.999999999\.tmp/);
+    expect(r.stderr).toMatch(/extra: +gen\/\.m\.ts\.symgrad-999999999-0badf00d\.tmp/);
     expect(symgrad(["generate", "m.ts", "--out", "gen"], dir).status).toBe(0);
     expect(readdirSync(join(dir, "gen")).sort()).toEqual(["index.ts", "m.ts"]);
+  });
+});
+
+describe("symgrad generate: writing files", () => {
+  it("exits 3 for an --out that is a link to nothing", () => {
+    const dir = project({ "m.ts": modelSource("m") });
+    symlinkSync(join(dir, "nowhere"), join(dir, "gen"));
+    const r = symgrad(["generate", "m.ts", "--out", "gen"], dir);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/--out: .*gen is a symbolic link to a missing directory/);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it.skipIf(permissionSkipReason !== "")(`exits 3 for a read-only --out, as a user who cannot write it ${permissionSkipReason}`, () => {
+    const dir = project({ "m.ts": modelSource("m") });
+    mkdirSync(join(dir, "gen"));
+    chmodSync(join(dir, "gen"), 0o555);
+    for (const folder of [scratch, dir]) chmodSync(folder, 0o755); // nobody must reach the model file
+    const r = spawnSync(
+      "setpriv",
+      ["--reuid=nobody", "--regid=nogroup", "--clear-groups", join(root, "node_modules/.bin/tsx"), join(root, "generator/bin.ts"), "generate", "m.ts", "--out", "gen"],
+      { cwd: dir, encoding: "utf8", env: { ...process.env, HOME: tmpdir() } },
+    );
+    expect(r.stderr).toMatch(/--out: .*gen is not writable/);
+    expect(r.status).toBe(3);
+    expect(readdirSync(join(dir, "gen"))).toEqual([]);
+  });
+
+  it("keeps a module's mode and writes through a symlink to it", () => {
+    const dir = project({ "m.ts": modelSource("m") });
+    expect(symgrad(["generate", "m.ts", "--out", "gen"], dir).status).toBe(0);
+    const module = join(dir, "gen", "m.ts");
+    const before = readFileSync(module, "utf8");
+    renameSync(module, join(dir, "real-m.ts"));
+    symlinkSync(join(dir, "real-m.ts"), module);
+    chmodSync(join(dir, "real-m.ts"), 0o600);
+    writeFileSync(join(dir, "m.ts"), modelSource("m").replace("mul(w, x)", "mul(w, x, x)"));
+    expect(symgrad(["generate", "m.ts", "--out", "gen"], dir).status).toBe(0);
+    expect(lstatSync(module).isSymbolicLink()).toBe(true);
+    expect(statSync(join(dir, "real-m.ts")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(module, "utf8")).not.toBe(before);
+    expect(readFileSync(join(dir, "real-m.ts"), "utf8")).toBe(readFileSync(module, "utf8"));
+  });
+
+  it("writes all files or none: a failure after the temporaries are written leaves old files and no temporary", () => {
+    const dir = join(scratch, "fault");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "a.ts"), "old a\n");
+    writeFileSync(join(dir, "index.ts"), "old index\n");
+    const built: Build = {
+      modules: [], rebuilt: [], seconds: [], orphans: [],
+      files: [{ path: "a.ts", content: "new a\n" }, { path: "index.ts", content: "new index\n" }],
+    };
+    let temporaries: readonly string[] = [];
+    const failBeforeRename = {
+      beforeRename(temps: readonly string[]) {
+        temporaries = temps;
+        expect(temps.every((t) => readdirSync(dir).includes(t.slice(dir.length + 1)))).toBe(true);
+        throw Object.assign(new Error("injected"), { code: "ENOSPC" });
+      },
+    };
+    expect(() => writeBuild(dir, built, failBeforeRename)).toThrow(/no space left on device/);
+    expect(temporaries).toHaveLength(2);
+    expect(readdirSync(dir).sort()).toEqual(["a.ts", "index.ts"]);
+    expect(readFileSync(join(dir, "a.ts"), "utf8")).toBe("old a\n");
+
+    const inode = statSync(join(dir, "a.ts")).ino;
+    expect(writeBuild(dir, built).written).toEqual(["a.ts", "index.ts"]);
+    expect(readFileSync(join(dir, "a.ts"), "utf8")).toBe("new a\n");
+    expect(statSync(join(dir, "a.ts")).ino).not.toBe(inode); // a new file renamed into place
   });
 });
 

@@ -84,14 +84,14 @@ describe("show", () => {
 
 describe("errors at the call that caused them", () => {
   it.each([
-    ["not an identifier", () => sym("1x"), /not a valid identifier/],
-    ["a space", () => symbols("x y-z"), /"y-z" is not a valid identifier/],
-    ["a reserved word", () => sym("class"), /reserved word/],
-    ["eval", () => sym("eval"), /reserved word/],
-    ["arguments", () => sym("arguments"), /reserved word/],
-    ["await", () => sym("await"), /reserved word/],
-    ["the temporaries' prefix", () => sym("_t1"), /reserved for the generator's temporaries/],
-    ["a global the generated code uses", () => sym("Math"), /shadow the global Math/],
+    ["not an identifier", () => sym("1x"), /"1x" is not a JavaScript identifier/],
+    ["a space", () => symbols("x y-z"), /"y-z" is not a JavaScript identifier/],
+    ["an empty name", () => sym(""), /"" is not a JavaScript identifier/],
+    ["an escape sequence", () => sym("\\u0061"), /is not a JavaScript identifier/],
+    ["a reserved word", () => sym("class"), /"class" is a reserved word/],
+    ["a strict-mode reserved word", () => sym("let"), /"let" is a reserved word/],
+    ["await", () => sym("await"), /"await" is a reserved word/],
+    ["a name that is not a string", () => sym(3 as never), /symbol name must be a string, got number/],
     ["NaN constant", () => num(NaN), /finite number, got NaN/],
     ["Infinity constant", () => add(x, Infinity), /finite number, got Infinity/],
     ["-Infinity constant", () => mul(x, -Infinity), /finite number, got -Infinity/],

@@ -85,3 +85,60 @@ describe("readParamsFile", () => {
     );
   });
 });
+
+describe("readParamsFile hardening (issue 9)", () => {
+  const names = (count: number) => Array.from({ length: count }, (_, i) => `p${i}`);
+  const write = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it.each([
+    ["dup.json", '{"w11": 1, "w11": 2}', /duplicate key\(s\): w11;/],
+    ["dup-escaped.json", '{"w11": 1, "\\u0077\\u0031\\u0031": 2}', /duplicate key\(s\): w11;/],
+    [
+      "dup-only.json",
+      JSON.stringify({ w11: 0 }).replace("}", `, ${SEED_NAMES.map((n) => `"${n}": 0`).join(", ")}}`),
+      /^[^;]*duplicate key\(s\): w11 \(expected exactly/,
+    ],
+  ])("%s: a duplicate key is an error (JSON.parse would keep the last)", (name, text, message) => {
+    expect(() => readParamsFile(write(name, text), SEED_NAMES)).toThrow(message);
+  });
+
+  it("a nested object's repeated keys are not top-level duplicates", () => {
+    const path = write("nested.json", '{"w11": {"a": 1, "a": 2}}');
+    expect(() => readParamsFile(path, SEED_NAMES)).toThrow(/^[^]*not a finite number: w11/);
+    expect(() => readParamsFile(path, SEED_NAMES)).not.toThrow(/duplicate/);
+  });
+
+  it("caps each list at the first 20 names and a count (60,000 unknown names)", () => {
+    const unknown = Object.fromEntries(names(60_000).map((name) => [name, 0]));
+    const path = write("many.json", JSON.stringify(unknown));
+    let message = "";
+    try {
+      readParamsFile(path, SEED_NAMES);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/unknown parameter\(s\): p0, p1, .*, p19, … and 59980 more; missing parameter\(s\): w11/);
+    expect(message.length).toBeLessThan(600);
+    const many = names(100);
+    expect(() => readParamsFile(write("few.json", "{}"), many)).toThrow(
+      /missing parameter\(s\): p0, .*, p19, … and 80 more \(expected exactly: p0, .*, p19, … and 80 more\)$/,
+    );
+  });
+
+  it.each([
+    ["/dev/zero", /\/dev\/zero: not a regular file/],
+    [dir, /not a regular file/],
+  ])("refuses %s before reading it", (path, message) => {
+    expect(() => readParamsFile(path, SEED_NAMES)).toThrow(message);
+  });
+
+  it("shows no raw control bytes from a broken file", () => {
+    const path = write("binary.json", "\x1b[2J{ junk");
+    expect(() => readParamsFile(path, SEED_NAMES)).toThrow(/invalid JSON/);
+    expect(() => readParamsFile(path, SEED_NAMES)).not.toThrow(/\x1b/);
+  });
+});

@@ -4,7 +4,7 @@ import { boundarySpec } from "../src/boundary.ts";
 import { clusters, threeClusters, wave } from "../src/data.ts";
 import { randomParams } from "../src/init.ts";
 import { getModel } from "../src/models.ts";
-import { lossSpec, renderSvg, scatterSpec } from "../src/plot.ts";
+import { MAX_POINTS, lossSpec, plottedRows, renderSvg, scatterSpec } from "../src/plot.ts";
 import { train } from "../src/train.ts";
 import { xmlProblem } from "./fixtures/xml.ts";
 
@@ -77,5 +77,43 @@ describe("scatter and loss plots", () => {
     expect(JSON.stringify(log.spec)).toContain('"type":"log"');
     expect(JSON.stringify(lossSpec(long).spec)).not.toContain('"type":"log"');
     expect(xmlProblem(await renderSvg(log))).toBe("");
+  });
+});
+
+describe("plots stay bounded whatever the row count", () => {
+  const big = clusters({ n: 25_000, seed: 3 }); // 50,000 rows
+  // Points and legend entries are translated paths; the legends add a handful.
+  const symbols = (svg: string) => svg.match(/<path [^>]*transform="translate\(/g)?.length ?? 0;
+  const isAboutSample = (count: number) => count >= MAX_POINTS && count <= MAX_POINTS + 20;
+
+  it("draws a seeded sample of MAX_POINTS rows, the same for the same seed, and says so", async () => {
+    const rows = plottedRows(big.n, 7);
+    expect(rows).toHaveLength(MAX_POINTS);
+    expect(new Set(rows).size).toBe(MAX_POINTS);
+    expect([...rows].every((row, i) => i === 0 || row > rows[i - 1])).toBe(true); // kept in row order
+    expect(plottedRows(big.n, 7)).toEqual(rows);
+    expect(plottedRows(big.n, 8)).not.toEqual(rows);
+    // Uniform: each class holds about half the sample (binomial sd ≈ 22 of 1000).
+    const ones = [...rows].filter((row) => big.Y[row] === 1).length;
+    expect(Math.abs(ones - MAX_POINTS / 2)).toBeLessThan(120);
+
+    const scatter = await renderSvg(scatterSpec(big, false, 7));
+    expect(scatter).toContain("2,000 of 50,000 points shown (seeded sample)");
+    expect(isAboutSample(symbols(scatter)), String(symbols(scatter))).toBe(true);
+    const boundary = await renderSvg(boundarySpec(seed, trained.params, big, { title: "t", subtitle: "s", seed: 7 }));
+    expect(boundary).toContain("2,000 of 50,000 points shown (seeded sample)");
+    expect(isAboutSample(symbols(boundary)), String(symbols(boundary))).toBe(true);
+    expect(boundary.length).toBeLessThan(2_000_000);
+  });
+
+  it("keeps every row of a small dataset", () => {
+    expect([...plottedRows(200)]).toEqual(Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it("plots a downsampled loss history at its epochs", () => {
+    const chart = lossSpec(Float64Array.of(4, 3, 2, 1), { every: 8, finalLoss: 0.5 });
+    const values = (chart.spec as { data: { values: { epoch: number }[] } }).data.values;
+    expect(values.map((v) => v.epoch)).toEqual([0, 8, 16, 24]);
+    expect(JSON.stringify(chart.spec)).toContain("32 epochs, final loss 0.5000");
   });
 });

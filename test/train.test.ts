@@ -4,7 +4,8 @@ import { DATASETS, clusters, threeClusters, wave } from "../src/data.ts";
 import { randomParams } from "../src/init.ts";
 import { evaluate } from "../src/metrics.ts";
 import { getModel } from "../src/models.ts";
-import { train, type TrainOptions } from "../src/train.ts";
+import { LossHistory } from "../src/loss-history.ts";
+import { train, trainInSlices, type TrainOptions } from "../src/train.ts";
 import { linearFixture } from "./fixtures/linear-model.ts";
 import { seedFixture } from "./fixtures/seed-model.ts";
 
@@ -110,7 +111,9 @@ describe("options", () => {
   it.each([
     [{ lr: 0, epochs: 1 }, /lr: expected a finite number > 0, got 0/],
     [{ lr: Number.NaN, epochs: 1 }, /lr: expected a finite number > 0, got NaN/],
-    [{ lr: 0.1, epochs: 1.5 }, /epochs: expected a positive integer, got 1.5/],
+    [{ lr: 0.1, epochs: 1.5 }, /epochs: expected an integer from 1 to 1000000000, got 1.5/],
+    [{ lr: 0.1, epochs: 2 ** 32 }, /epochs: expected an integer from 1 to 1000000000, got 4294967296/],
+    [{ lr: 0.1, epochs: 1, divergence: 1 }, /divergence: expected a factor > 1/],
     [{ lr: 0.1, epochs: 1, batch: 0 }, /batch: expected a positive integer, got 0/],
   ])("refuses %j", (options, message) => {
     expect(() => train(seed, data, p0, options)).toThrow(message);
@@ -133,10 +136,13 @@ describe("stopping", () => {
     expect(run.message).toMatch(/epoch \d+/);
   });
 
-  it("stops on divergence (lr 1e6 on MSE), names the epoch and keeps the last finite parameters", () => {
+  // With the divergence check off, lr 1e6 runs on until a value is non-finite.
+  const noDivergence = { divergence: Infinity };
+
+  it("stops on non-finite values (lr 1e6 on MSE), names the epoch and keeps the last finite parameters", () => {
     const w = wave();
     const start = randomParams(regression.PARAM_NAMES, 5);
-    const run = train(regression, w, start, { lr: 1e6, epochs: 1000 });
+    const run = train(regression, w, start, { lr: 1e6, epochs: 1000, ...noDivergence });
     expect(run.stop).toBe("non-finite");
     expect(run.epochs).toBeLessThan(1000);
     expect(run.message).toMatch(new RegExp(`epoch ${run.epochs}\\b`));
@@ -144,20 +150,106 @@ describe("stopping", () => {
     expect(run.losses.every(Number.isFinite)).toBe(true);
     expect(Number.isFinite(run.finalLoss)).toBe(true);
     // The kept parameters are those the last completed epoch produced: replaying it reproduces them.
-    const replay = train(regression, w, start, { lr: 1e6, epochs: run.epochs });
+    const replay = train(regression, w, start, { lr: 1e6, epochs: run.epochs, ...noDivergence });
     expect(bits(replay.params)).toBe(bits(run.params));
   });
 
   it("stops the same way on a plain linear model, with a mini-batch run too", () => {
-    const linear = train(linearFixture, wave(), randomParams(linearFixture.PARAM_NAMES, 5), { lr: 1e6, epochs: 1000 });
+    const linear = train(linearFixture, wave(), randomParams(linearFixture.PARAM_NAMES, 5), {
+      lr: 1e6,
+      epochs: 1000,
+      ...noDivergence,
+    });
     expect(linear.stop).toBe("non-finite");
     const run = train(regression, wave(), randomParams(regression.PARAM_NAMES, 5), {
       lr: 1e6,
       epochs: 1000,
       batch: 10,
+      ...noDivergence,
     });
     expect(run.stop).toBe("non-finite");
     expect(run.params.every(Number.isFinite)).toBe(true);
     expect(Number.isFinite(run.finalLoss)).toBe(true);
+  });
+});
+
+describe("finite divergence", () => {
+  it.each([
+    ["seed, lr 1e300 (issue's repro)", seed, data, { lr: 1e300, epochs: 200 }],
+    ["regression, lr 1e6", regression, wave(), { lr: 1e6, epochs: 1000 }],
+    ["regression, lr 1e6, mini-batches", regression, wave(), { lr: 1e6, epochs: 1000, batch: 10 }],
+  ] as const)("%s stops as diverged and keeps the best parameters", (_name, model, d, options) => {
+    const start = randomParams(model.PARAM_NAMES, 5);
+    const run = train(model, d, start, options);
+    expect(run.stop).toBe("diverged");
+    expect(run.message).toMatch(
+      /^loss diverged to \S+ at epoch \d+, over 1e\+6 × its initial \S+; kept the best parameters, from the start of epoch \d+ \(loss \S+\)$/,
+    );
+    // The kept parameters are the best seen: no recorded loss is lower than theirs.
+    const initial = model.loss(start, d.X, d.Y);
+    expect(run.finalLoss).toBeLessThanOrEqual(initial);
+    for (const loss of run.losses) expect(run.finalLoss).toBeLessThanOrEqual(loss);
+    expect(run.epochs).toBeLessThan(options.epochs);
+  });
+});
+
+describe("loss history", () => {
+  it("keeps every epoch up to its capacity, then buckets with first, min and max", () => {
+    const history = new LossHistory(4);
+    const losses = [5, 3, 4, 1, 2, 9, 7, 8, 6, 0];
+    for (const loss of losses) history.push(loss);
+    const read = history.read();
+    // 10 epochs in 4 buckets: width 4 after two halvings; buckets [5,3,4,1] [2,9,7,8] [6,0].
+    expect(read.lossEvery).toBe(4);
+    expect([...read.losses]).toEqual([5, 2, 6]);
+    expect([...read.lossMin]).toEqual([1, 2, 0]);
+    expect([...read.lossMax]).toEqual([5, 9, 6]);
+  });
+
+  it("is exact while short: read(k) cuts to the reported epochs", () => {
+    const history = new LossHistory(4);
+    [3, 2, 1].forEach((loss) => history.push(loss));
+    expect(history.read(2)).toEqual({
+      losses: Float64Array.of(3, 2),
+      lossEvery: 1,
+      lossMin: Float64Array.of(3, 2),
+      lossMax: Float64Array.of(3, 2),
+    });
+  });
+
+  it("bounds a long run's history: 25,000 epochs of the seed keep ≤ 10,000 losses that match a full record", () => {
+    const full: number[] = [];
+    const run = train(seed, data, p0, { lr: 0.5, epochs: 25_000, onEpoch: (_e, loss) => void full.push(loss) });
+    expect(run.lossEvery).toBe(4);
+    expect(run.losses.length).toBe(6250);
+    for (let k = 0; k < run.losses.length; k += 997) {
+      const bucket = full.slice(4 * k, 4 * k + 4);
+      expect(run.losses[k]).toBe(bucket[0]);
+      expect(run.lossMin[k]).toBe(Math.min(...bucket));
+      expect(run.lossMax[k]).toBe(Math.max(...bucket));
+    }
+  });
+});
+
+describe("stopping from outside (Ctrl-C)", () => {
+  it("shouldStop ends the run after the current epoch, keeping it", () => {
+    let calls = 0;
+    const run = train(seed, data, p0, { lr: 0.5, epochs: 1000, shouldStop: () => ++calls === 7 });
+    expect(run.stop).toBe("interrupted");
+    expect(run.epochs).toBe(7);
+    expect(run.losses.length).toBe(7);
+    const replay = train(seed, data, p0, { lr: 0.5, epochs: 7 });
+    expect(bits(run.params)).toBe(bits(replay.params));
+  });
+
+  it("trainInSlices gives train()'s result bit for bit while returning to the event loop", async () => {
+    let turns = 0;
+    const ticker = setInterval(() => turns++, 0);
+    const sliced = await trainInSlices(seed, data, p0, { lr: 0.5, epochs: 3000 }, 1);
+    clearInterval(ticker);
+    const plain = train(seed, data, p0, { lr: 0.5, epochs: 3000 });
+    expect(bits(sliced.params)).toBe(bits(plain.params));
+    expect(bits(sliced.losses)).toBe(bits(plain.losses));
+    expect(turns).toBeGreaterThan(0);
   });
 });

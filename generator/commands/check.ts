@@ -146,7 +146,8 @@ function printReport(interpreter: Map<number, Worst>, difference: Map<number, Wo
     const i = interpreter.get(scale)!;
     const d = difference.get(scale)!;
     failed ||= !(i.error <= INTERPRETER_TOLERANCE) || !(d.error <= DIFFERENCE_TOLERANCE);
-    rows.push([`×${scale}`, i.error.toExponential(1), i.where, d.error.toExponential(1), d.where]);
+    const at = (w: Worst) => (w.error === 0 ? "(all equal)" : w.where);
+    rows.push([`×${scale}`, i.error.toExponential(1), at(i), d.error.toExponential(1), at(d)]);
   }
   console.log(table(rows));
   console.log(

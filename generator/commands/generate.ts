@@ -9,10 +9,10 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { writeFileAtomic } from "../../src/files.ts";
-import { OutputError, UsageError } from "../errors.ts";
+import { leftoverTemps, writeFilesAtomic, type WriteHooks } from "../../src/files.ts";
+import { UsageError } from "../errors.ts";
 import { readConfig, expandInputs, loadModelFile, CONFIG_FILES, type ModelFile } from "../inputs.ts";
-import { checkOutputDir, leftoverTemporaries, listExisting, portable, projectRoot, REGISTRY_FILE, type ExistingFile } from "../out-dir.ts";
+import { checkGeneratorOut, listExisting, portable, projectRoot, REGISTRY_FILE, type ExistingFile } from "../out-dir.ts";
 import type { GeneratedFile, GeneratedModule } from "../pipeline.ts";
 import { quickCheck } from "../freshness.ts";
 import { modelStamp } from "../stamp.ts";
@@ -88,11 +88,11 @@ export async function resolvePlan(inputs: readonly string[], out: string | undef
       throw new UsageError(`no model files given and no ${CONFIG_FILES.join("/")} here\n\n${GENERATE_HELP}`);
     }
     const dir = out === undefined ? config.out : resolve(out);
-    checkOutputDir(dir);
+    checkGeneratorOut(dir);
     return { files: await expandInputs(config.models), out: dir, root: projectRoot(dir) };
   }
   if (out === undefined) throw new UsageError("--out DIR is required: where should the modules go?");
-  checkOutputDir(out);
+  checkGeneratorOut(out);
   const dir = resolve(out);
   return { files: await expandInputs(inputs), out: dir, root: projectRoot(dir) };
 }
@@ -227,7 +227,7 @@ export function compareWithDisk(dir: string, built: Build): Differences {
     if (!existsSync(target)) missing.push(f.path);
     else if (readFileSync(target, "utf8") !== f.content) stale.push(f.path); // every byte, line endings too
   }
-  return { stale, missing, extra: [...built.orphans, ...leftoverTemporaries(dir)].sort() };
+  return { stale, missing, extra: [...built.orphans, ...leftoverTemps(dir)].sort() };
 }
 
 export const isFresh = (d: Differences) => d.stale.length + d.missing.length + d.extra.length === 0;
@@ -241,22 +241,19 @@ export function describeDifferences(dir: string, d: Differences): string {
   ].join("\n");
 }
 
-/** Write what changed, remove orphans and dead temporaries; returns what was done, for the report. */
-export function writeBuild(dir: string, built: Build): { written: string[]; removed: string[] } {
-  const written: string[] = [];
-  for (const f of built.files) {
+/**
+ * Write what changed, all files or none (src/files.ts: temporaries first, then the renames), then remove
+ * orphans and dead temporaries; returns what was done, for the report.
+ */
+export function writeBuild(dir: string, built: Build, hooks?: WriteHooks): { written: string[]; removed: string[] } {
+  const changed = built.files.filter((f) => {
     const target = join(dir, f.path);
-    if (existsSync(target) && readFileSync(target, "utf8") === f.content) continue;
-    try {
-      writeFileAtomic(target, f.content);
-    } catch (error) {
-      throw new OutputError(`cannot write ${portable(process.cwd(), target)}: ${(error as Error).message}`);
-    }
-    written.push(f.path);
-  }
-  const removed = [...built.orphans, ...leftoverTemporaries(dir)];
+    return !existsSync(target) || readFileSync(target, "utf8") !== f.content;
+  });
+  writeFilesAtomic(changed.map((f) => [join(dir, f.path), f.content] as const), hooks);
+  const removed = [...built.orphans, ...leftoverTemps(dir)];
   for (const f of removed) rmSync(join(dir, f), { force: true });
-  return { written, removed };
+  return { written: changed.map((f) => f.path), removed };
 }
 
 // ---------------------------------------------------------------------------------------------

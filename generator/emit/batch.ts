@@ -345,33 +345,38 @@ function signature(name: BatchFunction["name"]): Omit<EmittedFunction, "statemen
   return { name, exported: true, parameters: arrays.map((n) => ({ name: n, type: "Float64Array" })), returnType, docs };
 }
 
-/** Length checks before the loop; `_n` is the number of samples. Messages are built only on failure. */
+/**
+ * Length checks before the loop; `_n` is the number of samples. Messages are built only on failure.
+ * The array a function writes (grad, out) must not share memory with one it reads: the split layout
+ * reads params after it has started writing grad, so aliasing would silently change the result.
+ */
 function boundaryCheck(name: BatchFunction["name"], layout: Layout): string[] {
   const fn = JSON.stringify(name);
+  const disjoint = (written: string, read: string[]) => read.map((r) => `_checkDisjoint(${fn}, "${written}", ${written}, "${r}", ${r});`);
   if (name === "predict") {
     return [
       `_checkParams(${fn}, params);`,
       `const _n = _rows(${fn}, "X", X, ${layout.inputs.length});`,
       `_checkLength(${fn}, "out", out, _n * ${layout.outputs}, "n×outputs for the n rows of X");`,
+      ...disjoint("out", ["params", "X"]),
     ];
   }
   return [
     `_checkParams(${fn}, params);`,
     `const _n = _rows(${fn}, "Y", Y, ${layout.targets.length});`,
     `_checkLength(${fn}, "X", X, _n * ${layout.inputs.length}, "n×inputs for the n rows of Y");`,
-    ...(name === "lossAndGradient" ? [`_checkLength(${fn}, "grad", grad, ${layout.params.length}, "one per parameter");`] : []),
+    ...(name === "lossAndGradient"
+      ? [`_checkLength(${fn}, "grad", grad, ${layout.params.length}, "one per parameter");`, ...disjoint("grad", ["params", "X", "Y"])]
+      : []),
     ...(name === "hessianVectorProduct"
       ? [
           `_checkLength(${fn}, "v", v, ${layout.params.length}, "one per parameter");`,
           `_checkLength(${fn}, "out", out, ${layout.params.length}, "one per parameter");`,
-          ...["params", "X", "Y", "v"].map((a) => `_checkSeparate(${fn}, "out", out, "${a}", ${a});`),
+          ...disjoint("out", ["params", "X", "Y", "v"]),
         ]
       : []),
     ...(name === "hessian"
-      ? [
-          `_checkLength(${fn}, "H", H, ${layout.params.length ** 2}, "params×params");`,
-          ...["params", "X", "Y"].map((a) => `_checkSeparate(${fn}, "H", H, "${a}", ${a});`),
-        ]
+      ? [`_checkLength(${fn}, "H", H, ${layout.params.length ** 2}, "params×params");`, ...disjoint("H", ["params", "X", "Y"])]
       : []),
   ];
 }

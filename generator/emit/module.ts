@@ -8,6 +8,8 @@ import {
   type FunctionDeclarationStructure, type StatementStructures, type VariableStatementStructure,
 } from "ts-morph";
 import type { CompiledModel } from "../compile.ts";
+import { localNames } from "../symbolic/names.ts";
+import type { Operand, Program } from "../symbolic/schedule.ts";
 import { emitBatchFunction, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
 import { header, type Provenance } from "./header.ts";
 import { upperTriangle } from "../symbolic/second-order.ts";
@@ -84,6 +86,9 @@ export function opCounts(compiled: CompiledModel): [name: string, ops: number][]
 /** Loops over PARAM_NAMES rather than one statement per parameter: wide models have thousands. */
 function packing(params: readonly string[]): FunctionDeclarationStructure[] {
   const P = params.length;
+  // A parameter named __proto__ needs an object without a prototype: on a plain object, assigning
+  // p["__proto__"] would set the prototype instead of creating the property.
+  const emptyParams = params.includes("__proto__") ? "Object.create(null) as Params" : "{} as Params";
   return [
     {
       kind: StructureKind.Function,
@@ -91,10 +96,19 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
       isExported: true,
       parameters: [{ name: "p", type: "Params" }, { name: "out", type: "Float64Array", initializer: `new Float64Array(${P})` }],
       returnType: "Float64Array",
-      docs: ["Parameters by name → the flat array the functions below take (in PARAM_NAMES order)."],
+      docs: ["Parameters by name → the flat array the functions below take (in PARAM_NAMES order). Every parameter must be a finite number."],
       statements: [
+        'if (typeof p !== "object" || p === null) throw new TypeError("packParams: p must be an object of parameters by name");',
         `_checkLength("packParams", "out", out, ${P}, "one per parameter");`,
-        `for (let _k = 0; _k < ${P}; _k++) out[_k] = p[PARAM_NAMES[_k]];`,
+        [
+          `for (let _k = 0; _k < ${P}; _k++) {`,
+          "  const _v: unknown = p[PARAM_NAMES[_k]];",
+          '  if (typeof _v !== "number" || !Number.isFinite(_v)) {',
+          "    throw new RangeError(`packParams: parameter ${JSON.stringify(PARAM_NAMES[_k])} must be a finite number, got ${typeof _v === \"number\" ? _v : typeof _v}`);",
+          "  }",
+          "  out[_k] = _v;",
+          "}",
+        ].join("\n"),
         "return out;",
       ],
     },
@@ -107,7 +121,7 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
       docs: ["The flat parameter array → parameters by name."],
       statements: [
         `_checkLength("unpackParams", "a", a, ${P}, "one per parameter");`,
-        "const p = {} as Params;",
+        `const p = ${emptyParams};`,
         `for (let _k = 0; _k < ${P}; _k++) p[PARAM_NAMES[_k]] = a[_k];`,
         "return p;",
       ],
@@ -132,9 +146,9 @@ function checks(paramCount: number): FunctionDeclarationStructure[] {
     fn("_checkParams", [["fn", "string"], ["params", "Float64Array"]], "void", [
       `_checkLength(fn, "params", params, ${paramCount}, "one per parameter");`,
     ]),
-    fn("_checkSeparate", [["fn", "string"], ["written", "string"], ["a", "Float64Array"], ["read", "string"], ["b", "Float64Array"]], "void", [
+    fn("_checkDisjoint", [["fn", "string"], ["written", "string"], ["a", "Float64Array"], ["read", "string"], ["b", "Float64Array"]], "void", [
       "if (a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength) {",
-      "  throw new RangeError(`${fn}: ${written} must not share memory with ${read} (${written} is written while ${read} is read)`);",
+      "  throw new RangeError(`${fn}: ${written} must not share memory with ${read} (pass separate arrays)`);",
       "}",
     ]),
     fn("_rows", [["fn", "string"], ["arg", "string"], ["array", "Float64Array"], ["width", "number"]], "number", [
@@ -147,52 +161,71 @@ function checks(paramCount: number): FunctionDeclarationStructure[] {
   ];
 }
 
+/** The program with every symbol read through its local name in generated code. */
+function renameSymbols(program: Program, locals: ReadonlyMap<string, string>): Program {
+  const rename = (o: Operand): Operand => (o.kind === "sym" ? { kind: "sym", name: locals.get(o.name)! } : o);
+  return {
+    ...program,
+    inputs: program.inputs.map((name) => locals.get(name)!),
+    assignments: program.assignments.map((a) => ({ ...a, args: a.args.map(rename) })),
+    outputs: program.outputs.map(rename),
+  };
+}
+
 export function moduleStructures(compiled: CompiledModel, options: EmitOptions = DEFAULT_EMIT_OPTIONS): StatementStructures[] {
   const d = compiled.definition;
   const names = (list: readonly { name: string }[]) => list.map((s) => s.name);
-  const layout: Layout = { params: names(d.params), inputs: names(d.inputs), targets: names(d.targets), outputs: d.outputs.length };
+  const userNames = { params: names(d.params), inputs: names(d.inputs), targets: names(d.targets) };
+  // The batch functions read each symbol into a local: its own name unless that would collide with the
+  // generated code's own names (then `name_1`, …). PARAM_NAMES, Params, … keep the user's names.
+  const locals = localNames([...userNames.params, ...userNames.inputs, ...userNames.targets, ...compiled.direction]);
+  const local = (list: readonly string[]) => list.map((name) => locals.get(name)!);
+  const layout: Layout = {
+    params: local(userNames.params), inputs: local(userNames.inputs), targets: local(userNames.targets), outputs: d.outputs.length,
+  };
+  const program = (p: Program) => renameSymbols(p, locals);
   const P = layout.params.length;
   const meanSinks = (count: number, index: (k: number) => number): Sink[] =>
     Array.from({ length: count }, (_, k) => ({ kind: "grad" as const, index: index(k) }));
   const upper = upperTriangle(P);
   const lossSink: Sink = { kind: "loss" };
   const batches = [
-    emitBatchFunction({ name: "loss", program: compiled.loss, sinks: [lossSink] }, layout, options),
+    emitBatchFunction({ name: "loss", program: program(compiled.loss), sinks: [lossSink] }, layout, options),
     emitBatchFunction(
-      { name: "lossAndGradient", program: compiled.lossAndGradient, sinks: [lossSink, ...layout.params.map((_, index) => ({ kind: "grad" as const, index }))] },
+      { name: "lossAndGradient", program: program(compiled.lossAndGradient), sinks: [lossSink, ...layout.params.map((_, index) => ({ kind: "grad" as const, index }))] },
       layout,
       options,
     ),
     emitBatchFunction(
-      { name: "predict", program: compiled.predict, sinks: compiled.predict.outputs.map((_, index) => ({ kind: "out" as const, index, width: d.outputs.length })) },
+      { name: "predict", program: program(compiled.predict), sinks: compiled.predict.outputs.map((_, index) => ({ kind: "out" as const, index, width: d.outputs.length })) },
       layout,
       options,
     ),
     ...(compiled.hessianVectorProduct
       ? [
           emitBatchFunction(
-            { name: "hessianVectorProduct", program: compiled.hessianVectorProduct, sinks: [lossSink, ...meanSinks(P, (k) => k)] },
-            { ...layout, direction: compiled.direction },
+            { name: "hessianVectorProduct", program: program(compiled.hessianVectorProduct), sinks: [lossSink, ...meanSinks(P, (k) => k)] },
+            { ...layout, direction: local(compiled.direction) },
             options,
           ),
         ]
       : []),
     ...(compiled.hessian
-      ? [emitBatchFunction({ name: "hessian", program: compiled.hessian, sinks: [lossSink, ...meanSinks(upper.length, (k) => upper[k][0] * P + upper[k][1])] }, layout, options)]
+      ? [emitBatchFunction({ name: "hessian", program: program(compiled.hessian), sinks: [lossSink, ...meanSinks(upper.length, (k) => upper[k][0] * P + upper[k][1])] }, layout, options)]
       : []),
   ];
   return [
     describeModel(compiled),
-    constant("PARAM_NAMES", tuple(layout.params), true, "Parameter names, in the order of the flat parameter array."),
-    constant("INPUT_NAMES", tuple(layout.inputs), true, "Input names: the columns of X."),
-    constant("TARGET_NAMES", tuple(layout.targets), true, "Target names: the columns of Y."),
+    constant("PARAM_NAMES", tuple(userNames.params), true, "Parameter names, in the order of the flat parameter array."),
+    constant("INPUT_NAMES", tuple(userNames.inputs), true, "Input names: the columns of X."),
+    constant("TARGET_NAMES", tuple(userNames.targets), true, "Target names: the columns of Y."),
     {
       kind: StructureKind.Interface,
       name: "Params",
       isExported: true,
-      properties: layout.params.map((name) => ({ name, type: "number" })),
+      properties: userNames.params.map((name) => ({ name, type: "number" })),
     },
-    ...packing(layout.params),
+    ...packing(userNames.params),
     ...batches.flatMap((b) => b.constants.map((c) => constant(c.name, c.initializer, false))),
     ...batches.flatMap((b) => b.functions.map(functionStructure)),
     ...checks(layout.params.length),

@@ -5,10 +5,15 @@
  *   this way repeats the whole chain rule for every parameter: that is the swell reverse mode avoids.
  * - `gradient(f, xs)`: reverse accumulation. Each node's adjoint is the sum of its parents'
  *   contributions, built once, so the gradient costs a small multiple of f however many xs there are.
+ *
+ * Both differentiate the simplified f (simplify.ts), as the generator does: the derivative of the
+ * seed's literal loss is then σ(z) − y in its exact form, not exp(−z)/(1 + exp(−z))² that overflows,
+ * so evaluate(diff(…)) agrees with the generated gradient everywhere.
  */
 import { add, mul, ONE, ZERO, Expr } from "./expr.ts";
 import { topologicalOrder } from "./dag.ts";
 import { PARTIALS } from "./derivatives.ts";
+import { simplify } from "./simplify.ts";
 
 function checkSymbol(x: unknown, where: string): asserts x is Expr {
   if (!(x instanceof Expr) || x.op !== "sym") {
@@ -24,10 +29,11 @@ function dependents(order: readonly Expr[], targets: ReadonlySet<Expr>): Set<Exp
   return out;
 }
 
-/** ∂f/∂x, by forward accumulation over the DAG. */
-export function diff(f: Expr, x: Expr): Expr {
-  if (!(f instanceof Expr)) throw new TypeError("diff: the first argument must be an Expr");
+/** ∂f/∂x, by forward accumulation over the (simplified) DAG. */
+export function diff(expr: Expr, x: Expr): Expr {
+  if (!(expr instanceof Expr)) throw new TypeError("diff: the first argument must be an Expr");
   checkSymbol(x, "diff");
+  const f = simplify(expr);
   const order = topologicalOrder([f]);
   const live = dependents(order, new Set([x]));
   const derivative = new Map<Expr, Expr>();
@@ -47,11 +53,12 @@ export function diff(f: Expr, x: Expr): Expr {
   return derivative.get(f) ?? ZERO;
 }
 
-/** [∂f/∂x for x of xs], by reverse accumulation over the DAG. */
-export function gradient(f: Expr, xs: readonly Expr[]): Expr[] {
-  if (!(f instanceof Expr)) throw new TypeError("gradient: the first argument must be an Expr");
+/** [∂f/∂x for x of xs], by reverse accumulation over the (simplified) DAG. */
+export function gradient(expr: Expr, xs: readonly Expr[]): Expr[] {
+  if (!(expr instanceof Expr)) throw new TypeError("gradient: the first argument must be an Expr");
   if (!Array.isArray(xs)) throw new TypeError("gradient: the second argument must be an array of symbols");
   xs.forEach((x, i) => checkSymbol(x, `gradient (argument ${i})`));
+  const f = simplify(expr);
   const order = topologicalOrder([f]);
   const live = dependents(order, new Set(xs));
   // contributions.get(n): the terms of n's adjoint, one per use of n by a parent.

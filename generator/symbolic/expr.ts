@@ -17,6 +17,8 @@
  */
 import { OPS, type Op } from "./ops.ts";
 import { checkSymbolName } from "./names.ts";
+import { topologicalOrder } from "./dag.ts";
+import { show } from "./show.ts";
 
 const OP_RANK: Record<Op, number> = Object.fromEntries(
   (Object.keys(OPS) as Op[]).map((op, i) => [op, i]),
@@ -36,9 +38,21 @@ export class Expr {
   /** Two independent 32-bit hashes of the structure (not of creation order), for compareExpr. */
   readonly hash1: number;
   readonly hash2: number;
+  /** Present only on objects the constructor made: see isGenuine. */
+  readonly #genuine = true;
 
-  /** Use the constructors below; this is public only so that `instanceof Expr` works. */
-  constructor(id: number, op: Op, args: readonly Expr[], value: number, name: string) {
+  static isGenuine(x: unknown): x is Expr {
+    return typeof x === "object" && x !== null && #genuine in x;
+  }
+
+  /**
+   * Nodes are made only by the constructors below (sym, num, add, …), which intern and validate them:
+   * the token is private to this module, so `new Expr(…)` anywhere else throws.
+   */
+  constructor(token: typeof CONSTRUCTION_TOKEN, id: number, op: Op, args: readonly Expr[], value: number, name: string) {
+    if (token !== CONSTRUCTION_TOKEN) {
+      throw new TypeError("Expr nodes are made by symgrad's constructors (sym, num, add, mul, …), not with new Expr(…)");
+    }
     this.id = id;
     this.op = op;
     this.args = args;
@@ -49,9 +63,29 @@ export class Expr {
     Object.freeze(this);
   }
 
+  /** The expression as show() prints it (a summary when the printed text would be huge). */
   toString(): string {
-    return `Expr(${this.op}#${this.id})`;
+    const size = printedSize(this);
+    if (size <= PRINT_LIMIT) return show(this);
+    return `<${this.op} expression: ${size > 1e15 ? "over 1e15" : size} nodes once shared parts are repeated; see showProgram(schedule([expr]))>`;
   }
+
+  /** console.log and util.inspect print the expression too (Node's util.inspect.custom). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+const CONSTRUCTION_TOKEN: unique symbol = Symbol("symgrad Expr construction");
+
+/** Largest expression (counted as a tree, shared parts repeated) that toString prints in full. */
+const PRINT_LIMIT = 20_000;
+
+/** Number of nodes of the expression as a tree, without building it (each DAG node visited once). */
+function printedSize(root: Expr): number {
+  const size = new Map<Expr, number>();
+  for (const n of topologicalOrder([root])) size.set(n, n.args.reduce((total, a) => total + size.get(a)!, 1));
+  return size.get(root)!;
 }
 
 /** FNV-1a style mixing of 32-bit words. */
@@ -82,7 +116,7 @@ let nextId = 0;
 function intern(key: string, op: Op, args: readonly Expr[], value = NaN, name = ""): Expr {
   const found = internTable.get(key);
   if (found) return found;
-  const node = new Expr(nextId++, op, Object.freeze(args.slice()), value, name);
+  const node = new Expr(CONSTRUCTION_TOKEN, nextId++, op, Object.freeze(args.slice()), value, name);
   internTable.set(key, node);
   return node;
 }
@@ -111,7 +145,8 @@ export function symbols(names: string): Expr[] {
 }
 
 export function toExpr(x: ExprLike): Expr {
-  if (x instanceof Expr) return x;
+  if (isGenuine(x)) return x;
+  if ((x as unknown) instanceof Expr) throw new TypeError("expected an Expr made by symgrad's constructors, got a lookalike object");
   if (typeof x === "number") return num(x);
   throw new TypeError(`expected an Expr or a number, got ${describe(x)}`);
 }
@@ -138,6 +173,15 @@ function compoundKey(op: Op, args: readonly Expr[]): string {
 function node(op: Op, args: Expr[]): Expr {
   if (OPS[op].commutative) args.sort(compareExpr);
   return intern(compoundKey(op, args), op, args);
+}
+
+/**
+ * Whether `x` is a node of this copy of symgrad, made by its constructors (and so validated). A
+ * lookalike built with Object.create(Expr.prototype), or a node of another copy of these modules, is
+ * not: only the constructor gives a node the private brand.
+ */
+export function isGenuine(x: unknown): x is Expr {
+  return Expr.isGenuine(x);
 }
 
 /** The existing node of `op` on exactly these arguments (in canonical order), without creating one. */

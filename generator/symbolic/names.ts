@@ -1,45 +1,90 @@
 /**
- * Which names a symbol may have. Generated code uses symbol names as local variables verbatim, so a
- * name must be a plain identifier that cannot clash with JavaScript, with the globals the generated
- * code calls, or with the generator's own locals (all of which start with RESERVED_PREFIX).
+ * Which names a symbol may have, and how generated code spells them.
+ *
+ * A symbol may have any name JavaScript accepts as an identifier, except the reserved words (which no
+ * binding may use in a module): `a`, `out`, `grad`, `Math`, `_t0`, `$x`, `θ`, `constructor` and
+ * `__proto__` are all fine. The generated module keeps the user's names wherever they are safe and
+ * renames, deterministically, only the locals that would collide with its own names (see `localNames`).
  */
 
-/** Every temporary and helper local in generated code starts with this prefix (`_t12`, `_i`, `_n`). */
+/**
+ * Every local, argument and helper the generator invents starts with this prefix and has no further
+ * underscore (`_t12`, `_i`, `_n`, `_lossPart0`, `_checkLength`): see `isGeneratorName`.
+ */
 export const RESERVED_PREFIX = "_";
 
-const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]*$/;
+/**
+ * A JavaScript identifier (ECMAScript IdentifierName): a Unicode ID_Start letter, `$` or `_`, then
+ * ID_Continue characters, `$`, ZWNJ or ZWJ. Escapes (`\u0061`) are not accepted: a name is its text.
+ */
+const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200C\u200D]*$/u;
 
 /**
- * Reserved words of JavaScript and TypeScript, the names strict mode (ES modules) forbids as bindings,
- * and the global values a local must not shadow. TypeScript's contextual keywords (type, number, …)
- * are valid variable names and stay allowed.
+ * Words no binding may use in strict (module) code: JavaScript's reserved words, its strict-mode
+ * reserved words, and `await` (reserved in modules). TypeScript's contextual keywords (type, number,
+ * any, …) are valid variable names and stay allowed.
  */
 const RESERVED_WORDS = new Set(
   (
     "break case catch class const continue debugger default delete do else enum export extends false " +
     "finally for function if import in instanceof new null return super switch this throw true try " +
     "typeof var void while with implements interface let package private protected public static yield " +
-    "await arguments eval undefined NaN Infinity globalThis"
+    "await"
   ).split(" "),
 );
 
-/** Globals that generated modules refer to; a symbol of the same name would shadow them. */
-const GLOBALS_USED_BY_GENERATED_CODE = new Set(["Math", "Float64Array", "RangeError", "Number", "Object"]);
+/**
+ * Names the generated functions' bodies refer to, or that a local may not take: their arguments, the
+ * globals they call, the names strict mode forbids as bindings (eval, arguments) and the global values
+ * TypeScript refuses to see redeclared (undefined, NaN, Infinity, globalThis). A symbol may still have
+ * one of these names; its local in generated code is then renamed.
+ */
+const NAMES_GENERATED_CODE_USES: ReadonlySet<string> = new Set([
+  "params", "X", "Y", "grad", "out", "v", "H",
+  "Math", "Float64Array", "Number", "Object", "TypeError", "RangeError", "Array", "String", "JSON",
+  "eval", "arguments", "undefined", "NaN", "Infinity", "globalThis",
+]);
 
 export function checkSymbolName(name: unknown): asserts name is string {
   if (typeof name !== "string") throw new TypeError(`symbol name must be a string, got ${typeof name}`);
-  if (name.startsWith(RESERVED_PREFIX)) {
-    throw new RangeError(
-      `symbol name "${name}" starts with "${RESERVED_PREFIX}", which is reserved for the generator's temporaries`,
-    );
-  }
   if (!IDENTIFIER.test(name)) {
     throw new RangeError(
-      `symbol name "${name}" is not a valid identifier (letters, digits and "_", starting with a letter)`,
+      `symbol name ${JSON.stringify(name)} is not a JavaScript identifier (a letter, "$" or "_", then letters, digits, "$" or "_")`,
     );
   }
-  if (RESERVED_WORDS.has(name)) throw new RangeError(`symbol name "${name}" is a reserved word in JavaScript/TypeScript`);
-  if (GLOBALS_USED_BY_GENERATED_CODE.has(name)) {
-    throw new RangeError(`symbol name "${name}" would shadow the global ${name} that generated code uses`);
+  if (RESERVED_WORDS.has(name)) throw new RangeError(`symbol name "${name}" is a reserved word in JavaScript`);
+}
+
+/** Whether `name` has the shape of a name the generator invents (`_` then letters and digits only). */
+export function isGeneratorName(name: string): boolean {
+  return /^_[A-Za-z0-9]*$/.test(name);
+}
+
+/** Whether a symbol's name can be used verbatim as a local in generated code. */
+export function isSafeLocal(name: string): boolean {
+  return !isGeneratorName(name) && !NAMES_GENERATED_CODE_USES.has(name);
+}
+
+/**
+ * The local variable each symbol gets in generated code, in the order given: its own name when that is
+ * safe, else `name_1` (or `name_2`, …: the first that is neither another symbol's name nor already
+ * taken). A renamed local contains an underscore after its first character, so it can never be a
+ * generator name; the result depends only on the names and their order.
+ */
+export function localNames(names: readonly string[]): Map<string, string> {
+  const taken = new Set(names);
+  const locals = new Map<string, string>();
+  for (const name of names) {
+    if (locals.has(name)) continue;
+    if (isSafeLocal(name)) {
+      locals.set(name, name);
+      continue;
+    }
+    let k = 1;
+    while (taken.has(`${name}_${k}`) || !isSafeLocal(`${name}_${k}`)) k++;
+    const local = `${name}_${k}`;
+    taken.add(local);
+    locals.set(name, local);
   }
+  return locals;
 }
