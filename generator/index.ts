@@ -7,6 +7,7 @@ export {
   sigmoid, tanh, softplus, relu, step, abs, max, logsumexp, select, compareExpr,
 } from "./symbolic/expr.ts";
 export { diff, diffLiteral, gradient } from "./symbolic/differentiate.ts";
+export { hessian, hessianVectorProduct, directionalDerivative } from "./symbolic/second-order.ts";
 export { evaluate, evaluateLiteral, ProgramInterpreter, type Env } from "./symbolic/evaluate.ts";
 export { show, showProgram } from "./symbolic/show.ts";
 export { simplify, simplifyAll, RULES } from "./symbolic/simplify.ts";

@@ -34,4 +34,5 @@ if (generated !== EXIT.ok) {
   // Imported only now: the trainer loads generated/, which the step above may just have rewritten.
   const { main } = await import("../src/cli.ts");
   process.exitCode = await main([...SEED_RUN, ...process.argv.slice(2)], "npm start --");
+  if (process.exitCode === 0) await (await import("../src/compare-optimizers.ts")).compareOnSeed(process.argv.slice(2));
 }

@@ -7,7 +7,7 @@ import { pathToFileURL } from "node:url";
 import { OutputError } from "./files.ts";
 import type { Metrics } from "./metrics.ts";
 import { EXIT, UsageError, helpText, parseFlags } from "./options.ts";
-import { progressLine, summaryTable } from "./report.ts";
+import { progressLine, secondOrderLines, summaryTable } from "./report.ts";
 import { resolveRun, type Registry, type RunConfig } from "./run-config.ts";
 import { batchLabel, executeRun, type RunOutcome } from "./run.ts";
 
@@ -56,6 +56,7 @@ async function train(config: RunConfig): Promise<number> {
   console.log(
     summaryTable({ title, metrics: { ...metrics, loss: result.finalLoss }, epochs: result.epochs, seconds, files }),
   );
+  if (result.secondOrder) console.log(secondOrderLines(result.secondOrder));
   const failure = numericalFailure(result, metrics);
   if (failure) {
     console.error(`error: training stopped: ${failure}; the files above show those parameters.`);

@@ -14,7 +14,14 @@ export interface ModelInfo {
   /** Hash of the module's own code (SHA-256 prefix): it changes exactly when the generated code does. */
   readonly hash: string;
   /** Scheduled operations per sample. */
-  readonly ops: { readonly loss: number; readonly lossAndGradient: number };
+  readonly ops: {
+    readonly loss: number;
+    readonly lossAndGradient: number;
+    /** Present in modules generated with second-order support (every module symgrad writes today). */
+    readonly hessianVectorProduct?: number;
+    /** Present only where `hessian` is emitted (models of ≤ 128 parameters). */
+    readonly hessian?: number;
+  };
   /**
    * What the model predicts, so the runtime picks metrics: "binary" (one probability output, accuracy at
    * p ≥ 0.5), "multiclass" (one probability per class, accuracy by argmax), "regression" (RMSE, R²).
@@ -33,4 +40,15 @@ export interface GeneratedModel {
   lossAndGradient(params: Float64Array, X: Float64Array, Y: Float64Array, grad: Float64Array): number;
   /** Writes the model's outputs for each row of X into out (n×outputs). */
   predict(params: Float64Array, X: Float64Array, out: Float64Array): void;
+  /**
+   * Writes H·v into out (H: the Hessian of the mean loss) and returns the mean loss. Allocates nothing;
+   * out must not share memory with params, X, Y or v. Optional so that modules generated before it
+   * existed still satisfy the contract; the second-order optimizers require it.
+   */
+  hessianVectorProduct?(params: Float64Array, X: Float64Array, Y: Float64Array, v: Float64Array, out: Float64Array): number;
+  /**
+   * Writes the Hessian of the mean loss into H (params×params, row-major, symmetric) and returns the
+   * mean loss. Emitted only for models of ≤ 128 parameters.
+   */
+  hessian?(params: Float64Array, X: Float64Array, Y: Float64Array, H: Float64Array): number;
 }

@@ -3,11 +3,21 @@
  * training loop that calls step() every epoch allocates nothing.
  */
 
-export const OPTIMIZER_NAMES = ["gd", "momentum", "adam"] as const;
+/** Update rules applied to each (mini-)batch gradient. */
+export const FIRST_ORDER_OPTIMIZERS = ["gd", "momentum", "adam"] as const;
+/** Full-batch methods with their own iterations and line search or trust region (lbfgs.ts, newton.ts). */
+export const SECOND_ORDER_OPTIMIZERS = ["lbfgs", "newton"] as const;
+export const OPTIMIZER_NAMES = [...FIRST_ORDER_OPTIMIZERS, ...SECOND_ORDER_OPTIMIZERS] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+export type FirstOrderOptimizerName = (typeof FIRST_ORDER_OPTIMIZERS)[number];
+export type SecondOrderOptimizerName = (typeof SECOND_ORDER_OPTIMIZERS)[number];
+
+export function isSecondOrder(name: OptimizerName): name is SecondOrderOptimizerName {
+  return (SECOND_ORDER_OPTIMIZERS as readonly string[]).includes(name);
+}
 
 export interface Optimizer {
-  readonly name: OptimizerName;
+  readonly name: FirstOrderOptimizerName;
   /** Updates params in place from the mean gradient. */
   step(params: Float64Array, grad: Float64Array): void;
 }
@@ -68,7 +78,7 @@ function adam(size: number, lr: number, beta1: number, beta2: number, epsilon: n
 }
 
 /** Makes an optimizer for `size` parameters. */
-export function createOptimizer(name: OptimizerName, size: number, opts: OptimizerOptions): Optimizer {
+export function createOptimizer(name: FirstOrderOptimizerName, size: number, opts: OptimizerOptions): Optimizer {
   const { lr, beta = 0.9, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = opts;
   switch (name) {
     case "gd":

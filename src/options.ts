@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_MAX_CSV_BYTES } from "./csv.ts";
 import { DATASETS } from "./data.ts";
-import { OPTIMIZER_NAMES, type OptimizerName } from "./optimizers.ts";
+import { isSecondOrder, OPTIMIZER_NAMES, type OptimizerName } from "./optimizers.ts";
 import { MAX_EPOCHS } from "./train.ts";
 
 /** A mistake in the command line: reported with exit code 2 before anything is written. */
@@ -50,13 +50,18 @@ export const FLAGS = {
     help: "larger CSV files (and anything not a regular file) are refused before reading",
   },
   init: { type: "string", value: "FILE.json", help: "initial parameters by name (default: seeded random)" },
-  optimizer: { type: "string", default: "gd", value: OPTIMIZER_NAMES.join("|"), help: "update rule" },
+  optimizer: {
+    type: "string",
+    default: "gd",
+    value: OPTIMIZER_NAMES.join("|"),
+    help: "update rule; lbfgs and newton are full batch and ignore --lr",
+  },
   lr: { type: "string", default: "0.5", value: "RATE", help: "learning rate, finite and > 0" },
   epochs: {
     type: "string",
     default: "2000",
     value: "N",
-    help: `passes over the data, 1 … ${MAX_EPOCHS.toLocaleString("en-US")}; the loss history keeps every epoch up to 10,000, then min/max per bucket`,
+    help: `passes over the data (lbfgs, newton: maximum iterations), 1 … ${MAX_EPOCHS.toLocaleString("en-US")}; the loss history keeps every epoch up to 10,000, then min/max per bucket`,
   },
   batch: { type: "string", value: "N", help: "mini-batch size ≤ rows, shuffled by --seed (default: full batch)" },
   tolerance: { type: "string", value: "T", help: "stop once the loss changes by ≤ T between epochs (default: off)" },
@@ -105,12 +110,16 @@ export function helpText(command = "npm run train --"): string {
 export function parseFlags(argv: string[]): Flags {
   const values = readArgs(argv);
   const text = (name: keyof typeof FLAGS) => values[name] as string | undefined;
+  const optimizer = oneOf("optimizer", text("optimizer")!, OPTIMIZER_NAMES);
+  if (isSecondOrder(optimizer) && text("batch") !== undefined) {
+    throw new UsageError(`--batch: ${optimizer} is a full-batch method (its line search compares losses over the whole dataset); omit --batch`);
+  }
   return {
     model: text("model")!,
     data: checkData(text("data")),
     maxCsvBytes: positiveInteger("max-csv-bytes", text("max-csv-bytes")!),
     init: text("init"),
-    optimizer: oneOf("optimizer", text("optimizer")!, OPTIMIZER_NAMES),
+    optimizer,
     lr: positiveNumber("lr", text("lr")!),
     epochs: positiveInteger("epochs", text("epochs")!, MAX_EPOCHS),
     batch: text("batch") === undefined ? undefined : positiveInteger("batch", text("batch")!),

@@ -1,6 +1,7 @@
 /**
  * What the CLI prints: a progress line on a terminal for longer runs, and the closing summary table.
  */
+import type { FullBatchStats } from "./full-batch.ts";
 import type { Metrics } from "./metrics.ts";
 
 /** Progress on stderr, redrawn in place; silent off a terminal and during the first second. */
@@ -53,4 +54,14 @@ export function summaryTable({ title, metrics, epochs, seconds, files }: Summary
     value.split("\n").map((part, i) => `  ${(i === 0 ? name : "").padEnd(width)}  ${part}`),
   );
   return [title, ...lines].join("\n");
+}
+
+/** The extra summary lines of lbfgs / newton runs. */
+export function secondOrderLines(stats: FullBatchStats): string {
+  return [
+    `  iterations      ${stats.iterations}`,
+    `  f+∇f evals      ${stats.functionEvaluations}`,
+    `  H·v products    ${stats.hessianVectorProducts}`,
+    `  gradient norm   ${stats.gradientNorm.toExponential(3)}`,
+  ].join("\n");
 }

@@ -107,6 +107,7 @@ export function runJson(config: RunConfig, result: TrainResult, metrics: Metrics
     seed: config.seed,
     stop: result.stop,
     message: result.message,
+    ...(result.secondOrder ? { secondOrder: result.secondOrder } : {}), // lbfgs / newton only
     interrupted: result.stop === "interrupted",
     // losses[k] is the loss at the start of epoch k·lossEvery; past 10,000 epochs buckets of lossEvery
     // epochs also give their lowest and highest loss.

@@ -18,6 +18,11 @@ export { initScales, randomParams } from "./init.ts";
 export { readParamsFile } from "./params-file.ts";
 export { OPTIMIZER_NAMES, createOptimizer, type Optimizer, type OptimizerName, type OptimizerOptions } from "./optimizers.ts";
 export { train, type StopReason, type TrainOptions, type TrainResult } from "./train.ts";
+export { lbfgs, type LbfgsOptions } from "./lbfgs.ts";
+export { newton, type NewtonOptions } from "./newton.ts";
+export { createLineSearch, type LineSearch, type LineSearchOptions, type LineSearchResult } from "./line-search.ts";
+export type { Objective, FullBatchOptions, FullBatchResult, FullBatchStats, FullBatchStop } from "./full-batch.ts";
+export { datasetObjective } from "./second-order-train.ts";
 export {
   evaluate as evaluateModel, predictAll, binaryAccuracy, argmaxAccuracy, rmse, r2, type Metrics,
 } from "./metrics.ts";

@@ -8,7 +8,8 @@
 import type { GeneratedModel } from "./contract.ts";
 import type { Dataset } from "./data.ts";
 import { LossHistory } from "./loss-history.ts";
-import { createOptimizer, type OptimizerName } from "./optimizers.ts";
+import { createOptimizer, isSecondOrder, type OptimizerName } from "./optimizers.ts";
+import { trainSecondOrder, type FullBatchStats } from "./second-order-train.ts";
 import { createRng } from "./rng.ts";
 
 /** The largest --epochs a run accepts: epoch counts stay exact integers and the history stays bounded. */
@@ -57,6 +58,8 @@ export interface TrainResult {
   stop: StopReason;
   /** Why training stopped early, in words (names the epoch); empty when all epochs ran. */
   message: string;
+  /** lbfgs and newton: iterations (= epochs), evaluations and the final gradient norm. */
+  secondOrder?: FullBatchStats;
 }
 
 /** One epoch's worth of updates; returns a message when something went non-finite, else "". */
@@ -109,6 +112,7 @@ function* epochsOf(
 ): Generator<void, TrainResult, void> {
   checkOptions(model, initialParams, options);
   const { lr, epochs, optimizer = "gd", batch, seed = 42, tolerance, onEpoch, shouldStop } = options;
+  if (isSecondOrder(optimizer)) return trainFullBatch(model, data, initialParams, options);
   const params = Float64Array.from(initialParams);
   const history = new LossHistory();
   const step = createOptimizer(optimizer, params.length, { lr });
@@ -143,6 +147,30 @@ function* epochsOf(
     yield;
   }
   return finish(epochs, "epochs", "");
+}
+
+/** lbfgs / newton: full batch only (their line search and trust region compare losses of one function). */
+function trainFullBatch(model: GeneratedModel, data: Dataset, initialParams: Float64Array, options: TrainOptions): TrainResult {
+  const { optimizer = "gd", batch, epochs, tolerance, onEpoch } = options;
+  if (batch !== undefined && batch < data.n) {
+    throw new RangeError(`batch: ${optimizer} is a full-batch method; omit batch (got ${batch} of ${data.n} rows)`);
+  }
+  const run = trainSecondOrder(model, data, initialParams, { optimizer: optimizer as "lbfgs" | "newton", epochs, tolerance, onEpoch });
+  const { x, loss, losses, ...stats } = run;
+  const stop = run.stop === "iterations" ? "epochs" : run.stop === "non-finite" ? "non-finite" : "tolerance";
+  return {
+    params: x,
+    initialParams: Float64Array.from(initialParams),
+    losses: Float64Array.from(losses),
+    lossEvery: 1, // one entry per iteration: there are at most --epochs of them, each a few evaluations
+    lossMin: Float64Array.from(losses),
+    lossMax: Float64Array.from(losses),
+    finalLoss: loss,
+    epochs: run.iterations,
+    stop,
+    message: stop === "epochs" ? "" : run.message,
+    secondOrder: stats,
+  };
 }
 
 /** Library callers skip the CLI's flag checks, so the boundary checks again, naming the option. */

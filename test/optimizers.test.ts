@@ -41,4 +41,41 @@ describe("optimizers", () => {
       expect(v).toBeCloseTo(first - (0.01 * m) / (Math.sqrt(s) + 1e-8), 6);
     });
   });
+
+  it("momentum's default β is 0.9: 30 steps equal a reference loop written here", () => {
+    const p = params0();
+    const opt = createOptimizer("momentum", 4, { lr: 0.05 });
+    const ref = [...params0()];
+    const velocity = [0, 0, 0, 0];
+    for (let t = 0; t < 30; t++) {
+      const g = Float64Array.from(grad, (x, i) => x * Math.cos(t + i)); // a gradient that changes every step
+      opt.step(p, g);
+      for (let i = 0; i < 4; i++) {
+        velocity[i] = 0.9 * velocity[i] + g[i];
+        ref[i] -= 0.05 * velocity[i];
+      }
+    }
+    [...p].forEach((v, i) => expect(v).toBe(ref[i]));
+  });
+
+  it("adam at its defaults (β₁ 0.9, β₂ 0.999, ε 1e-8): 50 steps equal a reference loop written here", () => {
+    const p = params0();
+    const opt = createOptimizer("adam", 4, { lr: 0.01 });
+    const ref = [...params0()];
+    const m = [0, 0, 0, 0];
+    const v = [0, 0, 0, 0];
+    for (let t = 1; t <= 50; t++) {
+      const g = Float64Array.from(grad, (x, i) => x * Math.sin(0.3 * t + i) + 0.01 * i);
+      opt.step(p, g);
+      for (let i = 0; i < 4; i++) {
+        m[i] = 0.9 * m[i] + 0.1 * g[i];
+        v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i];
+        const mHat = m[i] / (1 - 0.9 ** t);
+        const vHat = v[i] / (1 - 0.999 ** t);
+        ref[i] -= (0.01 * mHat) / (Math.sqrt(vHat) + 1e-8);
+      }
+    }
+    // Written independently (1 − β as 0.1 and 0.001), so equal to rounding, not bit for bit.
+    [...p].forEach((x, i) => expect(Math.abs(x - ref[i])).toBeLessThanOrEqual(1e-14 * Math.max(1, Math.abs(ref[i]))));
+  });
 });

@@ -26,10 +26,12 @@ export interface Layout {
   readonly inputs: readonly string[];
   readonly targets: readonly string[];
   readonly outputs: number;
+  /** Names of the symbols holding the vector v of hessianVectorProduct, read from `v` (one per parameter). */
+  readonly direction?: readonly string[];
 }
 
 export interface BatchFunction {
-  readonly name: "loss" | "lossAndGradient" | "predict";
+  readonly name: "loss" | "lossAndGradient" | "predict" | "hessianVectorProduct" | "hessian";
   readonly program: Program;
   readonly sinks: readonly Sink[];
 }
@@ -58,6 +60,7 @@ const PULL_IN_DEPTH = 8;
 function symbolReads(layout: Layout): Map<string, string> {
   const reads = new Map<string, string>();
   layout.params.forEach((p, k) => reads.set(p, `params[${k}]`));
+  layout.direction?.forEach((d, k) => reads.set(d, `v[${k}]`));
   const row = (array: string, width: number, j: number) =>
     width === 1 ? `${array}[_i]` : `${array}[_i * ${width}${j > 0 ? ` + ${j}` : ""}]`;
   layout.inputs.forEach((x, j) => reads.set(x, row("X", layout.inputs.length, j)));
@@ -161,7 +164,7 @@ function emitFlat(fn: BatchFunction, layout: Layout): EmittedBatch {
   const used = symbolsUsed(program.assignments, program.outputs);
   const statements = [
     ...boundaryCheck(fn.name, layout),
-    ...readSymbols(layout.params, used, reads),
+    ...readSymbols([...layout.params, ...(layout.direction ?? [])], used, reads),
     ...assignmentLines(program, invariant, uses),
     ...sinks.filter((s) => s.kind !== "out").map((s) => `let ${accumulatorName(s)} = 0;`),
     "for (let _i = 0; _i < _n; _i++) {",
@@ -169,10 +172,27 @@ function emitFlat(fn: BatchFunction, layout: Layout): EmittedBatch {
     ...assignmentLines(program, varying, uses),
     ...program.outputs.map((o, k) => sinkStatement(sinks[k], operandCode(o, temp))),
     "}",
-    ...sinks.flatMap((s) => (s.kind === "grad" ? [`grad[${s.index}] = ${accumulatorName(s)} / _n;`] : [])),
+    ...sinks.flatMap((s) => (s.kind === "grad" ? [`${MEAN_ARRAY[fn.name]}[${s.index}] = ${accumulatorName(s)} / _n;`] : [])),
+    ...mirrorHessian(fn.name, layout),
     ...(fn.name === "predict" ? [] : ["return _loss / _n;"]),
   ];
   return { functions: [{ ...signature(fn.name), statements }], constants: [] };
+}
+
+/** Where each function writes its mean "grad" sinks: the gradient, H·v, or the Hessian's upper triangle. */
+const MEAN_ARRAY: Record<BatchFunction["name"], string> = {
+  loss: "",
+  predict: "",
+  lossAndGradient: "grad",
+  hessianVectorProduct: "out",
+  hessian: "H",
+};
+
+/** The hessian function computes H[j][k] for j ≤ k only and copies them to H[k][j]. */
+function mirrorHessian(name: BatchFunction["name"], layout: Layout): string[] {
+  if (name !== "hessian") return [];
+  const P = layout.params.length;
+  return [`for (let _j = 1; _j < ${P}; _j++) for (let _k = 0; _k < _j; _k++) H[_j * ${P} + _k] = H[_k * ${P} + _j];`];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -207,7 +227,9 @@ function emitChunked(fn: BatchFunction, layout: Layout, chunkSize: number): Emit
 
   const scratch = `_${fn.name}Scratch`;
   const partName = (c: number) => `_${fn.name}Part${c}`;
-  const sinkArray = fn.name === "lossAndGradient" ? "grad" : fn.name === "predict" ? "out" : scratch;
+  const sinkArray = fn.name === "predict" ? "out" : MEAN_ARRAY[fn.name] || scratch;
+  const means = MEAN_ARRAY[fn.name] !== "";
+  const vArgument = layout.direction ? ", v" : "";
 
   const reads = symbolReads(layout);
   const invariant = assignments.slice(0, Math.max(firstVarying, 0));
@@ -224,15 +246,16 @@ function emitChunked(fn: BatchFunction, layout: Layout, chunkSize: number): Emit
   const statements = [
     ...boundaryCheck(fn.name, layout),
     `const _s = ${scratch};`,
-    ...readSymbols(layout.params, symbolsUsed(invariant), reads),
+    ...readSymbols([...layout.params, ...(layout.direction ?? [])], symbolsUsed(invariant), reads),
     ...assignmentLines(program, invariant.map((_, i) => i), uses, store),
-    ...(fn.name === "lossAndGradient" ? ["grad.fill(0);"] : []),
+    ...(means ? [`${sinkArray}.fill(0);`] : []),
     ...(fn.name === "predict" ? [] : ["let _loss = 0;"]),
     "for (let _i = 0; _i < _n; _i++) {",
-    ...chunks.map((_, c) => `${partName(c)}(params, X, ${fn.name === "predict" ? "X" : "Y"}, _i, ${sinkArray}, _s);`),
+    ...chunks.map((_, c) => `${partName(c)}(params, X, ${fn.name === "predict" ? "X" : "Y"}, _i, ${sinkArray}, _s${vArgument});`),
     ...driverSinks,
     "}",
-    ...(fn.name === "lossAndGradient" ? ["for (let _k = 0; _k < grad.length; _k++) grad[_k] /= _n;"] : []),
+    ...(means ? [`for (let _k = 0; _k < ${sinkArray}.length; _k++) ${sinkArray}[_k] /= _n;`] : []),
+    ...mirrorHessian(fn.name, layout),
     ...(fn.name === "predict" ? [] : ["return _loss / _n;"]),
   ];
   const parts = chunks.map((chunk, c) => emitPart(fn, layout, chunk, c, slot, uses, partName(c)));
@@ -306,7 +329,7 @@ function emitPart(
   for (const a of own) for (const o of a.args) if (o.kind === "temp" && !inChunk(o.index)) loads.add(o.index);
   const reads = symbolReads(layout);
   const statements: string[] = [
-    ...readSymbols([...layout.params, ...layout.inputs, ...layout.targets], symbolsUsed(own), reads),
+    ...readSymbols([...layout.params, ...(layout.direction ?? []), ...layout.inputs, ...layout.targets], symbolsUsed(own), reads),
     ...[...loads].sort((a, b) => a - b).map((t) => `const ${temp(t)} = _s[${slot.get(t)}];`),
     ...assignmentLines(program, own.map((_, j) => chunk.first + j), uses, storeInto(slot)),
   ];
@@ -325,6 +348,7 @@ function emitPart(
       { name: "_i", type: "number" },
       { name: "_sink", type: "Float64Array" },
       { name: "_s", type: "Float64Array" },
+      ...(layout.direction ? [{ name: "v", type: "Float64Array" }] : []),
     ],
     returnType: "void",
     statements,
@@ -344,6 +368,16 @@ const SIGNATURES: Record<BatchFunction["name"], { arrays: string[]; returnType: 
     docs: "Writes the mean gradient over the n samples into grad (in PARAM_NAMES order) and returns the mean loss.",
   },
   predict: { arrays: ["params", "X", "out"], returnType: "void", docs: "Writes the outputs for each row of X into out (n×outputs, row-major)." },
+  hessianVectorProduct: {
+    arrays: ["params", "X", "Y", "v", "out"],
+    returnType: "number",
+    docs: "Writes H·v into out, H the Hessian of the mean loss over the n samples (in PARAM_NAMES order), and returns the mean loss.",
+  },
+  hessian: {
+    arrays: ["params", "X", "Y", "H"],
+    returnType: "number",
+    docs: "Writes the Hessian of the mean loss over the n samples into H (params×params, row-major, symmetric) and returns the mean loss.",
+  },
 };
 
 export function signature(name: BatchFunction["name"]): Omit<EmittedFunction, "statements"> {
@@ -373,6 +407,16 @@ export function boundaryCheck(name: BatchFunction["name"], layout: Layout): stri
     `_checkLength(${fn}, "X", X, _n * ${layout.inputs.length}, "n×inputs for the n rows of Y");`,
     ...(name === "lossAndGradient"
       ? [`_checkLength(${fn}, "grad", grad, ${layout.params.length}, "one per parameter");`, ...disjoint("grad", ["params", "X", "Y"])]
+      : []),
+    ...(name === "hessianVectorProduct"
+      ? [
+          `_checkLength(${fn}, "v", v, ${layout.params.length}, "one per parameter");`,
+          `_checkLength(${fn}, "out", out, ${layout.params.length}, "one per parameter");`,
+          ...disjoint("out", ["params", "X", "Y", "v"]),
+        ]
+      : []),
+    ...(name === "hessian"
+      ? [`_checkLength(${fn}, "H", H, ${layout.params.length ** 2}, "params×params");`, ...disjoint("H", ["params", "X", "Y"])]
       : []),
   ];
 }

@@ -1,5 +1,12 @@
 /** The comment at the top of every generated file: provenance, summary, how to regenerate. */
-import type { CompiledModel } from "../compile.ts";
+import { HESSIAN_MAX_PARAMS, HVP_MAX_PARAMS, type CompiledModel } from "../compile.ts";
+
+function secondOrderSummary({ hessianVectorProduct, hessian }: CompiledModel): string {
+  if (!hessianVectorProduct) return `no Hessian·v or Hessian above ${HVP_MAX_PARAMS} parameters.`;
+  return hessian
+    ? `Hessian·v ${hessianVectorProduct.counts.total}, Hessian ${hessian.counts.total}.`
+    : `Hessian·v ${hessianVectorProduct.counts.total} (no dense Hessian above ${HESSIAN_MAX_PARAMS} parameters).`;
+}
 
 /** Where a module came from, as the CLI knows it; paths are relative to the output folder's project. */
 export interface Provenance {
@@ -30,8 +37,9 @@ export function header(compiled: CompiledModel, provenance?: Provenance): string
     `${GENERATED_MARK}${provenance ? ` from ${provenance.source}` : ""} — DO NOT EDIT.`,
     `// Model "${d.name}" (${d.task}): ${plural(d.inputs.length, "input")}, ${plural(d.targets.length, "target")}, ` +
       `${plural(d.outputs.length, "output")}, ${plural(d.params.length, "parameter")}; ` +
-      `ops per sample: loss ${compiled.ops.loss}, loss+gradient ${compiled.ops.lossAndGradient}` +
-      (compiled.strategy === "loops" ? "; dense layers emitted as loops over the batch." : "."),
+      `ops per sample: loss ${compiled.ops.loss}, loss+gradient ${compiled.ops.lossAndGradient}, ` +
+      secondOrderSummary(compiled) +
+      (compiled.strategy === "loops" ? " Dense layers are emitted as loops over the batch." : ""),
     `// Regenerate with \`${command}\`; add \`--check\` to check that it is fresh.`,
     ...(provenance ? [`${STAMP_PREFIX}${provenance.stamp}`] : []),
   ].join("\n");

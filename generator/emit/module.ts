@@ -13,6 +13,7 @@ import type { Operand, Program } from "../symbolic/schedule.ts";
 import { emitBatchFunction, type EmittedBatch, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
 import { header, type Provenance } from "./header.ts";
 import { emitLoopModel } from "./loops.ts";
+import { upperTriangle } from "../symbolic/second-order.ts";
 
 import { HASH_PLACEHOLDER } from "./code-hash.ts";
 
@@ -66,10 +67,21 @@ function describeModel(compiled: CompiledModel): VariableStatementStructure {
     `outputs: ${d.outputs.length}`,
     `params: ${d.params.length}`,
     `hash: ${JSON.stringify(HASH_PLACEHOLDER)}`,
-    `ops: { loss: ${compiled.ops.loss}, lossAndGradient: ${compiled.ops.lossAndGradient} }`,
+    `ops: { ${opCounts(compiled).map(([name, count]) => `${name}: ${count}`).join(", ")} }`,
   ];
   const docs = "What this module computes; ops are scheduled operations per sample; hash identifies this file's code.";
   return constant("MODEL", `{ ${fields.join(", ")} } as const`, true, docs);
+}
+
+/** Scheduled operations per sample of each batch function the module has. */
+export function opCounts(compiled: CompiledModel): [name: string, ops: number][] {
+  const counts: [string, number][] = [
+    ["loss", compiled.ops.loss],
+    ["lossAndGradient", compiled.ops.lossAndGradient],
+  ];
+  if (compiled.hessianVectorProduct) counts.push(["hessianVectorProduct", compiled.hessianVectorProduct.counts.total]);
+  if (compiled.hessian) counts.push(["hessian", compiled.hessian.counts.total]);
+  return counts;
 }
 
 /**
@@ -212,16 +224,17 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
   // generated code's own names (then `name_1`, …). PARAM_NAMES, Params, … keep the user's names.
   // (A loop module's head also reads the last layer's outputs through symbols of its own.)
   const headInputs = compiled.strategy === "loops" ? names(compiled.plan.headInputs) : [];
-  const locals = localNames([...userNames.params, ...userNames.inputs, ...userNames.targets, ...headInputs]);
+  const locals = localNames([...userNames.params, ...userNames.inputs, ...userNames.targets, ...headInputs, ...compiled.direction]);
   const local = (list: readonly string[]) => list.map((name) => locals.get(name)!);
   const layout: Layout = {
     params: local(userNames.params), inputs: local(userNames.inputs), targets: local(userNames.targets), outputs: d.outputs.length,
   };
   const program = (p: Program) => renameSymbols(p, locals);
-  const batches =
+  const batches: EmittedBatch[] =
     compiled.strategy === "loops"
       ? [emitLoopModel(compiled, layout, { program, headInputs: local(headInputs) })]
       : unrolledBatches(compiled, layout, program, options);
+  batches.push(...secondOrderBatches(compiled, layout, local(compiled.direction), program, options));
   const parameters = parameterNames(compiled, userNames.params);
   return [
     describeModel(compiled),
@@ -252,6 +265,35 @@ function unrolledBatches(compiled: UnrolledModel, layout: Layout, program: (p: P
       options,
     ),
   ];
+}
+
+/**
+ * hessianVectorProduct and hessian, where the model has them: unrolled per-sample programs whichever
+ * strategy the first-order functions use. The mean over rows goes to `out`/`H` like a gradient.
+ */
+function secondOrderBatches(
+  compiled: CompiledModel,
+  layout: Layout,
+  direction: readonly string[],
+  program: (p: Program) => Program,
+  options: EmitOptions,
+): EmittedBatch[] {
+  const P = layout.params.length;
+  const lossSink: Sink = { kind: "loss" };
+  const meanSinks = (count: number, index: (k: number) => number): Sink[] =>
+    Array.from({ length: count }, (_, k) => ({ kind: "grad" as const, index: index(k) }));
+  const batches: EmittedBatch[] = [];
+  if (compiled.hessianVectorProduct) {
+    const sinks = [lossSink, ...meanSinks(P, (k) => k)];
+    const withV = { ...layout, direction }; // H·v reads v; the dense Hessian does not
+    batches.push(emitBatchFunction({ name: "hessianVectorProduct", program: program(compiled.hessianVectorProduct), sinks }, withV, options));
+  }
+  if (compiled.hessian) {
+    const upper = upperTriangle(P);
+    const sinks = [lossSink, ...meanSinks(upper.length, (k) => upper[k][0] * P + upper[k][1])];
+    batches.push(emitBatchFunction({ name: "hessian", program: program(compiled.hessian), sinks }, layout, options));
+  }
+  return batches;
 }
 
 /** The module's source text (unformatted; format.ts formats it). */

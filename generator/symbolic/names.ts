@@ -40,7 +40,7 @@ const RESERVED_WORDS = new Set(
  * one of these names; its local in generated code is then renamed.
  */
 const NAMES_GENERATED_CODE_USES: ReadonlySet<string> = new Set([
-  "params", "X", "Y", "grad", "out",
+  "params", "X", "Y", "grad", "out", "v", "H",
   "Math", "Float64Array", "Number", "Object", "TypeError", "RangeError", "Array", "String", "JSON",
   "eval", "arguments", "undefined", "NaN", "Infinity", "globalThis",
 ]);

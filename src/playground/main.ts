@@ -2,7 +2,7 @@
  * The playground page: reads the state from the URL, wires the controls, and draws the latest snapshot
  * from the training worker on each animation frame. All training happens in worker.ts.
  */
-import { OPTIMIZER_NAMES } from "../optimizers.ts";
+import { FIRST_ORDER_OPTIMIZERS } from "../optimizers.ts";
 import { MODEL_LABELS } from "./labels.ts";
 import { generatedSource } from "./sources.ts";
 import { drawLossChart, drawNeurons, drawPoints, drawSurface, type LossHistory } from "./draw.ts";
@@ -83,7 +83,7 @@ function initControls(): void {
   const models: [string, string][] = Object.entries(MODEL_LABELS);
   if (import.meta.env.DEV) models.push([CUSTOM, "custom MLP (generated on request)"]);
   fillSelect(controls.model, models);
-  fillSelect(controls.optimizer, OPTIMIZER_NAMES.map((name) => [name, name]));
+  fillSelect(controls.optimizer, FIRST_ORDER_OPTIMIZERS.map((name) => [name, name])); // L-BFGS and Newton: not in the page yet
   fillSelect(controls.activation, ACTIVATIONS.map((name) => [name, name]));
   const features = $("features");
   for (const name of FEATURE_NAMES) {

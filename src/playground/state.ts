@@ -4,7 +4,7 @@
  * and for model=custom (dev server only) &hidden=4,2&activation=tanh&features=x1,x2.
  */
 import { DATASETS, type DatasetName } from "../data.ts";
-import { OPTIMIZER_NAMES, type OptimizerName } from "../optimizers.ts";
+import { FIRST_ORDER_OPTIMIZERS, type FirstOrderOptimizerName } from "../optimizers.ts";
 import { DEFAULT_MODEL, type CustomSpec } from "./labels.ts";
 
 export interface PageState {
@@ -13,7 +13,7 @@ export interface PageState {
   /** undefined = the dataset's default noise. */
   noise?: number;
   split: number;
-  optimizer: OptimizerName;
+  optimizer: FirstOrderOptimizerName;
   lr: number;
   batch: number;
   seed: string;
@@ -45,7 +45,7 @@ export function parseState(search: string): PageState {
     data: Object.hasOwn(DATASETS, data) ? (data as DatasetName) : "clusters",
     noise: q.has("noise") ? number(q.get("noise"), NaN, (v) => v >= 0) : undefined,
     split: number(q.get("split"), 80, (v) => v >= 10 && v <= 100),
-    optimizer: (OPTIMIZER_NAMES as readonly string[]).includes(optimizer) ? (optimizer as OptimizerName) : "gd",
+    optimizer: (FIRST_ORDER_OPTIMIZERS as readonly string[]).includes(optimizer) ? (optimizer as FirstOrderOptimizerName) : "gd",
     lr: number(q.get("lr"), 0.5, (v) => v > 0),
     batch: number(q.get("batch"), 0, (v) => Number.isInteger(v) && v >= 0),
     seed: q.get("seed") || "42",

@@ -9,7 +9,7 @@ import type { GeneratedModel } from "../contract.ts";
 import { DATASETS, DATASET_TASKS, type Dataset, type DatasetName } from "../data.ts";
 import { randomParams } from "../init.ts";
 import { argmaxAccuracy, binaryAccuracy, r2 } from "../metrics.ts";
-import { createOptimizer, type Optimizer, type OptimizerName } from "../optimizers.ts";
+import { createOptimizer, type FirstOrderOptimizerName, type Optimizer } from "../optimizers.ts";
 import { addPenaltyGradient, penalty, penaltyMask, type Regularization } from "../regularization.ts";
 import { createRng, type Rng } from "../rng.ts";
 import { modelInputs } from "./features.ts";
@@ -20,7 +20,7 @@ export interface TrainerSettings {
   noise?: number;
   /** Percent of rows used for training (the rest is the test set), 10 … 100. */
   split: number;
-  optimizer: OptimizerName;
+  optimizer: FirstOrderOptimizerName;
   lr: number;
   /** Rows per mini-batch; 0 = full batch. */
   batch: number;
