@@ -114,8 +114,10 @@ describe.each(modules)("%s", (_, m) => {
   });
 });
 
-it("covers both layouts: mlp_2_64_64_1 is split into parts, the seed is flat", async () => {
+it("covers every layout: the seed is flat, mlp_2_16_16_1's H·v is split into parts, mlp_2_64_64_1 is loops", async () => {
   const { readFileSync } = await import("node:fs");
-  expect(readFileSync(new URL("../generated/mlp_2_64_64_1.ts", import.meta.url), "utf8")).toMatch(/function _lossAndGradientPart0\(/);
-  expect(readFileSync(new URL("../generated/seed.ts", import.meta.url), "utf8")).not.toMatch(/Part0/);
+  const text = (name: string) => readFileSync(new URL(`../generated/${name}.ts`, import.meta.url), "utf8");
+  expect(text("seed")).not.toMatch(/Part0/);
+  expect(text("mlp_2_16_16_1")).toMatch(/function _hessianVectorProductPart0\(/);
+  expect(text("mlp_2_64_64_1")).toMatch(/function _forward1\(/);
 });
