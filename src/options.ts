@@ -65,6 +65,8 @@ export const FLAGS = {
   },
   batch: { type: "string", value: "N", help: "mini-batch size ≤ rows, shuffled by --seed (default: full batch)" },
   tolerance: { type: "string", value: "T", help: "stop once the loss changes by ≤ T between epochs (default: off)" },
+  l1: { type: "string", default: "0", value: "RATE", help: "L1 penalty rate on the weights (not biases), ≥ 0; the loss includes it" },
+  l2: { type: "string", default: "0", value: "RATE", help: "L2 penalty rate (½·rate·Σw²) on the weights, ≥ 0; the loss includes it" },
   seed: { type: "string", default: "42", value: "SEED", help: "seed for data, initial parameters and batch order" },
   out: { type: "string", default: "out/", value: "DIR", help: "where data.svg, boundary.svg and loss.svg go" },
   json: { type: "string", value: "FILE", help: "also write the run (parameters, losses, metrics) as JSON" },
@@ -82,6 +84,8 @@ export interface Flags {
   epochs: number;
   batch?: number;
   tolerance?: number;
+  l1: number;
+  l2: number;
   seed: string;
   out: string;
   json?: string;
@@ -124,6 +128,8 @@ export function parseFlags(argv: string[]): Flags {
     epochs: positiveInteger("epochs", text("epochs")!, MAX_EPOCHS),
     batch: text("batch") === undefined ? undefined : positiveInteger("batch", text("batch")!),
     tolerance: text("tolerance") === undefined ? undefined : nonNegativeNumber("tolerance", text("tolerance")!),
+    l1: nonNegativeNumber("l1", text("l1")!),
+    l2: nonNegativeNumber("l2", text("l2")!),
     seed: text("seed")!,
     out: text("out")!,
     json: text("json"),

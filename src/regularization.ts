@@ -8,6 +8,8 @@
  * Browser-safe: no node: imports.
  */
 
+import type { GeneratedModel } from "./contract.ts";
+
 export interface Regularization {
   /** Rate of the L1 penalty Σ|w| (0 = off). */
   readonly l1: number;
@@ -60,4 +62,33 @@ export function addPenaltyGradient(
     grad[i] += mask[i] * (l1 * Math.sign(w) + l2 * w);
   }
   return penalty(params, mask, reg);
+}
+
+/**
+ * The model with the penalty added to its loss, gradient and (for L2) second derivatives, so every
+ * optimizer of train() regularises without knowing about it. L1's second derivative is zero wherever it
+ * exists, so H·v and the Hessian gain only the L2 term. Returns `model` itself when both rates are 0.
+ */
+export function withPenalty(model: GeneratedModel, reg: Regularization): GeneratedModel {
+  checkRegularization(reg);
+  if (reg.l1 === 0 && reg.l2 === 0) return model;
+  const mask = penaltyMask(model.PARAM_NAMES);
+  const P = mask.length;
+  const { hessianVectorProduct, hessian } = model;
+  return {
+    ...model,
+    loss: (params, X, Y) => model.loss(params, X, Y) + penalty(params, mask, reg),
+    lossAndGradient: (params, X, Y, grad) =>
+      model.lossAndGradient(params, X, Y, grad) + addPenaltyGradient(params, grad, mask, reg),
+    hessianVectorProduct: hessianVectorProduct && ((params, X, Y, v, out) => {
+      const loss = hessianVectorProduct(params, X, Y, v, out);
+      for (let i = 0; i < P; i++) out[i] += mask[i] * reg.l2 * v[i];
+      return loss + penalty(params, mask, reg);
+    }),
+    hessian: hessian && ((params, X, Y, H) => {
+      const loss = hessian(params, X, Y, H);
+      for (let i = 0; i < P; i++) H[i * P + i] += mask[i] * reg.l2;
+      return loss + penalty(params, mask, reg);
+    }),
+  };
 }

@@ -31,6 +31,8 @@ export async function executeRun(config: RunConfig, hooks: RunHooks = {}): Promi
     batch: config.batch,
     seed: `${config.seed}/batches`,
     tolerance: config.tolerance,
+    l1: config.l1,
+    l2: config.l2,
     onEpoch: hooks.onEpoch,
     shouldStop: hooks.shouldStop,
   });
@@ -98,6 +100,8 @@ export function runJson(config: RunConfig, result: TrainResult, metrics: Metrics
     epochs: result.epochs,
     lr: config.lr,
     optimizer: config.optimizer,
+    l1: config.l1,
+    l2: config.l2,
     seconds,
     rmse: metrics.rmse ?? null,
     r2: metrics.r2 ?? null,

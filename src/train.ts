@@ -9,6 +9,7 @@ import type { GeneratedModel } from "./contract.ts";
 import type { Dataset } from "./data.ts";
 import { LossHistory } from "./loss-history.ts";
 import { createOptimizer, isSecondOrder, type OptimizerName } from "./optimizers.ts";
+import { withPenalty } from "./regularization.ts";
 import { trainSecondOrder, type FullBatchStats } from "./second-order-train.ts";
 import { createRng } from "./rng.ts";
 
@@ -28,6 +29,9 @@ export interface TrainOptions {
   seed?: string | number;
   /** Stop once |loss(e) − loss(e−1)| ≤ tolerance. */
   tolerance?: number;
+  /** L1 and L2 weight penalties (regularization.ts; default 0): added to the loss every optimizer sees. */
+  l1?: number;
+  l2?: number;
   /** Loss growth over the initial loss that stops the run as diverged (default 1e6; Infinity: never). */
   divergence?: number;
   /** Called at the start of every epoch with the loss before its update (for progress display). */
@@ -105,12 +109,13 @@ export async function trainInSlices(
 
 /** The loop itself, yielding after every epoch so callers decide when to pause. */
 function* epochsOf(
-  model: GeneratedModel,
+  unpenalized: GeneratedModel,
   data: Dataset,
   initialParams: Float64Array,
   options: TrainOptions,
 ): Generator<void, TrainResult, void> {
-  checkOptions(model, initialParams, options);
+  checkOptions(unpenalized, initialParams, options);
+  const model = withPenalty(unpenalized, { l1: options.l1 ?? 0, l2: options.l2 ?? 0 });
   const { lr, epochs, optimizer = "gd", batch, seed = 42, tolerance, onEpoch, shouldStop } = options;
   if (isSecondOrder(optimizer)) return trainFullBatch(model, data, initialParams, options);
   const params = Float64Array.from(initialParams);
