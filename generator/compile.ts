@@ -91,18 +91,20 @@ export type CompiledModel = UnrolledModel | LoopModel;
 export const LOOP_MIN_WIDTH = 16;
 
 /**
- * Largest model that gets a dense `hessian` function: p(p + 1)/2 entries per sample (8 256 at 128
- * parameters), beyond which the Hessian-vector product is the way to use second-order information.
+ * Largest model that gets a dense `hessian` function: p(p + 1)/2 entries per sample, unrolled. At 65
+ * parameters (mlp_2_16_1) that was 3 184 operations and two thirds of a 180 KB module, which the
+ * playground's bundle had to carry; Newton's method needs only the Hessian-vector product, so the dense
+ * Hessian is kept for small models (the seed's 9 parameters: 45 entries).
  */
-export const HESSIAN_MAX_PARAMS = 128;
+export const HESSIAN_MAX_PARAMS = 32;
 
 /**
  * Largest model that gets `hessianVectorProduct`. Unrolled, H·v costs 2–4.5× the gradient's code:
- * for 2-64-64-1 (4 417 parameters) 97 000 operations per sample, 5 MB of source and a 25× longer
- * generation, for a Newton method that needs ~n products per iteration anyway. Above this size,
- * L-BFGS is the second-order method to use.
+ * for 2-16-16-1 (337 parameters) 6 602 operations per sample and 190 KB of the module (which put the
+ * playground's bundle over its 200 KB budget), for 2-64-64-1 97 000 operations and 5 MB. Above this
+ * size, L-BFGS is the second-order method to use.
  */
-export const HVP_MAX_PARAMS = 1024;
+export const HVP_MAX_PARAMS = 128;
 
 export function compileModel(definition: ModelDefinition, strategy: "unrolled"): UnrolledModel;
 export function compileModel(definition: ModelDefinition, strategy?: Strategy): CompiledModel;

@@ -19,7 +19,7 @@ export interface ModelInfo {
     readonly lossAndGradient: number;
     /** Present in modules generated with second-order support (every module symgrad writes today). */
     readonly hessianVectorProduct?: number;
-    /** Present only where `hessian` is emitted (models of ≤ 128 parameters). */
+    /** Present only where `hessian` is emitted (models of ≤ 32 parameters (HESSIAN_MAX_PARAMS)). */
     readonly hessian?: number;
   };
   /**
@@ -48,7 +48,7 @@ export interface GeneratedModel {
   hessianVectorProduct?(params: Float64Array, X: Float64Array, Y: Float64Array, v: Float64Array, out: Float64Array): number;
   /**
    * Writes the Hessian of the mean loss into H (params×params, row-major, symmetric) and returns the
-   * mean loss. Emitted only for models of ≤ 128 parameters.
+   * mean loss. Emitted only for models of ≤ 32 parameters (HESSIAN_MAX_PARAMS).
    */
   hessian?(params: Float64Array, X: Float64Array, Y: Float64Array, H: Float64Array): number;
 }

@@ -3,7 +3,7 @@
  * gradient), driven by the generated hessianVectorProduct.
  *
  * Why this rather than damped Newton with the dense `hessian`: it needs only H·v, which every
- * generated module has (the dense Hessian exists only up to 128 parameters) at about 2–4 gradients'
+ * generated module has (the dense Hessian exists only up to 32 parameters) at about 2–4 gradients'
  * cost, never forms or factors a matrix, and handles the indefinite Hessians of neural networks (a
  * direction of negative curvature is followed to the trust-region boundary instead of making a
  * Cholesky factorisation fail). The trust region makes it globally convergent; near a minimum with a
