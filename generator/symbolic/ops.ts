@@ -109,7 +109,8 @@ export const OPS: Readonly<Record<Op, OpInfo>> = {
 /** The ranks of OPS as one table, after checking that no two ops share a rank. */
 export const OP_RANK: Readonly<Record<Op, number>> = checkedRanks(OPS);
 
-function checkedRanks(ops: Readonly<Record<Op, OpInfo>>): Record<Op, number> {
+/** Each op's rank in `ops`; throws unless ranks are distinct integers with num lowest and sym next. */
+export function checkedRanks(ops: Readonly<Record<Op, OpInfo>>): Record<Op, number> {
   const byRank = new Map<number, Op>();
   for (const op of Object.keys(ops) as Op[]) {
     const { rank } = ops[op];
