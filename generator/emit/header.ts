@@ -2,6 +2,7 @@
 import { HESSIAN_MAX_PARAMS, hessianVectorProductOps, type CompiledModel } from "../compile.ts";
 
 function secondOrderSummary(compiled: CompiledModel): string {
+  if (hessianVectorProductOps(compiled) === undefined) return "no second-order functions (left out on request).";
   const hvp = `Hessian·v ${hessianVectorProductOps(compiled)}${compiled.loopHessianVectorProduct ? " (loops)" : ""}`;
   return compiled.hessian ? `${hvp}, Hessian ${compiled.hessian.counts.total}.` : `${hvp} (no dense Hessian above ${HESSIAN_MAX_PARAMS} parameters).`;
 }

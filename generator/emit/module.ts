@@ -23,6 +23,12 @@ export interface EmitOptions {
   readonly flatLimit: number;
   /** Assignments per part when a body is larger than flatLimit and gets split. */
   readonly chunkSize: number;
+  /**
+   * Whether the module has hessianVectorProduct and hessian (default: yes). The playground's probe
+   * modules, which only predict, leave them out: the probe of 2-16-16-1 is a 337-parameter model
+   * without a layer plan, whose unrolled H·v was 40 KB of the page's gzipped bundle.
+   */
+  readonly secondOrder?: boolean;
 }
 
 /**
@@ -312,9 +318,13 @@ export function emitModule(
   options: EmitOptions = DEFAULT_EMIT_OPTIONS,
   provenance?: Provenance,
 ): string {
+  const emitted: CompiledModel =
+    options.secondOrder === false
+      ? { ...compiled, hessianVectorProduct: undefined, hessian: undefined, loopHessianVectorProduct: undefined, direction: [] }
+      : compiled;
   const project = new Project({ useInMemoryFileSystem: true });
   const file = project.createSourceFile(`${compiled.definition.name}.ts`, {
-    statements: [header(compiled, provenance), ...moduleStructures(compiled, options)],
+    statements: [header(emitted, provenance), ...moduleStructures(emitted, options)],
   });
   return file.getFullText();
 }
