@@ -29,6 +29,9 @@ export type Command = (typeof COMMAND)[keyof typeof COMMAND];
 /** The dataset copied into shared memory once, or the staging area for any other rows (mini-batches). */
 export const SOURCE = { dataset: 0, staging: 1 } as const;
 
+/** More threads than this only adds overhead (and would exhaust memory long before helping). */
+export const MAX_WORKERS = 256;
+
 /** Bytes of error text each worker may leave (longer messages are cut). */
 export const ERROR_BYTES = 1024;
 

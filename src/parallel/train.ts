@@ -12,19 +12,17 @@
  * - L-BFGS and Newton work unchanged: they see the same loss, gradient and H·v;
  * - the workers are ended when training returns or throws; a worker's failure is a WorkerError.
  */
+import { existsSync } from "node:fs";
 import { extname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { GeneratedModel } from "../contract.ts";
 import type { Dataset } from "../data.ts";
-import { getModel } from "../models.ts";
 import { train as trainOnThisThread, trainInSlices as trainInSlicesOnThisThread, type TrainOptions, type TrainResult } from "../train.ts";
 import { parallelModel } from "./parallel-model.ts";
 import { WorkerError, WorkerPool } from "./pool.ts";
+import { MAX_WORKERS } from "./protocol.ts";
 
-export { WorkerError };
-
-/** More threads than this only adds overhead (and would exhaust memory long before helping). */
-export const MAX_WORKERS = 256;
+export { MAX_WORKERS, WorkerError };
 
 export interface WorkerOptions {
   /**
@@ -97,17 +95,21 @@ export function startWorkers(model: GeneratedModel, data: Dataset, count: number
   };
 }
 
-/** The shipped modules live in generated/ beside src/ (dist/generated beside dist/src in the package). */
-function shippedModuleUrl(name: string): string {
-  const extension = extname(fileURLToPath(import.meta.url));
-  return new URL(`../../generated/${name}${extension}`, import.meta.url).href;
+/**
+ * The shipped module of this name, if there is one: generated/ beside src/ (dist/generated beside dist/src
+ * in the package). Found by name only; the workers check that its hash is the trained module's.
+ */
+function shippedModuleUrl(name: string): string | undefined {
+  const url = new URL(`../../generated/${name}${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+  return /^[A-Za-z0-9_]+$/.test(name) && existsSync(url) ? url.href : undefined;
 }
 
 function moduleUrlOf(model: GeneratedModel, workerModule: string | URL | undefined): string {
   if (workerModule instanceof URL) return workerModule.href;
   if (workerModule !== undefined) return /^(file|data):/.test(workerModule) ? workerModule : pathToFileURL(workerModule).href;
   const name = model.MODEL.name;
-  if (getModel(name)?.MODEL.hash === model.MODEL.hash) return shippedModuleUrl(name);
+  const shipped = shippedModuleUrl(name);
+  if (shipped !== undefined) return shipped;
   throw new RangeError(
     `workerModule: workers import the module being trained; pass its URL or path (e.g. new URL("./gen/${name}.js", import.meta.url))`,
   );

@@ -43,7 +43,10 @@ async function loadModule(): Promise<GeneratedModel> {
   const info = module.MODEL;
   if (info?.hash !== expected.hash || info.name !== expected.name) {
     const found = info ? `model ${info.name} (hash ${info.hash})` : "no MODEL export";
-    throw new Error(`the module it loaded has ${found}, not the trained model ${expected.name} (hash ${expected.hash})`);
+    const source = moduleUrl.startsWith("data:") ? "the module it loaded" : moduleUrl;
+    throw new Error(
+      `${source} has ${found}, not the trained model ${expected.name} (hash ${expected.hash}); workers must load the trained module itself (workerModule)`,
+    );
   }
   return module as GeneratedModel;
 }
