@@ -71,10 +71,8 @@ export const FLAGS = {
     default: "1",
     value: "N",
     help:
-      `worker threads, an integer from 1 to min(rows, ${MAX_WORKERS}); 1 trains on the main thread. N > 1: the rows are split ` +
-      "into N contiguous fixed shards, each worker computes its shard's loss and gradient, and the main thread adds " +
-      "them in worker order and steps (reproducible bit for bit for a given N); a mini-batch is split into N shards " +
-      "the same way. Pays off for large datasets and full or large batches",
+      `worker threads, 1 … min(rows, ${MAX_WORKERS}); N > 1 splits the rows (and each mini-batch) into N contiguous fixed ` +
+      "shards whose sums are added in worker order, reproducible for a given N; pays off for large datasets",
   },
   l1: { type: "string", default: "0", value: "RATE", help: "L1 penalty rate on the weights (not biases), ≥ 0; the loss includes it" },
   l2: { type: "string", default: "0", value: "RATE", help: "L2 penalty rate (½·rate·Σw²) on the weights, ≥ 0; the loss includes it" },
