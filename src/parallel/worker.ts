@@ -1,8 +1,8 @@
 /**
- * One training worker (started by pool.ts through its bootstrap). It imports the generated module the main thread trains, then
- * loops: wait for a command, run the module's batch function on its own contiguous shard of the rows,
- * leave the shard's sums (not means) in shared memory, count itself done. It never allocates in steady
- * state: the views on the rows are made once per (source, row count) and reused.
+ * One training worker (started by pool.ts through its bootstrap). It imports the generated module the
+ * main thread trains, then loops: wait for a command, run the module's batch function on its own
+ * contiguous shard of the rows, leave the shard's sums (not means) in shared memory, count itself done.
+ * It never allocates in steady state: the views on the rows are made once per (source, row count).
  *
  * A failure (the module does not load, is not the trained one, or throws) is written as one line into
  * this worker's error slot; the main thread reads it and raises it. The worker never throws past here.
