@@ -15,11 +15,13 @@
  * accumulators), the R-gradient 2 units × 2 inputs over the samples, the delta 2 inputs × 2 samples
  * over the units (g and Rg); one-unit/one-sample/one-input tails.
  */
-import type { Activation } from "../nn/activations.ts";
 import type { LoopHessianVectorProduct } from "../compile.ts";
 import type { Program } from "../symbolic/schedule.ts";
 import { assignmentLines, boundaryCheck, operandCode, signature, temp, useCounts, type EmittedBatch, type EmittedFunction, type Layout } from "./batch.ts";
 import { TILE } from "./loops.ts";
+
+/** An activation's name (nn/activations.ts; emit/ reads it only through compile.ts). */
+type Activation = string;
 
 interface HvpLayer {
   readonly index: number; // 1-based
