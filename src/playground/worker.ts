@@ -12,6 +12,9 @@ import { Trainer, datasetsFor, splitData, type TrainerSettings } from "./trainer
 /** Milliseconds of epochs between checks for messages; snapshots every SNAPSHOT_MS at most. */
 const SLICE_MS = 8;
 const SNAPSHOT_MS = 33;
+/** Epochs run between clock checks, sized from the last batch to take about CHECK_MS. */
+const CHECK_MS = 0.5;
+let epochsPerCheck = 1;
 /**
  * A snapshot predicts over the whole grid (and the probe over its own, coarser grid): for a 2-16-16-1 net
  * that costs milliseconds, so snapshots are spaced to take at most this share of the worker's time.
@@ -158,15 +161,26 @@ function scheduleSlice(): void {
 function slice(): void {
   const s = session;
   if (!s || !running) return;
-  const end = performance.now() + SLICE_MS;
-  // Check the clock every few epochs: a seed epoch takes ~25 µs, a wide one milliseconds.
-  do {
-    for (let k = 0; k < 16 && running; k++) if (!trainEpoch(s)) break;
-  } while (running && performance.now() < end);
-  const now = performance.now();
+  const start = performance.now();
   const spacing = Math.max(SNAPSHOT_MS, (snapshotCost * (1 - SNAPSHOT_SHARE)) / SNAPSHOT_SHARE);
+  // Stop at the end of the slice, or as soon as a snapshot is due, so a slow model's epochs never hold
+  // back the views (16 epochs of 2-16-16-1 between clock checks once cost 80 ms on a loaded machine).
+  const end = Math.min(start + SLICE_MS, lastSnapshot + spacing);
+  let now = start;
+  do {
+    const batchStart = now;
+    let done = 0;
+    while (done < epochsPerCheck && running && trainEpoch(s)) done++;
+    now = performance.now();
+    if (done > 0) epochsPerCheck = epochsFor(CHECK_MS, (now - batchStart) / done);
+  } while (running && now < end);
   if (!running || now - lastSnapshot >= spacing) snapshot();
   if (running) scheduleSlice();
+}
+
+/** Epochs that fit in `ms` at `msPerEpoch` each: at least one, and at most 256 between clock checks. */
+function epochsFor(ms: number, msPerEpoch: number): number {
+  return Math.max(1, Math.min(256, Math.floor(ms / Math.max(msPerEpoch, 1e-4))));
 }
 
 function snapshot(): void {
