@@ -2,7 +2,7 @@
  * The playground page: reads the state from the URL, wires the controls, and draws the latest snapshot
  * from the training worker on each animation frame. All training happens in worker.ts.
  */
-import { FIRST_ORDER_OPTIMIZERS } from "../optimizers.ts";
+import { OPTIMIZER_NAMES, isSecondOrder } from "../optimizers.ts";
 import { MODEL_LABELS } from "./labels.ts";
 import { generatedSource } from "./sources.ts";
 import { drawLossChart, drawNeurons, drawPoints, drawSurface, type LossHistory } from "./draw.ts";
@@ -14,6 +14,13 @@ const GRID = 50;
 /** Loss-curve points kept; older ones are thinned out by half when full. */
 const HISTORY_LIMIT = 2000;
 const CUSTOM = "custom";
+const OPTIMIZER_LABELS: Record<(typeof OPTIMIZER_NAMES)[number], string> = {
+  gd: "gd",
+  momentum: "momentum",
+  adam: "adam",
+  lbfgs: "lbfgs (full batch)",
+  newton: "newton (full batch, H·v)",
+};
 /**
  * While training, the parameter list (up to 300 numbers) is rewritten at most this often: rewriting it
  * every frame made the page lay out hundreds of lines per frame, for digits nobody can read at 20 Hz.
@@ -89,7 +96,7 @@ function initControls(): void {
   const models: [string, string][] = Object.entries(MODEL_LABELS);
   if (import.meta.env.DEV) models.push([CUSTOM, "custom MLP (generated on request)"]);
   fillSelect(controls.model, models);
-  fillSelect(controls.optimizer, FIRST_ORDER_OPTIMIZERS.map((name) => [name, name])); // L-BFGS and Newton: not in the page yet
+  fillSelect(controls.optimizer, OPTIMIZER_NAMES.map((name) => [name, OPTIMIZER_LABELS[name]]));
   fillSelect(controls.activation, ACTIVATIONS.map((name) => [name, name]));
   const features = $("features");
   for (const name of FEATURE_NAMES) {
@@ -118,6 +125,11 @@ function showState(): void {
   controls.optimizer.value = state.optimizer;
   controls.lr.value = String(state.lr);
   controls.batch.value = String(state.batch);
+  // lbfgs and newton choose their own steps on the full batch: the page says so rather than ignoring input.
+  const secondOrder = isSecondOrder(state.optimizer);
+  controls.lr.disabled = secondOrder;
+  controls.batch.disabled = secondOrder;
+  $("full-batch-note").hidden = !secondOrder;
   controls.l1.value = String(state.l1);
   controls.l2.value = String(state.l2);
   controls.seed.value = state.seed;
@@ -208,6 +220,11 @@ async function showSource(): Promise<void> {
 function onReady(message: Ready): void {
   ready = message;
   latest = undefined;
+  const newton = controls.optimizer.querySelector<HTMLOptionElement>('option[value="newton"]')!;
+  newton.disabled = !message.hasHessianVectorProduct;
+  newton.textContent = message.hasHessianVectorProduct ? OPTIMIZER_LABELS.newton : "newton (needs H·v: this module has none)";
+  state.optimizer = message.optimizer;
+  if (message.notice) readouts.status.textContent = message.notice;
   history = { epochs: [], train: [], test: [] };
   fillSelect(controls.dataset, message.datasets.map((name) => [name, name]));
   if (!message.datasets.includes(state.data)) {

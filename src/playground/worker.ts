@@ -97,14 +97,19 @@ async function setup(choice: ModelChoice, settings: TrainerSettings, grid: numbe
     if (mine !== generation) return;
     if (!supportsInputs(model.INPUT_NAMES)) throw new Error(`model ${model.MODEL.name} reads inputs the playground cannot make`);
     const datasets = datasetsFor(model.MODEL.task);
-    const fitting = datasets.includes(settings.data) ? settings : { ...settings, data: datasets[0], noise: undefined };
-    reset(model, probe, fitting, grid);
+    let fitting = datasets.includes(settings.data) ? settings : { ...settings, data: datasets[0], noise: undefined };
+    let notice = "";
+    if (fitting.optimizer === "newton" && !model.hessianVectorProduct) {
+      notice = `newton needs the module's hessianVectorProduct, which ${model.MODEL.name} does not export: using lbfgs`;
+      fitting = { ...fitting, optimizer: "lbfgs" };
+    }
+    reset(model, probe, fitting, grid, notice);
   } catch (error) {
     post({ type: "error", message: (error as Error).message });
   }
 }
 
-function reset(model: GeneratedModel, probe: GeneratedModel | undefined, settings: TrainerSettings, grid: number): void {
+function reset(model: GeneratedModel, probe: GeneratedModel | undefined, settings: TrainerSettings, grid: number, notice = ""): void {
   const data = splitData(model, settings);
   const trainer = new Trainer(model, data, settings);
   const domain = squareAround(data.points);
@@ -138,6 +143,9 @@ function reset(model: GeneratedModel, probe: GeneratedModel | undefined, setting
     domain,
     neurons,
     datasets: datasetsFor(model.MODEL.task),
+    optimizer: settings.optimizer,
+    hasHessianVectorProduct: model.hessianVectorProduct !== undefined,
+    notice,
   };
   post(ready);
   snapshot();
@@ -145,6 +153,11 @@ function reset(model: GeneratedModel, probe: GeneratedModel | undefined, setting
 
 function trainEpoch(s: Session): boolean {
   const loss = s.trainer.step();
+  if (s.trainer.finished) {
+    running = false;
+    problem = s.trainer.finished;
+    return false;
+  }
   if (Number.isFinite(loss)) return true;
   running = false;
   problem = `the loss became ${loss} at epoch ${s.trainer.epoch - 1}: lower the learning rate and reset`;
