@@ -112,6 +112,7 @@ async function setup(choice: ModelChoice, settings: TrainerSettings, grid: numbe
 function reset(model: GeneratedModel, probe: GeneratedModel | undefined, settings: TrainerSettings, grid: number, notice = ""): void {
   const data = splitData(model, settings);
   const trainer = new Trainer(model, data, settings);
+  epochsPerCheck = 1; // a new model's epochs may take far longer than the last one's
   const domain = squareAround(data.points);
   const gridInputs = modelInputs(gridPoints(grid, domain), model.INPUT_NAMES);
   const neuronInputs = modelInputs(gridPoints(NEURON_GRID, domain), model.INPUT_NAMES);
