@@ -54,6 +54,24 @@ export interface FullBatchResult extends FullBatchStats {
 
 export const DEFAULT_GRADIENT_TOLERANCE = 1e-10;
 
+/** What an iteration generator yields after each iteration: the iterate (live: read it before the next step) and f there. */
+export interface FullBatchProgress {
+  iteration: number;
+  x: Float64Array;
+  loss: number;
+}
+
+/** A run one iteration at a time (the playground steps it between frames); its return value is the result. */
+export type FullBatchIterations = Generator<FullBatchProgress, FullBatchResult, void>;
+
+/** Runs iterations to the end and returns the result. */
+export function runToEnd(iterations: FullBatchIterations): FullBatchResult {
+  for (;;) {
+    const next = iterations.next();
+    if (next.done) return next.value;
+  }
+}
+
 export function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];

@@ -7,8 +7,8 @@
  * step along the direction (nor, after a reset, along −∇f) decreases f, or after maxIterations.
  */
 import {
-  allFinite, checkFullBatchOptions, DEFAULT_GRADIENT_TOLERANCE, dot, norm,
-  type FullBatchOptions, type FullBatchResult, type FullBatchStop, type Objective,
+  allFinite, checkFullBatchOptions, DEFAULT_GRADIENT_TOLERANCE, dot, norm, runToEnd,
+  type FullBatchIterations, type FullBatchOptions, type FullBatchResult, type FullBatchStop, type Objective,
 } from "./full-batch.ts";
 import { createLineSearch } from "./line-search.ts";
 
@@ -18,6 +18,11 @@ export interface LbfgsOptions extends FullBatchOptions {
 }
 
 export function lbfgs(objective: Objective, x0: Float64Array, options: LbfgsOptions): FullBatchResult {
+  return runToEnd(lbfgsIterations(objective, x0, options));
+}
+
+/** L-BFGS one accepted iteration at a time: yields the iterate after each, returns the result. */
+export function* lbfgsIterations(objective: Objective, x0: Float64Array, options: LbfgsOptions): FullBatchIterations {
   checkFullBatchOptions(objective, x0, options);
   const { maxIterations, gradientTolerance = DEFAULT_GRADIENT_TOLERANCE, lossTolerance = -Infinity /* off unless given */, memory = 10, onIteration } = options;
   if (!(Number.isSafeInteger(memory) && memory > 0)) throw new RangeError(`memory: expected a positive integer, got ${memory}`);
@@ -75,6 +80,7 @@ export function lbfgs(objective: Objective, x0: Float64Array, options: LbfgsOpti
     g.set(gNext);
     loss = found.loss;
     if (Math.abs(change) <= lossTolerance) return finish("loss-change", `loss changed by ${change.toExponential(2)} ≤ ${lossTolerance} in iteration ${k}`);
+    yield { iteration: k + 1, x, loss };
   }
   return finish("iterations", `reached the maximum of ${maxIterations} iterations (gradient norm ${norm(g).toExponential(2)})`);
 }

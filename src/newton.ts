@@ -10,8 +10,8 @@
  * positive definite Hessian, CG solved to a relative residual of min(0.5, √‖g‖) makes it superlinear.
  */
 import {
-  allFinite, checkFullBatchOptions, DEFAULT_GRADIENT_TOLERANCE, dot, norm,
-  type FullBatchOptions, type FullBatchResult, type FullBatchStop, type Objective,
+  allFinite, checkFullBatchOptions, DEFAULT_GRADIENT_TOLERANCE, dot, norm, runToEnd,
+  type FullBatchIterations, type FullBatchOptions, type FullBatchResult, type FullBatchStop, type Objective,
 } from "./full-batch.ts";
 
 export interface NewtonOptions extends FullBatchOptions {
@@ -24,6 +24,11 @@ export interface NewtonOptions extends FullBatchOptions {
 const ACCEPT = 1e-4;
 
 export function newton(objective: Objective, x0: Float64Array, options: NewtonOptions): FullBatchResult {
+  return runToEnd(newtonIterations(objective, x0, options));
+}
+
+/** Trust-region Newton–CG one outer iteration at a time (a rejected step counts): yields the iterate after each, returns the result. */
+export function* newtonIterations(objective: Objective, x0: Float64Array, options: NewtonOptions): FullBatchIterations {
   checkFullBatchOptions(objective, x0, options);
   const hvp = objective.hessianVectorProduct?.bind(objective);
   if (!hvp) throw new TypeError("newton: the objective has no hessianVectorProduct (regenerate the model with a current symgrad)");
@@ -81,6 +86,7 @@ export function newton(objective: Objective, x0: Float64Array, options: NewtonOp
     } else if (radius <= 1e-15 * Math.max(1, norm(x))) {
       return finish("no-progress", `the trust region shrank to ${radius.toExponential(2)} without a step that decreases the loss (gradient norm ${gradientNorm.toExponential(2)})`);
     }
+    yield { iteration: k + 1, x, loss };
   }
   return finish("iterations", `reached the maximum of ${maxIterations} iterations (gradient norm ${norm(g).toExponential(2)})`);
 }

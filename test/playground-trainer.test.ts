@@ -55,6 +55,35 @@ describe("playground trainer = npm run train", () => {
   });
 });
 
+describe("playground lbfgs and newton = npm run train --optimizer lbfgs|newton, one iteration per epoch", () => {
+  for (const optimizer of ["lbfgs", "newton"] as const) {
+    it(`${optimizer} on the seed with L2: the same losses and final parameters bit for bit, then it stops and says why`, () => {
+      const regularization = { l1: 0, l2: 0.001 };
+      const s = settings({ optimizer, batch: 20, lr: 123, regularization }); // batch and lr do not apply
+      const trainer = new Trainer(seed, splitData(seed, s), s);
+      const losses: number[] = [];
+      for (let epoch = 0; epoch < 500 && !trainer.finished; epoch++) {
+        const loss = trainer.step();
+        if (!trainer.finished || Number.isFinite(loss)) losses.push(loss);
+      }
+      const theirs = train(seed, clusters({ seed: "42" }), randomParams(seed.PARAM_NAMES, "42/init"), { lr: 1, epochs: 500, optimizer, l2: 0.001 });
+      expect(trainer.finished).toMatch(new RegExp(`^${optimizer} stopped: `));
+      expect(Float64Array.from(losses.slice(0, theirs.losses.length))).toEqual(theirs.losses);
+      expect(trainer.params).toEqual(theirs.params);
+      expect(trainer.metrics().accuracy).toBe(1);
+      const epochs = trainer.epoch;
+      expect(trainer.step()).toBeNaN(); // a finished run stays put
+      expect(trainer.epoch).toBe(epochs);
+    });
+  }
+
+  it("newton on a module without hessianVectorProduct is refused with the reason", () => {
+    const s = settings({ optimizer: "newton" });
+    const withoutHvp = { ...seed, hessianVectorProduct: undefined }; // as modules generated above the H·v size limit
+    expect(() => new Trainer(withoutHvp, splitData(withoutHvp, s), s)).toThrow("newton needs the module's hessianVectorProduct, and seed has none (choose lbfgs)");
+  });
+});
+
 describe("splitData", () => {
   it("puts a seeded share of rows in the test set and keeps the dataset's order in both", () => {
     const split = splitData(seed, settings({ split: 80 }));

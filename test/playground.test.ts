@@ -13,6 +13,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { createServer } from "vite";
 import symgrad from "../generator/vite.ts";
 import * as seed from "../generated/seed.ts";
+import * as mlp2 from "../generated/mlp_2_16_16_1.ts";
 import { clusters } from "../src/data.ts";
 import { randomParams } from "../src/init.ts";
 import { ROOT as root, SITE as site, buildSite, launchChromium, serveSite } from "./playground-browser.ts";
@@ -90,6 +91,45 @@ describe("playground in Chromium", () => {
     await page.getByTestId("reset").click();
     await waitUntil(async () => (await number(page, "epoch")) === 0, 2000, "epoch 0 after reset");
     expect(await number(page, "loss")).toBe(initialLoss);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("lbfgs on the seed: full batch said on the page, accuracy ≥ 0.99 within a few seconds, then it stops by itself and says why", async () => {
+    const { page, errors } = await openPage("?model=seed&data=clusters&optimizer=lbfgs&batch=20&split=100");
+    await waitUntil(async () => (await readout(page, "loss")) !== "", 10_000, "the first snapshot");
+    expect(await page.getByTestId("optimizer").inputValue()).toBe("lbfgs");
+    expect(await page.getByTestId("batch").isDisabled()).toBe(true);
+    expect(await page.getByTestId("batch").inputValue()).toBe("0");
+    expect(await page.getByTestId("lr").isDisabled()).toBe(true);
+    expect(page.url()).toContain("batch=0");
+    await page.getByTestId("start").click();
+    const took = await waitUntil(async () => (await number(page, "accuracy")) >= 0.99, 5_000, "lbfgs accuracy ≥ 0.99");
+    await waitUntil(async () => (await readout(page, "status")).startsWith("lbfgs stopped: "), 10_000, "lbfgs to stop by itself");
+    expect(await readout(page, "start")).toBe("Start");
+    const iterations = await number(page, "epoch");
+    console.log(`seed/lbfgs: accuracy ≥ 0.99 after ${took} ms; stopped after ${iterations} iterations: ${await readout(page, "status")}`);
+    expect(iterations).toBeLessThan(200);
+    await page.screenshot({ path: join(root, "out/playground-lbfgs.png") });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("newton is offered only for modules with hessianVectorProduct; a link asking for it elsewhere runs lbfgs and says so", async () => {
+    const { page, errors } = await openPage("?model=seed&data=clusters&optimizer=newton&split=100");
+    await waitUntil(async () => (await readout(page, "loss")) !== "", 10_000, "the first snapshot");
+    expect(await page.getByTestId("optimizer").inputValue()).toBe("newton");
+    await page.getByTestId("start").click();
+    await waitUntil(async () => (await number(page, "accuracy")) >= 0.99, 5_000, "newton accuracy ≥ 0.99");
+    await page.getByTestId("model").selectOption("mlp_2_16_16_1");
+    await waitUntil(async () => (await page.locator("#source-summary").textContent())!.includes("mlp_2_16_16_1"), 10_000, "mlp_2_16_16_1");
+    const hasHvp = "hessianVectorProduct" in mlp2;
+    expect(await page.locator('[data-testid="optimizer"] option[value="newton"]').isDisabled()).toBe(!hasHvp);
+    if (!hasHvp) {
+      expect(await page.getByTestId("optimizer").inputValue()).toBe("lbfgs");
+      expect(await readout(page, "status")).toContain("newton needs the module's hessianVectorProduct, which mlp_2_16_16_1 does not export: using lbfgs");
+      expect(page.url()).toContain("optimizer=lbfgs");
+    }
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -28,19 +28,51 @@ export interface SurfaceStyle {
   range: [number, number];
 }
 
-/** The surface's colour at grid point i, as [r, g, b]. */
-function surfaceColor(surface: Float64Array, i: number, style: SurfaceStyle): Rgb {
+/**
+ * Colour scales as 256-step RGB lookup tables, built once, so painting a frame allocates nothing (a frame
+ * of a 2-16-16-1 net paints 2 500 surface pixels and 32 neuron maps of 576).
+ */
+const LEVELS = 256;
+function palette(color: (t: number) => Rgb): Uint8Array {
+  const table = new Uint8Array(3 * LEVELS);
+  for (let k = 0; k < LEVELS; k++) table.set(color(k / (LEVELS - 1)).map(Math.round), 3 * k);
+  return table;
+}
+/** Neuron maps: the diverging scale itself. */
+const NEURON_SCALE = palette(diverging);
+/** Binary and regression surfaces: the diverging scale, paled so the points stand out. */
+const SURFACE_SCALE = palette((t) => mix(WHITE, diverging(t), 0.75));
+/** Softmax class regions: per class, white → the class colour. */
+const CLASS_SCALES = CLASS_COLORS.map((color) => palette((t) => mix(WHITE, color, t)));
+
+/** Writes palette's colour at t ∈ [0, 1] (clamped) into pixel i of an RGBA image. */
+function setPixel(data: Uint8ClampedArray, i: number, table: Uint8Array, t: number): void {
+  const k = 3 * Math.round((LEVELS - 1) * Math.min(1, Math.max(0, t)));
+  data[4 * i] = table[k];
+  data[4 * i + 1] = table[k + 1];
+  data[4 * i + 2] = table[k + 2];
+  data[4 * i + 3] = 255;
+}
+
+/** Paints the surface's colour at every grid point into `data`. */
+function paintSurface(data: Uint8ClampedArray, surface: Float64Array, points: number, style: SurfaceStyle): void {
+  const { outputs, discretize } = style;
   if (style.task === "multiclass") {
-    let best = 0;
-    for (let k = 1; k < style.outputs; k++) if (surface[i * style.outputs + k] > surface[i * style.outputs + best]) best = k;
-    const p = surface[i * style.outputs + best];
-    // Class regions: the winning class's colour, paler where the model is unsure.
-    return mix(WHITE, CLASS_COLORS[best % CLASS_COLORS.length], style.discretize ? 0.75 : 0.25 + 0.6 * p);
+    for (let i = 0; i < points; i++) {
+      let best = 0;
+      for (let k = 1; k < outputs; k++) if (surface[i * outputs + k] > surface[i * outputs + best]) best = k;
+      // Class regions: the winning class's colour, paler where the model is unsure.
+      const strength = discretize ? 0.75 : 0.25 + 0.6 * surface[i * outputs + best];
+      setPixel(data, i, CLASS_SCALES[best % CLASS_SCALES.length], strength);
+    }
+    return;
   }
   const [lo, hi] = style.task === "binary" ? [0, 1] : style.range;
-  let t = (surface[i] - lo) / (hi - lo || 1);
-  if (style.discretize) t = t >= 0.5 ? 1 : 0;
-  return mix(WHITE, diverging(t), 0.75);
+  const span = hi - lo || 1;
+  for (let i = 0; i < points; i++) {
+    const t = (surface[i] - lo) / span;
+    setPixel(data, i, SURFACE_SCALE, discretize ? (t >= 0.5 ? 1 : 0) : t);
+  }
 }
 
 /** One grid-sized scratch canvas and image per grid size, reused every frame. */
@@ -58,10 +90,7 @@ function scratchFor(grid: number): { canvas: HTMLCanvasElement; image: ImageData
 /** Paints grid×grid values into the canvas, smoothed. */
 export function drawSurface(canvas: HTMLCanvasElement, surface: Float64Array, grid: number, style: SurfaceStyle): void {
   const { canvas: small, image } = scratchFor(grid);
-  for (let i = 0; i < grid * grid; i++) {
-    const [r, g, b] = surfaceColor(surface, i, style);
-    image.data.set([r, g, b, 255], i * 4);
-  }
+  paintSurface(image.data, surface, grid * grid, style);
   small.getContext("2d")!.putImageData(image, 0, 0);
   const ctx = canvas.getContext("2d")!;
   ctx.imageSmoothingEnabled = !style.discretize;
@@ -183,19 +212,29 @@ export function drawLossChart(canvas: HTMLCanvasElement, history: LossHistory): 
   ctx.textAlign = "left";
 }
 
-/** One small map per hidden unit, scaled to the unit's own largest |value| (orange −, blue +). */
+/**
+ * One small map per hidden unit, scaled to the unit's own largest |value| (orange −, blue +). Each canvas is
+ * grid×grid pixels and CSS scales it up, so a frame costs one putImageData per unit and no allocation.
+ */
 export function drawNeurons(canvases: HTMLCanvasElement[], values: Float64Array, grid: number, neurons: number): void {
+  const points = grid * grid;
   canvases.forEach((canvas, unit) => {
     let extent = 0;
-    for (let i = 0; i < grid * grid; i++) extent = Math.max(extent, Math.abs(values[i * neurons + unit]));
-    const { canvas: small, image } = scratchFor(grid);
-    for (let i = 0; i < grid * grid; i++) {
-      const [r, g, b] = diverging(0.5 + values[i * neurons + unit] / (2 * (extent || 1)));
-      image.data.set([r, g, b, 255], i * 4);
-    }
-    small.getContext("2d")!.putImageData(image, 0, 0);
-    const ctx = canvas.getContext("2d")!;
-    ctx.imageSmoothingEnabled = true;
-    ctx.drawImage(small, 0, 0, canvas.width, canvas.height);
+    for (let i = 0; i < points; i++) extent = Math.max(extent, Math.abs(values[i * neurons + unit]));
+    const scale = 1 / (2 * (extent || 1));
+    const image = imageFor(canvas);
+    for (let i = 0; i < points; i++) setPixel(image.data, i, NEURON_SCALE, 0.5 + values[i * neurons + unit] * scale);
+    canvas.getContext("2d")!.putImageData(image, 0, 0);
   });
+}
+
+/** A canvas's own full-size ImageData, kept for the next frame. */
+const images = new WeakMap<HTMLCanvasElement, ImageData>();
+function imageFor(canvas: HTMLCanvasElement): ImageData {
+  let image = images.get(canvas);
+  if (!image || image.width !== canvas.width || image.height !== canvas.height) {
+    image = new ImageData(canvas.width, canvas.height);
+    images.set(canvas, image);
+  }
+  return image;
 }

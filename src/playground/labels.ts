@@ -8,7 +8,7 @@ export const MODEL_LABELS: Readonly<Record<string, string>> = {
   logistic: "logistic regression",
   mlp_2_16_1: "mlp 2-16-1 tanh",
   mlp_2_16_16_1: "mlp 2-16-16-1 tanh",
-  mlp_2_64_64_1: "mlp 2-64-64-1 tanh (wide, 1.9 MB module)",
+  mlp_2_64_64_1: "mlp 2-64-64-1 tanh (wide)",
   softmax_2_8_3: "softmax 2-8-3 (three classes)",
   regression_2_16_1: "regression 2-16-1 tanh (linear output, MSE)",
   features_7_8_1: "features x1 x2 x1² x2² x1·x2 sin x1 sin x2 → 8 tanh → 1",

@@ -2,7 +2,7 @@
  * The playground page: reads the state from the URL, wires the controls, and draws the latest snapshot
  * from the training worker on each animation frame. All training happens in worker.ts.
  */
-import { FIRST_ORDER_OPTIMIZERS } from "../optimizers.ts";
+import { OPTIMIZER_NAMES, isSecondOrder } from "../optimizers.ts";
 import { MODEL_LABELS } from "./labels.ts";
 import { generatedSource } from "./sources.ts";
 import { drawLossChart, drawNeurons, drawPoints, drawSurface, type LossHistory } from "./draw.ts";
@@ -14,6 +14,18 @@ const GRID = 50;
 /** Loss-curve points kept; older ones are thinned out by half when full. */
 const HISTORY_LIMIT = 2000;
 const CUSTOM = "custom";
+const OPTIMIZER_LABELS: Record<(typeof OPTIMIZER_NAMES)[number], string> = {
+  gd: "gd",
+  momentum: "momentum",
+  adam: "adam",
+  lbfgs: "lbfgs (full batch)",
+  newton: "newton (full batch, H·v)",
+};
+/**
+ * While training, the parameter list (up to 300 numbers) is rewritten at most this often: rewriting it
+ * every frame made the page lay out hundreds of lines per frame, for digits nobody can read at 20 Hz.
+ */
+const PARAMS_MS = 250;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const controls = {
@@ -56,6 +68,7 @@ let history: LossHistory = { epochs: [], train: [], test: [] };
 let neuronCanvases: HTMLCanvasElement[] = [];
 let paramCells: HTMLElement[] = [];
 let frameTimes: number[] = [];
+let paramsDrawnAt = -Infinity;
 
 const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module" });
 const send = (message: ToWorker) => worker.postMessage(message);
@@ -83,7 +96,7 @@ function initControls(): void {
   const models: [string, string][] = Object.entries(MODEL_LABELS);
   if (import.meta.env.DEV) models.push([CUSTOM, "custom MLP (generated on request)"]);
   fillSelect(controls.model, models);
-  fillSelect(controls.optimizer, FIRST_ORDER_OPTIMIZERS.map((name) => [name, name])); // L-BFGS and Newton: not in the page yet
+  fillSelect(controls.optimizer, OPTIMIZER_NAMES.map((name) => [name, OPTIMIZER_LABELS[name]]));
   fillSelect(controls.activation, ACTIVATIONS.map((name) => [name, name]));
   const features = $("features");
   for (const name of FEATURE_NAMES) {
@@ -112,6 +125,11 @@ function showState(): void {
   controls.optimizer.value = state.optimizer;
   controls.lr.value = String(state.lr);
   controls.batch.value = String(state.batch);
+  // lbfgs and newton choose their own steps on the full batch: the page says so rather than ignoring input.
+  const secondOrder = isSecondOrder(state.optimizer);
+  controls.lr.disabled = secondOrder;
+  controls.batch.disabled = secondOrder;
+  $("full-batch-note").hidden = !secondOrder;
   controls.l1.value = String(state.l1);
   controls.l2.value = String(state.l2);
   controls.seed.value = state.seed;
@@ -202,6 +220,11 @@ async function showSource(): Promise<void> {
 function onReady(message: Ready): void {
   ready = message;
   latest = undefined;
+  const newton = controls.optimizer.querySelector<HTMLOptionElement>('option[value="newton"]')!;
+  newton.disabled = !message.hasHessianVectorProduct;
+  newton.textContent = message.hasHessianVectorProduct ? OPTIMIZER_LABELS.newton : "newton (needs H·v: this module has none)";
+  state.optimizer = message.optimizer;
+  if (message.notice) readouts.status.textContent = message.notice;
   history = { epochs: [], train: [], test: [] };
   fillSelect(controls.dataset, message.datasets.map((name) => [name, name]));
   if (!message.datasets.includes(state.data)) {
@@ -222,7 +245,7 @@ function onReady(message: Ready): void {
 }
 
 function buildNeurons(message: Ready): void {
-  neuronCanvases = Array.from({ length: message.neurons }, () => Object.assign(document.createElement("canvas"), { width: 48, height: 48 }));
+  neuronCanvases = Array.from({ length: message.neurons }, () => Object.assign(document.createElement("canvas"), { width: NEURON_GRID, height: NEURON_GRID }));
   $("neurons").replaceChildren(
     ...neuronCanvases.map((canvas, k) => {
       const figure = document.createElement("figure");
@@ -269,6 +292,11 @@ function onSnapshot(message: Snapshot): void {
 // Drawing, once per animation frame with a new snapshot
 // ---------------------------------------------------------------------------------------------
 
+/** Writes text only when it changed: every write dirties the layout, even of the same text. */
+function setText(element: HTMLElement, text: string): void {
+  if (element.textContent !== text) element.textContent = text;
+}
+
 const plain = (v: number, digits: number) => (Number.isFinite(v) ? v.toFixed(digits) : "");
 const precise = (v: number) => (Number.isFinite(v) ? v.toPrecision(6) : "");
 
@@ -285,16 +313,19 @@ function draw(now: number): void {
   drawPoints(boundary, ready.points, ready.targets, ready.isTest, { ...style, domain: ready.domain, showTest: state.showTest, targetWidth: ready.targetWidth });
   drawLossChart(lossChart, history);
   if (ready.neurons > 0 && s.neuronSurface.length > 0) drawNeurons(neuronCanvases, s.neuronSurface, NEURON_GRID, ready.neurons);
-  readouts.epoch.textContent = String(s.epoch);
-  readouts.eps.textContent = String(Math.round(s.epochsPerSecond));
-  readouts.loss.textContent = precise(s.loss);
-  readouts.testLoss.textContent = precise(s.testLoss);
-  readouts.accuracy.textContent = plain(s.accuracy, 4);
-  readouts.testAccuracy.textContent = plain(s.testAccuracy, 4);
-  readouts.r2.textContent = plain(s.r2, 4);
-  readouts.fps.textContent = String(s.running ? frameTimes.length : 0);
-  startButton.textContent = s.running ? "Pause" : "Start";
-  paramCells.forEach((cell, k) => (cell.textContent = s.params[k].toFixed(4)));
+  setText(readouts.epoch, String(s.epoch));
+  setText(readouts.eps, String(Math.round(s.epochsPerSecond)));
+  setText(readouts.loss, precise(s.loss));
+  setText(readouts.testLoss, precise(s.testLoss));
+  setText(readouts.accuracy, plain(s.accuracy, 4));
+  setText(readouts.testAccuracy, plain(s.testAccuracy, 4));
+  setText(readouts.r2, plain(s.r2, 4));
+  setText(readouts.fps, String(s.running ? frameTimes.length : 0));
+  setText(startButton, s.running ? "Pause" : "Start");
+  if (!s.running || now - paramsDrawnAt >= PARAMS_MS) {
+    paramsDrawnAt = now;
+    paramCells.forEach((cell, k) => setText(cell, s.params[k].toFixed(4)));
+  }
 }
 
 function targetRange(r: Ready): [number, number] {

@@ -1,5 +1,6 @@
 /** Messages between the page (main.ts) and the training worker (worker.ts). */
 import type { DatasetName } from "../data.ts";
+import type { OptimizerName } from "../optimizers.ts";
 import type { CustomSpec } from "./labels.ts";
 import type { Metrics, TrainerSettings } from "./trainer.ts";
 
@@ -35,6 +36,12 @@ export interface Ready {
   /** Hidden units drawn per neuron (0 when the model has no probe). */
   neurons: number;
   datasets: DatasetName[];
+  /** The optimizer the run uses: the one asked for, or lbfgs when newton was asked for a module without H·v. */
+  optimizer: OptimizerName;
+  /** Whether the module exports hessianVectorProduct (newton needs it). */
+  hasHessianVectorProduct: boolean;
+  /** Why a setting was changed (shown in the status line); "" when none was. */
+  notice: string;
 }
 
 export interface Snapshot extends Metrics {
@@ -47,7 +54,7 @@ export interface Snapshot extends Metrics {
   surface: Float64Array;
   /** NEURON_GRID² rows × neurons of the probe's outputs (empty without a probe). */
   neuronSurface: Float64Array;
-  /** A message when training stopped by itself (non-finite loss). */
+  /** A message when training stopped by itself (non-finite loss; lbfgs or newton converged or stuck). */
   problem: string;
 }
 

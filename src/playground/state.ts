@@ -4,7 +4,7 @@
  * and for model=custom (dev server only) &hidden=4,2&activation=tanh&features=x1,x2.
  */
 import { DATASETS, type DatasetName } from "../data.ts";
-import { FIRST_ORDER_OPTIMIZERS, type FirstOrderOptimizerName } from "../optimizers.ts";
+import { OPTIMIZER_NAMES, isSecondOrder, type OptimizerName } from "../optimizers.ts";
 import { DEFAULT_MODEL, type CustomSpec } from "./labels.ts";
 
 export interface PageState {
@@ -13,8 +13,9 @@ export interface PageState {
   /** undefined = the dataset's default noise. */
   noise?: number;
   split: number;
-  optimizer: FirstOrderOptimizerName;
+  optimizer: OptimizerName;
   lr: number;
+  /** Rows per mini-batch, 0 = full batch (always 0 for lbfgs and newton). */
   batch: number;
   seed: string;
   l1: number;
@@ -40,14 +41,15 @@ export function parseState(search: string): PageState {
   const hidden = (q.get("hidden") ?? "4,2").split(",").filter(Boolean).map(Number);
   const features = (q.get("features") ?? "x1,x2").split(",").filter((f) => (FEATURE_NAMES as readonly string[]).includes(f));
   const task = q.get("task");
+  const chosen = (OPTIMIZER_NAMES as readonly string[]).includes(optimizer) ? (optimizer as OptimizerName) : "gd";
   return {
     model: q.get("model") || DEFAULT_MODEL,
     data: Object.hasOwn(DATASETS, data) ? (data as DatasetName) : "clusters",
     noise: q.has("noise") ? number(q.get("noise"), NaN, (v) => v >= 0) : undefined,
     split: number(q.get("split"), 80, (v) => v >= 10 && v <= 100),
-    optimizer: (FIRST_ORDER_OPTIMIZERS as readonly string[]).includes(optimizer) ? (optimizer as FirstOrderOptimizerName) : "gd",
+    optimizer: chosen,
     lr: number(q.get("lr"), 0.5, (v) => v > 0),
-    batch: number(q.get("batch"), 0, (v) => Number.isInteger(v) && v >= 0),
+    batch: isSecondOrder(chosen) ? 0 : number(q.get("batch"), 0, (v) => Number.isInteger(v) && v >= 0),
     seed: q.get("seed") || "42",
     l1: number(q.get("l1"), 0, (v) => v >= 0),
     l2: number(q.get("l2"), 0, (v) => v >= 0),

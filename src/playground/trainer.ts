@@ -3,14 +3,19 @@
  * It makes the same data, split-free training rows and initial parameters as `npm run train` for the same
  * seed (DATASETS, randomParams(…, `${seed}/init`)), and the same updates: full-batch epochs are the seed's
  * loop; mini-batch epochs shuffle with the same seeded generator as src/train.ts. L1/L2 penalties come from
- * src/regularization.ts. Browser-safe: no node: imports.
+ * src/regularization.ts. lbfgs and newton run the runtime's own iterations (src/lbfgs.ts, src/newton.ts) one
+ * per epoch, always on the full batch. Browser-safe: no node: imports.
  */
 import type { GeneratedModel } from "../contract.ts";
 import { DATASETS, DATASET_TASKS, type Dataset, type DatasetName } from "../data.ts";
 import { randomParams } from "../init.ts";
 import { argmaxAccuracy, binaryAccuracy, r2 } from "../metrics.ts";
-import { createOptimizer, type FirstOrderOptimizerName, type Optimizer } from "../optimizers.ts";
-import { addPenaltyGradient, penalty, penaltyMask, type Regularization } from "../regularization.ts";
+import type { FullBatchIterations } from "../full-batch.ts";
+import { lbfgsIterations } from "../lbfgs.ts";
+import { newtonIterations } from "../newton.ts";
+import { createOptimizer, isSecondOrder, type OptimizerName, type Optimizer, type SecondOrderOptimizerName } from "../optimizers.ts";
+import { addPenaltyGradient, penalty, penaltyMask, withPenalty, type Regularization } from "../regularization.ts";
+import { datasetObjective } from "../second-order-train.ts";
 import { createRng, type Rng } from "../rng.ts";
 import { modelInputs } from "./features.ts";
 
@@ -20,9 +25,10 @@ export interface TrainerSettings {
   noise?: number;
   /** Percent of rows used for training (the rest is the test set), 10 … 100. */
   split: number;
-  optimizer: FirstOrderOptimizerName;
+  optimizer: OptimizerName;
+  /** Learning rate of gd, momentum and adam (lbfgs and newton choose their own steps). */
   lr: number;
-  /** Rows per mini-batch; 0 = full batch. */
+  /** Rows per mini-batch; 0 = full batch. lbfgs and newton always use the full batch. */
   batch: number;
   seed: string;
   regularization: Regularization;
@@ -86,10 +92,11 @@ export class Trainer {
   epoch = 0;
   /** Mean training loss (with the penalty) measured at the start of the last epoch run. */
   lastLoss = NaN;
+  /** Why lbfgs or newton stopped by itself (converged, or no step decreases the loss); "" while it can go on. */
+  finished = "";
 
   private readonly grad: Float64Array;
   private readonly mask: Float64Array;
-  private readonly optimizer: Optimizer;
   private readonly runEpoch: () => number;
 
   constructor(
@@ -101,15 +108,19 @@ export class Trainer {
     this.params = Float64Array.from(this.initialParams);
     this.grad = new Float64Array(this.params.length);
     this.mask = penaltyMask(model.PARAM_NAMES);
-    this.optimizer = createOptimizer(settings.optimizer, this.params.length, { lr: settings.lr });
     const { train } = data;
+    if (isSecondOrder(settings.optimizer)) {
+      this.runEpoch = this.secondOrderEpoch(settings.optimizer);
+      return;
+    }
+    const optimizer = createOptimizer(settings.optimizer, this.params.length, { lr: settings.lr });
     const fullBatch = settings.batch <= 0 || settings.batch >= train.n;
-    this.runEpoch = fullBatch ? () => this.gradientStep(train.X, train.Y) : this.miniBatchEpoch(settings.batch);
+    this.runEpoch = fullBatch ? () => this.gradientStep(optimizer, train.X, train.Y) : this.miniBatchEpoch(optimizer, settings.batch);
   }
 
   /** Runs one epoch; returns the training loss measured at its start (before its updates). */
   step(): number {
-    if (this.data.train.n === 0) return NaN;
+    if (this.data.train.n === 0 || this.finished) return NaN;
     this.lastLoss = this.runEpoch();
     this.epoch++;
     return this.lastLoss;
@@ -135,15 +146,39 @@ export class Trainer {
   }
 
   /** One optimizer update from the mean gradient over X, Y plus the penalty; returns the loss before it. */
-  private gradientStep(X: Float64Array, Y: Float64Array): number {
+  private gradientStep(optimizer: Optimizer, X: Float64Array, Y: Float64Array): number {
     const loss = this.model.lossAndGradient(this.params, X, Y, this.grad);
     const extra = addPenaltyGradient(this.params, this.grad, this.mask, this.settings.regularization);
-    this.optimizer.step(this.params, this.grad);
+    optimizer.step(this.params, this.grad);
     return loss + extra;
   }
 
+  /**
+   * One L-BFGS or Newton iteration per epoch on the whole training set (with the penalty), the same
+   * objective `npm run train --optimizer lbfgs|newton` minimises. When the method stops (gradient norm
+   * ≤ 1e-10, or no step decreases the loss) `finished` says why and later steps do nothing.
+   */
+  private secondOrderEpoch(name: SecondOrderOptimizerName): () => number {
+    const model = withPenalty(this.model, this.settings.regularization);
+    if (name === "newton" && !model.hessianVectorProduct) {
+      throw new Error(`newton needs the module's hessianVectorProduct, and ${this.model.MODEL.name} has none (choose lbfgs)`);
+    }
+    const objective = datasetObjective(model, this.data.train);
+    const start = name === "lbfgs" ? lbfgsIterations : newtonIterations;
+    const iterations: FullBatchIterations = start(objective, this.params, { maxIterations: Number.MAX_SAFE_INTEGER });
+    let lossHere = objective.lossAndGradient(this.params, this.grad);
+    return () => {
+      const before = lossHere;
+      const next = iterations.next();
+      this.params.set(next.value.x);
+      lossHere = next.value.loss;
+      if (next.done) this.finished = `${name} stopped: ${next.value.message}`;
+      return before;
+    };
+  }
+
   /** As src/train.ts: the epoch's loss over all rows, a seeded shuffle, then one update per batch. */
-  private miniBatchEpoch(batch: number): () => number {
+  private miniBatchEpoch(optimizer: Optimizer, batch: number): () => number {
     const { X, Y, n } = this.data.train;
     const inputs = X.length / n;
     const targets = Y.length / n;
@@ -162,7 +197,7 @@ export class Trainer {
           for (let k = 0; k < targets; k++) by[r * targets + k] = Y[row * targets + k];
         }
         const full = size === batch;
-        this.gradientStep(full ? bx : bx.subarray(0, size * inputs), full ? by : by.subarray(0, size * targets));
+        this.gradientStep(optimizer, full ? bx : bx.subarray(0, size * inputs), full ? by : by.subarray(0, size * targets));
       }
       return loss;
     };

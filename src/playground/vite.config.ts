@@ -21,7 +21,7 @@ export default defineConfig({
     outDir: `${repo}dist/playground`,
     emptyOutDir: true,
     target: "es2022",
-    // The wide model's module is 1.9 MB of unrolled code in its own lazily loaded chunk.
+    // Generated modules are lazily loaded chunks of their own; an unrolled one can be large.
     chunkSizeWarningLimit: 2500,
   },
 });

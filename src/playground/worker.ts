@@ -12,6 +12,9 @@ import { Trainer, datasetsFor, splitData, type TrainerSettings } from "./trainer
 /** Milliseconds of epochs between checks for messages; snapshots every SNAPSHOT_MS at most. */
 const SLICE_MS = 8;
 const SNAPSHOT_MS = 33;
+/** Epochs run between clock checks, sized from the last batch to take about CHECK_MS. */
+const CHECK_MS = 0.5;
+let epochsPerCheck = 1;
 /**
  * A snapshot predicts over the whole grid (and the probe over its own, coarser grid): for a 2-16-16-1 net
  * that costs milliseconds, so snapshots are spaced to take at most this share of the worker's time.
@@ -94,16 +97,22 @@ async function setup(choice: ModelChoice, settings: TrainerSettings, grid: numbe
     if (mine !== generation) return;
     if (!supportsInputs(model.INPUT_NAMES)) throw new Error(`model ${model.MODEL.name} reads inputs the playground cannot make`);
     const datasets = datasetsFor(model.MODEL.task);
-    const fitting = datasets.includes(settings.data) ? settings : { ...settings, data: datasets[0], noise: undefined };
-    reset(model, probe, fitting, grid);
+    let fitting = datasets.includes(settings.data) ? settings : { ...settings, data: datasets[0], noise: undefined };
+    let notice = "";
+    if (fitting.optimizer === "newton" && !model.hessianVectorProduct) {
+      notice = `newton needs the module's hessianVectorProduct, which ${model.MODEL.name} does not export: using lbfgs`;
+      fitting = { ...fitting, optimizer: "lbfgs" };
+    }
+    reset(model, probe, fitting, grid, notice);
   } catch (error) {
     post({ type: "error", message: (error as Error).message });
   }
 }
 
-function reset(model: GeneratedModel, probe: GeneratedModel | undefined, settings: TrainerSettings, grid: number): void {
+function reset(model: GeneratedModel, probe: GeneratedModel | undefined, settings: TrainerSettings, grid: number, notice = ""): void {
   const data = splitData(model, settings);
   const trainer = new Trainer(model, data, settings);
+  epochsPerCheck = 1; // a new model's epochs may take far longer than the last one's
   const domain = squareAround(data.points);
   const gridInputs = modelInputs(gridPoints(grid, domain), model.INPUT_NAMES);
   const neuronInputs = modelInputs(gridPoints(NEURON_GRID, domain), model.INPUT_NAMES);
@@ -135,6 +144,9 @@ function reset(model: GeneratedModel, probe: GeneratedModel | undefined, setting
     domain,
     neurons,
     datasets: datasetsFor(model.MODEL.task),
+    optimizer: settings.optimizer,
+    hasHessianVectorProduct: model.hessianVectorProduct !== undefined,
+    notice,
   };
   post(ready);
   snapshot();
@@ -142,6 +154,11 @@ function reset(model: GeneratedModel, probe: GeneratedModel | undefined, setting
 
 function trainEpoch(s: Session): boolean {
   const loss = s.trainer.step();
+  if (s.trainer.finished) {
+    running = false;
+    problem = s.trainer.finished;
+    return false;
+  }
   if (Number.isFinite(loss)) return true;
   running = false;
   problem = `the loss became ${loss} at epoch ${s.trainer.epoch - 1}: lower the learning rate and reset`;
@@ -158,15 +175,26 @@ function scheduleSlice(): void {
 function slice(): void {
   const s = session;
   if (!s || !running) return;
-  const end = performance.now() + SLICE_MS;
-  // Check the clock every few epochs: a seed epoch takes ~25 µs, a wide one milliseconds.
-  do {
-    for (let k = 0; k < 16 && running; k++) if (!trainEpoch(s)) break;
-  } while (running && performance.now() < end);
-  const now = performance.now();
+  const start = performance.now();
   const spacing = Math.max(SNAPSHOT_MS, (snapshotCost * (1 - SNAPSHOT_SHARE)) / SNAPSHOT_SHARE);
+  // Stop at the end of the slice, or as soon as a snapshot is due, so a slow model's epochs never hold
+  // back the views (16 epochs of 2-16-16-1 between clock checks once cost 80 ms on a loaded machine).
+  const end = Math.min(start + SLICE_MS, lastSnapshot + spacing);
+  let now = start;
+  do {
+    const batchStart = now;
+    let done = 0;
+    while (done < epochsPerCheck && running && trainEpoch(s)) done++;
+    now = performance.now();
+    if (done > 0) epochsPerCheck = epochsFor(CHECK_MS, (now - batchStart) / done);
+  } while (running && now < end);
   if (!running || now - lastSnapshot >= spacing) snapshot();
   if (running) scheduleSlice();
+}
+
+/** Epochs that fit in `ms` at `msPerEpoch` each: at least one, and at most 256 between clock checks. */
+function epochsFor(ms: number, msPerEpoch: number): number {
+  return Math.max(1, Math.min(256, Math.floor(ms / Math.max(msPerEpoch, 1e-4))));
 }
 
 function snapshot(): void {

@@ -1,21 +1,23 @@
 /**
- * npx tsx test/bench/playground.ts [--no-build]
+ * npx tsx test/bench/playground.ts [--no-build] [model …]
  *
  * Measures the built playground in Debian's Chromium: first paint of the page from a local server
  * (median of 7 fresh loads), epochs per second and frames per second while training (medians of the
- * page's own readouts over ~6 s after a warm-up), and the same models' epochs per second in Node in
- * this process (the playground's trainer, full batch, 200 points), so the ratio is from one run.
+ * page's own readouts over ~6 s after a warm-up) for every model the page offers (or those named), and
+ * the same models' epochs per second in Node in this process (the playground's trainer, gd, full batch,
+ * the model's first dataset), so the ratio is from one run.
  */
-import * as seed from "../../generated/seed.ts";
-import * as mlp2 from "../../generated/mlp_2_16_16_1.ts";
+import { MODELS } from "../../generated/index.ts";
 import type { GeneratedModel } from "../../src/contract.ts";
-import { Trainer, splitData, type TrainerSettings } from "../../src/playground/trainer.ts";
+import { MODEL_LABELS } from "../../src/playground/labels.ts";
+import { Trainer, datasetsFor, splitData, type TrainerSettings } from "../../src/playground/trainer.ts";
 import { buildSite, launchChromium, serveSite } from "../playground-browser.ts";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function nodeEpochsPerSecond(model: GeneratedModel, data: TrainerSettings["data"]): number {
-  const settings: TrainerSettings = { data, split: 100, optimizer: "gd", lr: 0.5, batch: 0, seed: "42", regularization: { l1: 0, l2: 0 } };
+function nodeEpochsPerSecond(model: GeneratedModel): number {
+  const data = datasetsFor(model.MODEL.task)[0];
+  const settings: TrainerSettings = { data, split: 100, optimizer: "gd", lr: model.MODEL.task === "regression" ? 0.05 : 0.5, batch: 0, seed: "42", regularization: { l1: 0, l2: 0 } };
   const trainer = new Trainer(model, splitData(model, settings), settings);
   for (let i = 0; i < 2000; i++) trainer.step(); // warm-up (TurboFan)
   const rates: number[] = [];
@@ -45,12 +47,12 @@ try {
   }
   console.log(`first contentful paint: median ${median(paints).toFixed(0)} ms (of ${paints.map((p) => p.toFixed(0)).join(", ")})`);
 
-  for (const [name, model] of [
-    ["seed", seed],
-    ["mlp_2_16_16_1", mlp2],
-  ] as const) {
+  const named = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+  for (const name of named.length > 0 ? named : Object.keys(MODEL_LABELS)) {
     const page = await context.newPage();
-    await page.goto(`${url}/?model=${name}&data=clusters&optimizer=gd&lr=0.5&split=100`);
+    // gd at 0.5 diverges on the regression data; 0.05 trains it.
+    const lr = name.startsWith("regression") ? 0.05 : 0.5;
+    await page.goto(`${url}/?model=${name}&optimizer=gd&lr=${lr}&split=100`);
     await page.waitForFunction(() => document.querySelector('[data-testid="loss"]')?.textContent !== "");
     await page.getByTestId("start").click();
     await page.waitForTimeout(2500);
@@ -62,11 +64,13 @@ try {
       fps.push(Number(await page.getByTestId("fps").textContent()));
     }
     await page.close();
-    const node = nodeEpochsPerSecond(model, "clusters");
+    const model = (MODELS as Record<string, GeneratedModel | undefined>)[name];
+    const node = model ? nodeEpochsPerSecond(model) : NaN; // presets built by the Vite plugin exist only in the page
     const browser = median(eps);
     console.log(
       `${name}: Chromium worker ${browser.toFixed(0)} epochs/s (${(1000 / browser).toFixed(3)} ms/epoch), ` +
-        `${median(fps)} frames/s while training; Node ${node.toFixed(0)} epochs/s; Chromium/Node ${(browser / node).toFixed(2)}`,
+        `${median(fps)} frames/s while training` +
+        (model ? `; Node ${node.toFixed(0)} epochs/s; Chromium/Node ${(browser / node).toFixed(2)}` : ""),
     );
   }
 } finally {
