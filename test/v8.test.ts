@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SHIPPED_MODELS } from "../generator/models/index.ts";
 import { add, defineModel, mul, pow, sub, symbols, tanh, type Expr } from "../generator/index.ts";
@@ -69,7 +69,7 @@ describe("V8 optimizes the generated code", () => {
   const check = (file: string) => {
     const hot = hotFunctions(readFileSync(file, "utf8"));
     // The trace goes to a file: through a pipe, V8's last trace lines were lost at exit.
-    const traceFile = join(dir, "trace.txt");
+    const traceFile = join(dir, `${basename(file)}.trace.txt`); // one per module
     const fd = openSync(traceFile, "w");
     const r = spawnSync(process.execPath, ["--import", "tsx", "--trace-opt", "--trace-turbo-inlining", script, file], { cwd: root, stdio: ["ignore", fd, "pipe"] });
     closeSync(fd);
