@@ -14,7 +14,8 @@
  * Register blocking (the design measured by hand in issue 10; a plain axpy was 1.45× slower):
  * - forward z = W·a + b: 2 units × 4 samples per inner iteration, 8 accumulators in locals, the
  *   activation applied as the sums are stored;
- * - weight gradient ∂W = D·Aᵀ: 2 units × 4 inputs per iteration over the samples;
+ * - weight gradient ∂W = D·Aᵀ: 2 units × 4 inputs per iteration over the samples, the bias's sum of
+ *   the deltas in the same pass as the last block of inputs;
  * - input delta Wᵀ·D: 2 inputs × 4 samples per iteration over the units, the activation's
  *   derivative applied as it is stored.
  * Odd unit counts and the samples past a multiple of 4 get one-unit or one-sample tails.
@@ -160,24 +161,41 @@ function forwardFunction(layer: LayerInfo): EmittedFunction {
 // Weight and bias gradients: ∂W += D·Aᵀ, 2 units × 4 inputs
 // ---------------------------------------------------------------------------------------------
 
-function gradientBlock(layer: LayerInfo, units: number, inputs: number, inputIndex: string): string[] {
+/**
+ * The gradients of `units` units × `inputs` inputs (from `inputIndex`), summed over the tile's samples
+ * in locals; with `bias`, the same pass also sums the deltas themselves (the bias gradient: its input
+ * is 1), so the deltas are not read in a pass of their own.
+ */
+function gradientBlock(layer: LayerInfo, units: number, inputs: number, inputIndex: string, bias: boolean): string[] {
   const acc = (u: number, k: number) => `g${u}${k}`;
+  const biasAcc = (u: number) => `gb${u}`;
   const lines: string[] = [];
-  lines.push(`let ${range(units).flatMap((u) => range(inputs).map((k) => `${acc(u, k)} = 0`)).join(", ")};`);
+  const accumulators = range(units).flatMap((u) => [...range(inputs).map((k) => acc(u, k)), ...(bias ? [biasAcc(u)] : [])]);
+  lines.push(`let ${accumulators.map((a) => `${a} = 0`).join(", ")};`);
   for (const k of range(inputs)) lines.push(`const x${k}o = (${inputIndex}${k > 0 ? ` + ${k}` : ""}) * ${TILE};`);
   lines.push("for (let s = 0; s < m; s++) {");
   for (const u of range(units)) lines.push(`const e${u} = d[e${u}o + s];`);
   for (const k of range(inputs)) lines.push(`const x${k} = a[x${k}o + s];`);
-  for (const u of range(units)) for (const k of range(inputs)) lines.push(`${acc(u, k)} += e${u} * x${k};`);
+  for (const u of range(units)) {
+    for (const k of range(inputs)) lines.push(`${acc(u, k)} += e${u} * x${k};`);
+    if (bias) lines.push(`${biasAcc(u)} += e${u};`);
+  }
   lines.push("}");
-  for (const u of range(units)) for (const k of range(inputs)) lines.push(`grad[w${u} + ${inputIndex}${k > 0 ? ` + ${k}` : ""}] += ${acc(u, k)};`);
+  for (const u of range(units)) {
+    for (const k of range(inputs)) lines.push(`grad[w${u} + ${inputIndex}${k > 0 ? ` + ${k}` : ""}] += ${acc(u, k)};`);
+    if (bias) lines.push(`grad[w${u} + ${layer.fanIn}] += ${biasAcc(u)};`);
+  }
   return lines;
 }
 
+/**
+ * The units [unitOffset, unitOffset + units): inputs in blocks of 4 over the samples; the last block
+ * (1 to 4 inputs) also sums the bias gradient.
+ */
 function gradientUnits(layer: LayerInfo, units: number, header: string, unitOffset: string): string[] {
   const F = layer.fanIn;
   const R = F + 1;
-  const F4 = F - (F % 4);
+  const last = F - (F % 4 || 4); // the first input of the last block
   const lines = [
     header,
     `const w0 = ${layer.offset} + ${unitOffset} * ${R};`,
@@ -185,12 +203,8 @@ function gradientUnits(layer: LayerInfo, units: number, header: string, unitOffs
     `const e0o = ${unitOffset} * ${TILE};`,
     ...(units > 1 ? [`const e1o = e0o + ${TILE};`] : []),
   ];
-  if (F4 > 0) lines.push(`for (let i = 0; i < ${F4}; i += 4) {`, ...gradientBlock(layer, units, 4, "i"), "}");
-  if (F % 4) lines.push(`for (let i = ${F4}; i < ${F}; i++) {`, ...gradientBlock(layer, units, 1, "i"), "}");
-  // The bias gradient is the sum of the deltas.
-  lines.push(`let ${range(units).map((u) => `gb${u} = 0`).join(", ")};`);
-  lines.push("for (let s = 0; s < m; s++) {", ...range(units).map((u) => `gb${u} += d[e${u}o + s];`), "}");
-  lines.push(...range(units).map((u) => `grad[w${u} + ${F}] += gb${u};`));
+  if (last > 0) lines.push(`for (let i = 0; i < ${last}; i += 4) {`, ...gradientBlock(layer, units, 4, "i", false), "}");
+  lines.push("{", `const i = ${last};`, ...gradientBlock(layer, units, F - last, "i", true), "}");
   lines.push("}");
   return lines;
 }
