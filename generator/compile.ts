@@ -106,6 +106,14 @@ export const HESSIAN_MAX_PARAMS = 32;
  */
 export const HVP_MAX_PARAMS = 128;
 
+/**
+ * Largest unrolled loss+gradient program (operations per sample) that also gets second-order programs,
+ * whatever its parameter count: H·v costs 2–4.5× the gradient and the dense Hessian more, so a deep
+ * model with few parameters (a 5 000-deep chain has 4) would otherwise get modules of tens of megabytes
+ * and minutes of generation for functions nobody can afford to call. 4 096 keeps every shipped model's.
+ */
+export const SECOND_ORDER_MAX_GRADIENT_OPS = 4096;
+
 export function compileModel(definition: ModelDefinition, strategy: "unrolled"): UnrolledModel;
 export function compileModel(definition: ModelDefinition, strategy?: Strategy): CompiledModel;
 export function compileModel(definition: ModelDefinition, strategy: Strategy = "auto"): CompiledModel {
@@ -135,7 +143,7 @@ function compileUnrolled(definition: ModelDefinition): UnrolledModel {
     lossAndGradient,
     predict: schedule(lowerStable(outputs), { varying: new Set(names(definition.inputs)) }),
     ops: { loss: lossProgram.counts.total, lossAndGradient: lossAndGradient.counts.total },
-    ...secondOrder(definition, loss, grads, outputs),
+    ...(lossAndGradient.counts.total <= SECOND_ORDER_MAX_GRADIENT_OPS ? secondOrder(definition, loss, grads, outputs) : { direction: [] }),
   };
 }
 

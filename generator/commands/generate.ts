@@ -280,6 +280,12 @@ export async function generateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (options.watch) return watchModels(plan, options);
+  // Without --force, a folder whose every module carries the stamp of its model's current sources and of
+  // this generator holds what a rebuild would write: nothing is loaded, built or formatted.
+  if (!options.check && !options.force && (await quickCheck(plan)).length === 0) {
+    if (!options.quiet) console.log(`${shown} unchanged (each module's stamp matches its model's sources; --force rebuilds).`);
+    return 0;
+  }
 
   const models = await loadModels(plan);
   const built = await buildAll(plan, models, options.force);

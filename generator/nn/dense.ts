@@ -54,18 +54,23 @@ export function dense(inputs: readonly Expr[], units: number, options: DenseOpti
   if (activation !== "linear" && !(activation in ACTIVATIONS)) {
     throw new RangeError(`dense: unknown activation "${activation}" (valid: linear, ${Object.keys(ACTIVATIONS).join(", ")})`);
   }
-  const weights: Expr[][] = [];
+  const weights: (readonly Expr[])[] = [];
   const biases: Expr[] = [];
   const params: Expr[] = [];
   const z: Expr[] = [];
   for (let j = 1; j <= units; j++) {
     const row = symbols(inputs.map((_, i) => `w${layer}_${j}_${i + 1}`).join(" "));
     const [bias] = symbols(`b${layer}_${j}`);
-    weights.push(row);
+    weights.push(Object.freeze(row));
     biases.push(bias);
     params.push(...row, bias);
     z.push(add(...row.map((w, i) => mul(w, inputs[i])), bias));
   }
   const outputs = activation === "linear" ? z : z.map(ACTIVATIONS[activation]);
-  return Object.freeze({ kind: "dense" as const, layer, activation, inputs: [...inputs], weights, biases, params, z, outputs });
+  // Frozen through and through: a model definition keeps the record, and checks made once stay true.
+  const frozen = <T>(list: T[]) => Object.freeze(list);
+  return Object.freeze({
+    kind: "dense" as const, layer, activation,
+    inputs: frozen([...inputs]), weights: frozen(weights), biases: frozen(biases), params: frozen(params), z: frozen(z), outputs: frozen(outputs),
+  });
 }
