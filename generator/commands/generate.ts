@@ -32,7 +32,8 @@ Options:
                 files; exit 1 if any differ; write nothing
   --quick       with --check: decide from the stamps in the headers (model sources and generator
                 version) without rebuilding; fast, for start-up scripts; CI should use --check alone
-  --watch       regenerate whenever a model file or a file it imports changes (Ctrl-C stops)
+  --watch       regenerate whenever a model file or a file it imports changes, and follow the globs:
+                new matching files are generated, deleted ones lose their module (Ctrl-C stops)
   --force       overwrite files in DIR that symgrad did not write from these model files
   --quiet       print nothing but errors
   -h, --help    show this help
@@ -76,6 +77,8 @@ function parseOptions(argv: string[]): Options {
 /** The model files and output folder of a run, from the command line or the config file. */
 export interface Plan {
   readonly files: readonly string[];
+  /** The files and globs `files` was expanded from (absolute; "!" patterns leave files out): --watch re-expands them. */
+  readonly patterns: readonly string[];
   readonly out: string;
   /** The project the output folder belongs to: headers name paths relative to it. */
   readonly root: string;
@@ -89,12 +92,13 @@ export async function resolvePlan(inputs: readonly string[], out: string | undef
     }
     const dir = out === undefined ? config.out : resolve(out);
     checkGeneratorOut(dir);
-    return { files: await expandInputs(config.models), out: dir, root: projectRoot(dir) };
+    return { files: await expandInputs(config.models), patterns: config.models, out: dir, root: projectRoot(dir) };
   }
   if (out === undefined) throw new UsageError("--out DIR is required: where should the modules go?");
   checkGeneratorOut(out);
   const dir = resolve(out);
-  return { files: await expandInputs(inputs), out: dir, root: projectRoot(dir) };
+  const patterns = inputs.map((p) => (p.startsWith("!") ? `!${resolve(p.slice(1))}` : resolve(p)));
+  return { files: await expandInputs(inputs), patterns, out: dir, root: projectRoot(dir) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,11 +4,15 @@
  * chokidar watches exactly the files each model's bundle read (load.ts); editors that save by
  * replacing a file are handled by it, which node:fs.watch on single files is not. Changes are
  * debounced, only the models whose sources changed are rebuilt, and a model that fails keeps its last
- * good module on disk while the error is printed.
+ * good module on disk while the error is printed. When the models were named by globs, the folders the
+ * globs start from are watched too: a new file that matches is loaded and generated, and a model file
+ * that is deleted has its module removed (as a run without --watch would).
  */
 import { watch } from "chokidar";
-import { join } from "node:path";
-import { loadModelFile, type ModelFile } from "../inputs.ts";
+import { existsSync } from "node:fs";
+import { dirname, join, sep } from "node:path";
+import { isDynamicPattern } from "tinyglobby";
+import { expandInputs, loadModelFile, type ModelFile } from "../inputs.ts";
 import { portable } from "../out-dir.ts";
 import { buildAll, writeBuild, type Plan } from "./generate.ts";
 import { regenerationLine } from "./report.ts";
@@ -22,6 +26,7 @@ export async function watchModels(plan: Plan, options: { quiet: boolean; force: 
   };
   const shown = (file: string) => portable(process.cwd(), file);
   const current = new Map<string, ModelFile>(); // model file → its last good load
+  let files = [...plan.files]; // the model files the patterns match now
   const cache = new Map<string, GeneratedModule>(); // stamp → module built from it
 
   async function reload(files: readonly string[]): Promise<void> {
@@ -38,7 +43,7 @@ export async function watchModels(plan: Plan, options: { quiet: boolean; force: 
     try {
       const models = [...current.values()];
       const start = performance.now();
-      const built = await buildAll(plan, models, options.force, cache);
+      const built = await buildAll({ ...plan, files }, models, options.force, cache);
       const { written, removed } = writeBuild(plan.out, built);
       const fresh = built.rebuilt;
       const ms = (performance.now() - start) / Math.max(fresh.length, 1);
@@ -53,23 +58,46 @@ export async function watchModels(plan: Plan, options: { quiet: boolean; force: 
   await reload(plan.files);
   await regenerate();
 
-  const watched = () => new Set([...plan.files, ...[...current.values()].flatMap((m) => m.inputs)]);
-  const watcher = watch([...watched()], { ignoreInitial: true, awaitWriteFinish: false });
-  say(`watching ${watched().size} files for ${plan.files.length} models; Ctrl-C stops`);
+  const globFolders = plan.patterns.filter((p) => !p.startsWith("!") && isDynamicPattern(p)).map(staticBase);
+  const watched = () => new Set([...files, ...[...current.values()].flatMap((m) => m.inputs)]);
+  // The output folder is never an input: writing the modules must not look like a new model file.
+  const inOut = (path: string) => path === plan.out || path.startsWith(plan.out + sep);
+  const watcher = watch([...watched(), ...globFolders], { ignoreInitial: true, awaitWriteFinish: false, ignored: inOut });
+  say(`watching ${watched().size} files for ${files.length} models; Ctrl-C stops`);
+
+  /** Re-expands the patterns after a file was added or removed; returns the model files that are new. */
+  async function rescan(): Promise<string[]> {
+    let matched: string[];
+    try {
+      matched = await expandInputs(plan.patterns);
+    } catch (error) {
+      console.error(`error: ${(error as Error).message}`);
+      matched = files.filter((file) => existsSync(file));
+    }
+    const added = matched.filter((file) => !files.includes(file));
+    for (const file of files) if (!matched.includes(file)) current.delete(file);
+    files = matched;
+    return added;
+  }
 
   let pending = new Set<string>();
+  let filesAddedOrRemoved = false;
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
-  const onChange = (path: string) => {
+  const onEvent = (event: "add" | "change" | "unlink") => (path: string) => {
     pending.add(path);
+    if (event !== "change") filesAddedOrRemoved = true;
     clearTimeout(timer);
     timer = setTimeout(() => {
       const changed = pending;
+      const rescanNeeded = filesAddedOrRemoved && globFolders.length > 0;
       pending = new Set();
+      filesAddedOrRemoved = false;
       running = running.then(async () => {
-        const affected = plan.files.filter((file) => {
+        const added = rescanNeeded ? await rescan() : [];
+        const affected = files.filter((file) => {
           const inputs = current.get(file)?.inputs ?? [file];
-          return inputs.some((input) => changed.has(input));
+          return added.includes(file) || inputs.some((input) => changed.has(input));
         });
         await reload(affected);
         await regenerate();
@@ -77,7 +105,7 @@ export async function watchModels(plan: Plan, options: { quiet: boolean; force: 
       });
     }, DEBOUNCE_MS);
   };
-  watcher.on("change", onChange).on("add", onChange).on("unlink", onChange);
+  watcher.on("change", onEvent("change")).on("add", onEvent("add")).on("unlink", onEvent("unlink"));
 
   return new Promise((done) => {
     process.once("SIGINT", () => {
@@ -88,4 +116,12 @@ export async function watchModels(plan: Plan, options: { quiet: boolean; force: 
       });
     });
   });
+}
+
+/** The folder a glob starts from: its path up to the first segment with a wildcard (/app/src for /app/src/models/*.ts). */
+function staticBase(pattern: string): string {
+  const segments = pattern.split("/");
+  const firstWild = segments.findIndex((segment) => isDynamicPattern(segment));
+  if (firstWild < 0) return dirname(pattern); // a wildcard spanning segments, e.g. {a/b,c}: watch the parent
+  return segments.slice(0, firstWild).join("/") || "/";
 }

@@ -1,15 +1,18 @@
 /**
- * The batch functions of a generated module (loss, lossAndGradient, predict): a loop over the samples
- * whose body is the scheduled program, unrolled as straight-line code.
+ * The batch functions of a generated module (loss, lossAndGradient, predict, hessianVectorProduct,
+ * hessian): a loop over the samples whose body is the scheduled program, unrolled as straight-line code.
  *
- * Two layouts, chosen by size:
+ * What each function computes is data (BATCH_KINDS: its arrays, what it sums, where its results go);
+ * every layout prints it from one skeleton (batchSkeleton: checks, setup, accumulators, the loop, means,
+ * return), and only the loop and where the sums live differ:
  * - flat: one function; parameters read into locals once, loop-invariant assignments hoisted before
  *   the loop, gradients accumulated in locals and written once at the end;
  * - chunked, for programs too large for one optimizable function (V8 does not optimize a function
  *   whose bytecode exceeds 60 KB): the per-sample body is cut into consecutive parts of at most
  *   `chunkSize` assignments (or fewer, see PART_BYTECODE_BUDGET), each its own function (sizes: see DEFAULT_EMIT_OPTIONS); values that cross a cut go through one
- *   preallocated scratch array, gradients accumulate straight into `grad`.
- * Neither layout allocates inside the functions.
+ *   preallocated scratch array, gradients accumulate straight into `grad`;
+ * - loops (loops.ts): dense layers as blocked loops over tiles of the batch, sums straight into `grad`.
+ * No layout allocates inside the functions.
  */
 import type { Assignment, Operand, Program } from "../symbolic/schedule.ts";
 import { numberLiteral, printAssignment } from "./print-expr.ts";
@@ -30,10 +33,90 @@ export interface Layout {
   readonly direction?: readonly string[];
 }
 
+export type BatchName = "loss" | "lossAndGradient" | "predict" | "hessianVectorProduct" | "hessian";
+
+/** A batch function to print: what it is, its per-sample program, and where each program output goes. */
 export interface BatchFunction {
-  readonly name: "loss" | "lossAndGradient" | "predict" | "hessianVectorProduct" | "hessian";
+  readonly name: BatchName;
   readonly program: Program;
   readonly sinks: readonly Sink[];
+}
+
+/**
+ * The shape of an array argument, which its length check follows: the parameters; n rows of inputs,
+ * targets or outputs (n is the number of rows of the targets, or of the inputs when there are none);
+ * one number per parameter; one per pair of parameters.
+ */
+type ArrayShape = "params" | "rows of inputs" | "rows of targets" | "rows of outputs" | "one per parameter" | "params×params";
+
+/** What a batch function computes, as data: the printers read these fields, never the name. */
+export interface BatchKind {
+  readonly name: BatchName;
+  /** Its Float64Array arguments, in order, with their shapes. */
+  readonly arrays: readonly (readonly [name: string, shape: ArrayShape])[];
+  /** Whether it sums a per-sample loss and returns the mean (the "loss" sink). */
+  readonly returnsLoss: boolean;
+  /**
+   * The array it writes (checked not to share memory with any array it reads), and what goes there:
+   * "means", the mean over the rows of its "grad" sinks (gradient, H·v, Hessian), or "rows", its "out"
+   * sinks row by row (predict's outputs).
+   */
+  readonly writes?: { readonly array: string; readonly holds: "means" | "rows" };
+  /** Whether it computes the upper triangle of a symmetric params×params result and mirrors it (hessian). */
+  readonly mirrorsUpperTriangle: boolean;
+  readonly docs: string;
+}
+
+export const BATCH_KINDS: { readonly [K in BatchName]: BatchKind & { readonly name: K } } = {
+  loss: {
+    name: "loss",
+    arrays: [["params", "params"], ["X", "rows of inputs"], ["Y", "rows of targets"]],
+    returnsLoss: true,
+    mirrorsUpperTriangle: false,
+    docs: "Mean loss over the n samples (X: n×inputs, Y: n×targets, row-major).",
+  },
+  lossAndGradient: {
+    name: "lossAndGradient",
+    arrays: [["params", "params"], ["X", "rows of inputs"], ["Y", "rows of targets"], ["grad", "one per parameter"]],
+    returnsLoss: true,
+    writes: { array: "grad", holds: "means" },
+    mirrorsUpperTriangle: false,
+    docs: "Writes the mean gradient over the n samples into grad (in PARAM_NAMES order) and returns the mean loss.",
+  },
+  predict: {
+    name: "predict",
+    arrays: [["params", "params"], ["X", "rows of inputs"], ["out", "rows of outputs"]],
+    returnsLoss: false,
+    writes: { array: "out", holds: "rows" },
+    mirrorsUpperTriangle: false,
+    docs: "Writes the outputs for each row of X into out (n×outputs, row-major).",
+  },
+  hessianVectorProduct: {
+    name: "hessianVectorProduct",
+    arrays: [["params", "params"], ["X", "rows of inputs"], ["Y", "rows of targets"], ["v", "one per parameter"], ["out", "one per parameter"]],
+    returnsLoss: true,
+    writes: { array: "out", holds: "means" },
+    mirrorsUpperTriangle: false,
+    docs: "Writes H·v into out, H the Hessian of the mean loss over the n samples (in PARAM_NAMES order), and returns the mean loss.",
+  },
+  hessian: {
+    name: "hessian",
+    arrays: [["params", "params"], ["X", "rows of inputs"], ["Y", "rows of targets"], ["H", "params×params"]],
+    returnsLoss: true,
+    writes: { array: "H", holds: "means" },
+    mirrorsUpperTriangle: true,
+    docs: "Writes the Hessian of the mean loss over the n samples into H (params×params, row-major, symmetric) and returns the mean loss.",
+  },
+};
+
+/** The array whose length gives the number of rows n: the targets, or the inputs when there are none. */
+function rowsArray(kind: BatchKind): readonly [name: string, shape: ArrayShape] {
+  return kind.arrays.find(([, shape]) => shape === "rows of targets") ?? kind.arrays.find(([, shape]) => shape === "rows of inputs")!;
+}
+
+/** The array a function writes its means into, when it has one. */
+function meansArray(kind: BatchKind): string | undefined {
+  return kind.writes?.holds === "means" ? kind.writes.array : undefined;
 }
 
 export interface EmittedFunction {
@@ -137,62 +220,94 @@ export function emitBatchFunction(
 }
 
 // ---------------------------------------------------------------------------------------------
+// The skeleton every layout prints
+// ---------------------------------------------------------------------------------------------
+
+/** The parts of a batch function that depend on its layout. */
+export interface BatchBody {
+  /** After the checks: reading parameters, hoisted values. */
+  readonly setup: readonly string[];
+  /**
+   * Where the means are summed: in locals of the body's own (declared in `locals`, written out in
+   * `finish`), or "in place", straight into the written array (zeroed before the loop).
+   */
+  readonly sums: "locals" | "in place";
+  /** Accumulators of the body's own, declared after the loss's. */
+  readonly locals?: readonly string[];
+  /** The loop over the rows (or over tiles of rows). */
+  readonly loop: readonly string[];
+  /** Sums to means. */
+  readonly finish: readonly string[];
+}
+
+/**
+ * checks → setup → zeroed sums → the loop → means → mirrored triangle → mean loss: the one outline
+ * of every batch function, whichever layout prints its body.
+ */
+export function batchSkeleton(kind: BatchKind, layout: Layout, body: BatchBody): EmittedFunction {
+  const means = meansArray(kind);
+  const statements = [
+    ...boundaryCheck(kind.name, layout),
+    ...body.setup,
+    ...(means && body.sums === "in place" ? [`${means}.fill(0);`] : []),
+    ...(kind.returnsLoss ? ["let _loss = 0;"] : []),
+    ...(body.locals ?? []),
+    ...body.loop,
+    ...body.finish,
+    ...(kind.mirrorsUpperTriangle ? mirrorUpperTriangle(means!, layout.params.length) : []),
+    ...(kind.returnsLoss ? ["return _loss / _n;"] : []),
+  ];
+  return { ...signature(kind.name), statements };
+}
+
+/** Copies the upper triangle of a P×P row-major array (j ≤ k, computed) to the lower one. */
+function mirrorUpperTriangle(array: string, P: number): string[] {
+  return [`for (let _j = 1; _j < ${P}; _j++) for (let _k = 0; _k < _j; _k++) ${array}[_j * ${P} + _k] = ${array}[_k * ${P} + _j];`];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Flat layout
 // ---------------------------------------------------------------------------------------------
 
-/** The local that sums a loss or gradient sink over the samples (outputs have none). */
-function accumulatorName(s: Sink): string {
-  return s.kind === "grad" ? `_g${s.index}` : "_loss";
-}
+/** The local that sums a gradient sink over the samples. */
+const gradientAccumulator = (index: number) => `_g${index}`;
 
 function outputElement(array: string, s: { index: number; width: number }): string {
   return `${array}[_i * ${s.width}${s.index > 0 ? ` + ${s.index}` : ""}]`;
 }
 
-function sinkStatement(s: Sink, value: string): string {
-  if (s.kind === "out") return `${outputElement("out", s)} = ${value};`;
-  return `${accumulatorName(s)} += ${value};`;
+function sinkStatement(kind: BatchKind, s: Sink, value: string): string {
+  if (s.kind === "out") return `${outputElement(kind.writes!.array, s)} = ${value};`;
+  return `${s.kind === "grad" ? gradientAccumulator(s.index) : "_loss"} += ${value};`;
 }
 
 function emitFlat(fn: BatchFunction, layout: Layout): EmittedBatch {
   const { program, sinks } = fn;
+  const kind = BATCH_KINDS[fn.name];
   const reads = symbolReads(layout);
   const indices = program.assignments.map((_, i) => i);
   const invariant = indices.filter((i) => program.assignments[i].invariant);
   const varying = indices.filter((i) => !program.assignments[i].invariant);
   const uses = useCounts(program);
   const used = symbolsUsed(program.assignments, program.outputs);
-  const statements = [
-    ...boundaryCheck(fn.name, layout),
-    ...readSymbols([...layout.params, ...(layout.direction ?? [])], used, reads),
-    ...assignmentLines(program, invariant, uses),
-    ...sinks.filter((s) => s.kind !== "out").map((s) => `let ${accumulatorName(s)} = 0;`),
-    "for (let _i = 0; _i < _n; _i++) {",
-    ...readSymbols([...layout.inputs, ...layout.targets], used, reads),
-    ...assignmentLines(program, varying, uses),
-    ...program.outputs.map((o, k) => sinkStatement(sinks[k], operandCode(o, temp))),
-    "}",
-    ...sinks.flatMap((s) => (s.kind === "grad" ? [`${MEAN_ARRAY[fn.name]}[${s.index}] = ${accumulatorName(s)} / _n;`] : [])),
-    ...mirrorHessian(fn.name, layout),
-    ...(fn.name === "predict" ? [] : ["return _loss / _n;"]),
-  ];
-  return { functions: [{ ...signature(fn.name), statements }], constants: [] };
-}
-
-/** Where each function writes its mean "grad" sinks: the gradient, H·v, or the Hessian's upper triangle. */
-const MEAN_ARRAY: Record<BatchFunction["name"], string> = {
-  loss: "",
-  predict: "",
-  lossAndGradient: "grad",
-  hessianVectorProduct: "out",
-  hessian: "H",
-};
-
-/** The hessian function computes H[j][k] for j ≤ k only and copies them to H[k][j]. */
-function mirrorHessian(name: BatchFunction["name"], layout: Layout): string[] {
-  if (name !== "hessian") return [];
-  const P = layout.params.length;
-  return [`for (let _j = 1; _j < ${P}; _j++) for (let _k = 0; _k < _j; _k++) H[_j * ${P} + _k] = H[_k * ${P} + _j];`];
+  const gradients = sinks.flatMap((s) => (s.kind === "grad" ? [s.index] : []));
+  const body: BatchBody = {
+    setup: [
+      ...readSymbols([...layout.params, ...(layout.direction ?? [])], used, reads),
+      ...assignmentLines(program, invariant, uses),
+    ],
+    sums: "locals",
+    locals: gradients.map((g) => `let ${gradientAccumulator(g)} = 0;`),
+    loop: [
+      "for (let _i = 0; _i < _n; _i++) {",
+      ...readSymbols([...layout.inputs, ...layout.targets], used, reads),
+      ...assignmentLines(program, varying, uses),
+      ...program.outputs.map((o, k) => sinkStatement(kind, sinks[k], operandCode(o, temp))),
+      "}",
+    ],
+    finish: gradients.map((g) => `${meansArray(kind)}[${g}] = ${gradientAccumulator(g)} / _n;`),
+  };
+  return { functions: [batchSkeleton(kind, layout, body)], constants: [] };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -225,10 +340,13 @@ function emitChunked(fn: BatchFunction, layout: Layout, chunkSize: number): Emit
     if (o.kind === "temp" && (sinks[k].kind === "loss" || chunkOf(o.index) < 0)) needSlot(o.index);
   });
 
+  const kind = BATCH_KINDS[fn.name];
   const scratch = `_${fn.name}Scratch`;
   const partName = (c: number) => `_${fn.name}Part${c}`;
-  const sinkArray = fn.name === "predict" ? "out" : MEAN_ARRAY[fn.name] || scratch;
-  const means = MEAN_ARRAY[fn.name] !== "";
+  // Parts write gradients and outputs straight into the written array (a loss-only function's parts
+  // write nothing there, and get the scratch array); they read the targets from the rows array.
+  const sinkArray = kind.writes?.array ?? scratch;
+  const means = meansArray(kind);
   const vArgument = layout.direction ? ", v" : "";
 
   const reads = symbolReads(layout);
@@ -243,24 +361,24 @@ function emitChunked(fn: BatchFunction, layout: Layout, chunkSize: number): Emit
       ? []
       : [chunkedSinkStatement(sinks[k], driverValue(o), sinkArray)],
   );
-  const statements = [
-    ...boundaryCheck(fn.name, layout),
-    `const _s = ${scratch};`,
-    ...readSymbols([...layout.params, ...(layout.direction ?? [])], symbolsUsed(invariant), reads),
-    ...assignmentLines(program, invariant.map((_, i) => i), uses, store),
-    ...(means ? [`${sinkArray}.fill(0);`] : []),
-    ...(fn.name === "predict" ? [] : ["let _loss = 0;"]),
-    "for (let _i = 0; _i < _n; _i++) {",
-    ...chunks.map((_, c) => `${partName(c)}(params, X, ${fn.name === "predict" ? "X" : "Y"}, _i, ${sinkArray}, _s${vArgument});`),
-    ...driverSinks,
-    "}",
-    ...(means ? [`for (let _k = 0; _k < ${sinkArray}.length; _k++) ${sinkArray}[_k] /= _n;`] : []),
-    ...mirrorHessian(fn.name, layout),
-    ...(fn.name === "predict" ? [] : ["return _loss / _n;"]),
-  ];
+  const body: BatchBody = {
+    setup: [
+      `const _s = ${scratch};`,
+      ...readSymbols([...layout.params, ...(layout.direction ?? [])], symbolsUsed(invariant), reads),
+      ...assignmentLines(program, invariant.map((_, i) => i), uses, store),
+    ],
+    sums: "in place",
+    loop: [
+      "for (let _i = 0; _i < _n; _i++) {",
+      ...chunks.map((_, c) => `${partName(c)}(params, X, ${rowsArray(kind)[0]}, _i, ${sinkArray}, _s${vArgument});`),
+      ...driverSinks,
+      "}",
+    ],
+    finish: means ? [`for (let _k = 0; _k < ${means}.length; _k++) ${means}[_k] /= _n;`] : [],
+  };
   const parts = chunks.map((chunk, c) => emitPart(fn, layout, chunk, c, slot, uses, partName(c)));
   return {
-    functions: [{ ...signature(fn.name), statements }, ...parts],
+    functions: [batchSkeleton(kind, layout, body), ...parts],
     constants: [{ name: scratch, initializer: `new Float64Array(${Math.max(slot.size, 1)})` }],
   };
 }
@@ -360,29 +478,15 @@ function emitPart(
 // Signatures and boundary checks
 // ---------------------------------------------------------------------------------------------
 
-const SIGNATURES: Record<BatchFunction["name"], { arrays: string[]; returnType: string; docs: string }> = {
-  loss: { arrays: ["params", "X", "Y"], returnType: "number", docs: "Mean loss over the n samples (X: n×inputs, Y: n×targets, row-major)." },
-  lossAndGradient: {
-    arrays: ["params", "X", "Y", "grad"],
-    returnType: "number",
-    docs: "Writes the mean gradient over the n samples into grad (in PARAM_NAMES order) and returns the mean loss.",
-  },
-  predict: { arrays: ["params", "X", "out"], returnType: "void", docs: "Writes the outputs for each row of X into out (n×outputs, row-major)." },
-  hessianVectorProduct: {
-    arrays: ["params", "X", "Y", "v", "out"],
-    returnType: "number",
-    docs: "Writes H·v into out, H the Hessian of the mean loss over the n samples (in PARAM_NAMES order), and returns the mean loss.",
-  },
-  hessian: {
-    arrays: ["params", "X", "Y", "H"],
-    returnType: "number",
-    docs: "Writes the Hessian of the mean loss over the n samples into H (params×params, row-major, symmetric) and returns the mean loss.",
-  },
-};
-
-export function signature(name: BatchFunction["name"]): Omit<EmittedFunction, "statements"> {
-  const { arrays, returnType, docs } = SIGNATURES[name];
-  return { name, exported: true, parameters: arrays.map((n) => ({ name: n, type: "Float64Array" })), returnType, docs };
+export function signature(name: BatchName): Omit<EmittedFunction, "statements"> {
+  const { arrays, returnsLoss, docs } = BATCH_KINDS[name];
+  return {
+    name,
+    exported: true,
+    parameters: arrays.map(([n]) => ({ name: n, type: "Float64Array" })),
+    returnType: returnsLoss ? "number" : "void",
+    docs,
+  };
 }
 
 /**
@@ -390,33 +494,33 @@ export function signature(name: BatchFunction["name"]): Omit<EmittedFunction, "s
  * The array a function writes (grad, out) must not share memory with one it reads: the split layout
  * reads params after it has started writing grad, so aliasing would silently change the result.
  */
-export function boundaryCheck(name: BatchFunction["name"], layout: Layout): string[] {
+export function boundaryCheck(name: BatchName, layout: Layout): string[] {
+  const kind = BATCH_KINDS[name];
   const fn = JSON.stringify(name);
-  const disjoint = (written: string, read: string[]) => read.map((r) => `_checkDisjoint(${fn}, "${written}", ${written}, "${r}", ${r});`);
-  if (name === "predict") {
-    return [
-      `_checkParams(${fn}, params);`,
-      `const _n = _rows(${fn}, "X", X, ${layout.inputs.length});`,
-      `_checkLength(${fn}, "out", out, _n * ${layout.outputs}, "n×outputs for the n rows of X");`,
-      ...disjoint("out", ["params", "X"]),
-    ];
-  }
+  const [rows, rowsShape] = rowsArray(kind);
+  const P = layout.params.length;
+  const rowWidth = { "rows of inputs": layout.inputs.length, "rows of targets": layout.targets.length, "rows of outputs": layout.outputs };
+  const lengthCheck = ([array, shape]: readonly [string, ArrayShape]): string => {
+    const check = (expected: string | number, what: string) => `_checkLength(${fn}, "${array}", ${array}, ${expected}, "${what}");`;
+    switch (shape) {
+      case "params":
+        return `_checkParams(${fn}, ${array});`;
+      case "rows of inputs":
+      case "rows of targets":
+      case "rows of outputs":
+        return check(`_n * ${rowWidth[shape]}`, `n×${shape.slice("rows of ".length)} for the n rows of ${rows}`);
+      case "one per parameter":
+        return check(P, "one per parameter");
+      case "params×params":
+        return check(P ** 2, "params×params");
+    }
+  };
+  const written = kind.writes?.array;
+  const read = kind.arrays.map(([array]) => array).filter((array) => array !== written);
   return [
-    `_checkParams(${fn}, params);`,
-    `const _n = _rows(${fn}, "Y", Y, ${layout.targets.length});`,
-    `_checkLength(${fn}, "X", X, _n * ${layout.inputs.length}, "n×inputs for the n rows of Y");`,
-    ...(name === "lossAndGradient"
-      ? [`_checkLength(${fn}, "grad", grad, ${layout.params.length}, "one per parameter");`, ...disjoint("grad", ["params", "X", "Y"])]
-      : []),
-    ...(name === "hessianVectorProduct"
-      ? [
-          `_checkLength(${fn}, "v", v, ${layout.params.length}, "one per parameter");`,
-          `_checkLength(${fn}, "out", out, ${layout.params.length}, "one per parameter");`,
-          ...disjoint("out", ["params", "X", "Y", "v"]),
-        ]
-      : []),
-    ...(name === "hessian"
-      ? [`_checkLength(${fn}, "H", H, ${layout.params.length ** 2}, "params×params");`, ...disjoint("H", ["params", "X", "Y"])]
-      : []),
+    ...kind.arrays.filter(([, shape]) => shape === "params").map(lengthCheck),
+    `const _n = _rows(${fn}, "${rows}", ${rows}, ${rowWidth[rowsShape as keyof typeof rowWidth]});`,
+    ...kind.arrays.filter(([array, shape]) => shape !== "params" && array !== rows).map(lengthCheck),
+    ...(written ? read.map((r) => `_checkDisjoint(${fn}, "${written}", ${written}, "${r}", ${r});`) : []),
   ];
 }

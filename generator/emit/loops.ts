@@ -22,8 +22,8 @@
 import type { ActivationKernel, LoopModel } from "../compile.ts";
 import type { Program } from "../symbolic/schedule.ts";
 import {
-  assignmentLines, boundaryCheck, operandCode, signature, temp, useCounts,
-  type EmittedBatch, type EmittedFunction, type Layout,
+  assignmentLines, BATCH_KINDS, batchSkeleton, operandCode, temp, useCounts,
+  type BatchName, type EmittedBatch, type EmittedFunction, type Layout,
 } from "./batch.ts";
 
 /**
@@ -348,23 +348,15 @@ function batchFunctions(layers: readonly LayerInfo[], layout: Layout): EmittedFu
     `_gradient${l.index}(grad, _m);`,
     ...(l.index > 1 ? [`_delta${l.index}(params, _m);`] : []),
   ]);
+  // The skeleton (batch.ts) adds the checks, the zeroed gradient, the loss sum and the means.
+  const tiled = (name: BatchName, body: string[], finish: string[] = []) =>
+    batchSkeleton(BATCH_KINDS[name], layout, { setup: [], sums: "in place", loop: tiles(body), finish });
   return [
-    {
-      ...signature("loss"),
-      statements: [...boundaryCheck("loss", layout), "let _loss = 0;", ...tiles([...forward, "_loss += _headLoss(Y, _s0, _m);"]), "return _loss / _n;"],
-    },
-    {
-      ...signature("lossAndGradient"),
-      statements: [
-        ...boundaryCheck("lossAndGradient", layout),
-        "grad.fill(0);",
-        "let _loss = 0;",
-        ...tiles([...forward, "_loss += _headLossAndGradient(Y, _s0, _m);", ...backward]),
-        `for (let _k = 0; _k < ${P}; _k++) grad[_k] /= _n;`,
-        "return _loss / _n;",
-      ],
-    },
-    { ...signature("predict"), statements: [...boundaryCheck("predict", layout), ...tiles([...forward, "_headPredict(out, _s0, _m);"])] },
+    tiled("loss", [...forward, "_loss += _headLoss(Y, _s0, _m);"]),
+    tiled("lossAndGradient", [...forward, "_loss += _headLossAndGradient(Y, _s0, _m);", ...backward], [
+      `for (let _k = 0; _k < ${P}; _k++) grad[_k] /= _n;`,
+    ]),
+    tiled("predict", [...forward, "_headPredict(out, _s0, _m);"]),
   ];
 }
 

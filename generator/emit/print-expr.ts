@@ -1,26 +1,41 @@
 /**
  * TypeScript spelling of one scheduled assignment, given its operands already spelled (names or
- * numbers). One row per op; prettier takes care of spacing and parentheses it can drop.
+ * numbers). One row per op; prettier takes care of spacing and parentheses it can drop. Negations and
+ * powers are spelled in the forms the cost model (symbolic/cost.ts) chose and counted.
  */
 import type { Op } from "../symbolic/ops.ts";
 import type { Operand } from "../symbolic/schedule.ts";
 import { formatNumber } from "../symbolic/show.ts";
+import { negationFactor, powerForm } from "../symbolic/cost.ts";
 
 /** A number as a TypeScript operand: parenthesised when negative, so `a * (-2)` can never misparse. */
 export function numberLiteral(v: number): string {
   return v < 0 ? `(${formatNumber(v)})` : formatNumber(v);
 }
 
+/** base^exponent in the form the cost model chose (symbolic/cost.ts). */
 function powerCode(base: string, exponent: Operand, exponentCode: string): string {
-  if (exponent.kind !== "num") return `Math.pow(${base}, ${exponentCode})`;
-  const e = exponent.value;
-  if (e === 0.5) return `Math.sqrt(${base})`;
-  if (e === -0.5) return `1 / Math.sqrt(${base})`;
-  if (Number.isInteger(e) && e !== 0 && Math.abs(e) <= 4) {
-    const product = Array<string>(Math.abs(e)).fill(base).join(" * ");
-    return e > 0 ? product : Math.abs(e) === 1 ? `1 / ${base}` : `1 / (${product})`;
+  const form = powerForm(exponent);
+  switch (form.kind) {
+    case "sqrt":
+      return `Math.sqrt(${base})`;
+    case "reciprocal sqrt":
+      return `1 / Math.sqrt(${base})`;
+    case "product": {
+      const product = Array<string>(form.factors).fill(base).join(" * ");
+      if (!form.reciprocal) return product;
+      return form.factors === 1 ? `1 / ${base}` : `1 / (${product})`;
+    }
+    case "pow":
+      return `Math.pow(${base}, ${exponentCode})`;
   }
-  return `Math.pow(${base}, ${exponentCode})`;
+}
+
+/** A product, or its negation when the cost model sees a −1 factor (−a·b rather than a·b·(−1)). */
+function productCode(factors: readonly string[], operands: readonly Operand[]): string {
+  const minusOne = negationFactor("mul", operands);
+  if (minusOne < 0) return factors.join(" * ");
+  return `-${factors.filter((_, i) => i !== minusOne).join(" * ") || "1"}`;
 }
 
 const call = (fn: string) => (a: string[]) => `${fn}(${a.join(", ")})`;
@@ -33,11 +48,7 @@ const PRINT: Record<Op, (a: string[], operands: readonly Operand[]) => string> =
     throw new Error("symbols are operands, not assignments");
   },
   add: (a) => a.join(" + "),
-  mul: (a, operands) => {
-    const minusOne = operands.findIndex((o) => o.kind === "num" && o.value === -1);
-    if (minusOne < 0) return a.join(" * ");
-    return `-${a.filter((_, i) => i !== minusOne).join(" * ") || "1"}`;
-  },
+  mul: productCode,
   pow: (a, operands) => powerCode(a[0], operands[1], a[1]),
   exp: call("Math.exp"),
   log: call("Math.log"),

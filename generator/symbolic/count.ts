@@ -4,7 +4,8 @@
  */
 import type { Expr } from "./expr.ts";
 import { topologicalOrder } from "./dag.ts";
-import { assignmentCost, type Operand } from "./schedule.ts";
+import type { Operand } from "./schedule.ts";
+import { assignmentCost, totalCost } from "./cost.ts";
 import { diffLiteral } from "./differentiate.ts";
 
 const asOperand = (e: Expr): Operand =>
@@ -18,7 +19,7 @@ export function treeOps(e: Expr): number {
       ops.set(n, 0);
       continue;
     }
-    const own = assignmentCost(n.op, n.args.map(asOperand)).reduce((s, [, c]) => s + c, 0);
+    const own = totalCost(assignmentCost(n.op, n.args.map(asOperand)));
     ops.set(n, n.args.reduce((s, a) => s + ops.get(a)!, own));
   }
   return ops.get(e)!;

@@ -15,14 +15,10 @@
  * - unary ops fold constant arguments.
  * No distribution (2·(x + y) stays a product) so that shared sums stay shared.
  */
-import { OPS, type Op } from "./ops.ts";
+import { OP_RANK, OPS, type CompoundOp, type Op } from "./ops.ts";
 import { checkSymbolName } from "./names.ts";
 import { topologicalOrder } from "./dag.ts";
 import { show } from "./show.ts";
-
-const OP_RANK: Record<Op, number> = Object.fromEntries(
-  (Object.keys(OPS) as Op[]).map((op, i) => [op, i]),
-) as Record<Op, number>;
 
 export class Expr {
   /** Creation number: used only to key intern tables, never for ordering. */
@@ -387,10 +383,6 @@ export const relu = unaryOp("relu");
 export const step = unaryOp("step");
 export const abs = unaryOp("abs");
 
-const UNARY: Partial<Record<Op, (x: ExprLike) => Expr>> = {
-  exp, log, log1p, sigmoid, tanh, softplus, relu, step, abs,
-};
-
 function naryFolding(op: "max" | "logsumexp"): (...args: ExprLike[]) => Expr {
   const evaluate = OPS[op].evaluate;
   return (...args) => {
@@ -416,26 +408,31 @@ export function select(condition: ExprLike, ifNonNegative: ExprLike, ifNegative:
   return node("select", [c, a, b]);
 }
 
+/**
+ * Every compound op's canonicalizing constructor, applied to an argument list. The table is complete
+ * by type (a mapped type over CompoundOp), so an op added to ops.ts without a row here fails to compile.
+ */
+const CONSTRUCTORS: { readonly [K in CompoundOp]: (args: readonly Expr[]) => Expr } = {
+  add: (args) => add(...args),
+  mul: (args) => mul(...args),
+  pow: ([base, exponent]) => pow(base, exponent),
+  exp: ([x]) => exp(x),
+  log: ([x]) => log(x),
+  log1p: ([x]) => log1p(x),
+  sigmoid: ([x]) => sigmoid(x),
+  tanh: ([x]) => tanh(x),
+  softplus: ([x]) => softplus(x),
+  relu: ([x]) => relu(x),
+  step: ([x]) => step(x),
+  abs: ([x]) => abs(x),
+  max: (args) => max(...args),
+  logsumexp: (args) => logsumexp(...args),
+  select: ([condition, ifNonNegative, ifNegative]) => select(condition, ifNonNegative, ifNegative),
+};
+
 /** Rebuild a node of `op` from new arguments through the canonicalizing constructors. */
 export function rebuild(op: Op, args: readonly Expr[], original?: Expr): Expr {
   if (original && args.every((a, i) => a === original.args[i])) return original;
-  switch (op) {
-    case "add":
-      return add(...args);
-    case "mul":
-      return mul(...args);
-    case "pow":
-      return pow(args[0], args[1]);
-    case "max":
-      return max(...args);
-    case "logsumexp":
-      return logsumexp(...args);
-    case "select":
-      return select(args[0], args[1], args[2]);
-    default: {
-      const unary = UNARY[op];
-      if (!unary) throw new Error(`rebuild: ${op} is a leaf`);
-      return unary(args[0]);
-    }
-  }
+  if (op === "num" || op === "sym") throw new Error(`rebuild: ${op} is a leaf`);
+  return CONSTRUCTORS[op](args);
 }

@@ -27,10 +27,22 @@ export type Op =
   | "logsumexp"
   | "select";
 
+/** Every op that has arguments (every op but the leaves). */
+export type CompoundOp = Exclude<Op, LeafOp>;
+
 /** Number of arguments: a fixed count, or "n" for n-ary ops (at least one argument). */
 export type Arity = 0 | 1 | 2 | 3 | "n";
 
 export interface OpInfo {
+  /**
+   * Position in the canonical order of expressions (expr.ts's compareExpr, and its structural hash):
+   * arguments of sums and products are sorted by it, so the ranks decide what canonical forms look
+   * like. Constants must rank first (a coefficient is always a product's first factor, the constant
+   * of a sum its first term: the rewrites in simplify.ts and lower.ts read args[0]), then symbols.
+   * Ranks are explicit so that the order of the rows below means nothing; they must be distinct
+   * (checked when this module loads), and changing one changes every generated module.
+   */
+  readonly rank: number;
   readonly arity: Arity;
   /** Float64 evaluation of the op on already-evaluated arguments. */
   readonly evaluate: (args: readonly number[]) => number;
@@ -73,23 +85,42 @@ function product(args: readonly number[]): number {
 const unary = (f: (x: number) => number) => (args: readonly number[]) => f(args[0]);
 
 export const OPS: Readonly<Record<Op, OpInfo>> = {
-  num: { arity: 0, commutative: false, evaluate: () => NaN },
-  sym: { arity: 0, commutative: false, evaluate: () => NaN },
-  add: { arity: "n", commutative: true, evaluate: sum },
-  mul: { arity: "n", commutative: true, evaluate: product },
-  pow: { arity: 2, commutative: false, evaluate: (a) => Math.pow(a[0], a[1]) },
-  exp: { arity: 1, commutative: false, evaluate: unary(Math.exp) },
-  log: { arity: 1, commutative: false, evaluate: unary(Math.log) },
-  log1p: { arity: 1, commutative: false, evaluate: unary(Math.log1p) },
-  sigmoid: { arity: 1, commutative: false, evaluate: unary(sigmoid) },
-  tanh: { arity: 1, commutative: false, evaluate: unary(Math.tanh) },
-  softplus: { arity: 1, commutative: false, evaluate: unary(softplus) },
-  relu: { arity: 1, commutative: false, evaluate: unary((x) => (x > 0 ? x : 0)) },
+  num: { rank: 0, arity: 0, commutative: false, evaluate: () => NaN },
+  sym: { rank: 1, arity: 0, commutative: false, evaluate: () => NaN },
+  add: { rank: 2, arity: "n", commutative: true, evaluate: sum },
+  mul: { rank: 3, arity: "n", commutative: true, evaluate: product },
+  pow: { rank: 4, arity: 2, commutative: false, evaluate: (a) => Math.pow(a[0], a[1]) },
+  exp: { rank: 5, arity: 1, commutative: false, evaluate: unary(Math.exp) },
+  log: { rank: 6, arity: 1, commutative: false, evaluate: unary(Math.log) },
+  log1p: { rank: 7, arity: 1, commutative: false, evaluate: unary(Math.log1p) },
+  sigmoid: { rank: 8, arity: 1, commutative: false, evaluate: unary(sigmoid) },
+  tanh: { rank: 9, arity: 1, commutative: false, evaluate: unary(Math.tanh) },
+  softplus: { rank: 10, arity: 1, commutative: false, evaluate: unary(softplus) },
+  relu: { rank: 11, arity: 1, commutative: false, evaluate: unary((x) => (x > 0 ? x : 0)) },
   /** Heaviside step, the derivative of relu: 1 for x > 0, else 0 (so relu'(0) = 0, as in PyTorch). */
-  step: { arity: 1, commutative: false, evaluate: unary((x) => (x > 0 ? 1 : 0)) },
-  abs: { arity: 1, commutative: false, evaluate: unary(Math.abs) },
-  max: { arity: "n", commutative: true, evaluate: (a) => Math.max(...a) },
-  logsumexp: { arity: "n", commutative: true, evaluate: logsumexp },
+  step: { rank: 12, arity: 1, commutative: false, evaluate: unary((x) => (x > 0 ? 1 : 0)) },
+  abs: { rank: 13, arity: 1, commutative: false, evaluate: unary(Math.abs) },
+  max: { rank: 14, arity: "n", commutative: true, evaluate: (a) => Math.max(...a) },
+  logsumexp: { rank: 15, arity: "n", commutative: true, evaluate: logsumexp },
   /** select(c, a, b) = c ≥ 0 ? a : b. */
-  select: { arity: 3, commutative: false, evaluate: (a) => (a[0] >= 0 ? a[1] : a[2]) },
+  select: { rank: 16, arity: 3, commutative: false, evaluate: (a) => (a[0] >= 0 ? a[1] : a[2]) },
 };
+
+/** The ranks of OPS as one table, after checking that no two ops share a rank. */
+export const OP_RANK: Readonly<Record<Op, number>> = checkedRanks(OPS);
+
+/** Each op's rank in `ops`; throws unless ranks are distinct integers with num lowest and sym next. */
+export function checkedRanks(ops: Readonly<Record<Op, OpInfo>>): Record<Op, number> {
+  const byRank = new Map<number, Op>();
+  for (const op of Object.keys(ops) as Op[]) {
+    const { rank } = ops[op];
+    const other = byRank.get(rank);
+    if (other !== undefined || !Number.isInteger(rank)) {
+      throw new Error(`ops.ts: op ${op} has rank ${rank}${other ? `, as ${other} has` : ""}: ranks must be distinct integers`);
+    }
+    byRank.set(rank, op);
+  }
+  const [first, second] = [...byRank.keys()].sort((a, b) => a - b).map((rank) => byRank.get(rank));
+  if (first !== "num" || second !== "sym") throw new Error("ops.ts: num must have the lowest rank and sym the next one");
+  return Object.fromEntries((Object.keys(ops) as Op[]).map((op) => [op, ops[op].rank])) as Record<Op, number>;
+}

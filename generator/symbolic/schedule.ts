@@ -15,6 +15,7 @@
 import { compareExpr, findNode, num, type Expr } from "./expr.ts";
 import { topologicalOrder } from "./dag.ts";
 import type { Op } from "./ops.ts";
+import { assignmentCost, totalCost } from "./cost.ts";
 
 export type Operand =
   | { readonly kind: "sym"; readonly name: string }
@@ -167,15 +168,20 @@ function shareSubTerms(nodes: readonly Expr[]): (n: Expr) => readonly Expr[] {
 }
 
 /**
- * b^−k (k ≥ 2) as (1/b)^k when 1/b is scheduled anyway: k − 1 multiplies instead of a new division
- * (σ'(z) = e·r² with r = 1/(1 + e) already computed for σ(z)).
+ * b^−k (k ≥ 2) as (1/b)^k when 1/b is scheduled anyway and that costs no more (cost.ts): k − 1
+ * multiplies instead of a new division (σ'(z) = e·r² with r = 1/(1 + e) already computed for σ(z)).
  */
 function reciprocalPower(n: Expr, scheduled: ReadonlySet<Expr>): readonly Expr[] | undefined {
   if (n.op !== "pow" || n.args[1].op !== "num") return undefined;
   const k = n.args[1].value;
   if (!Number.isInteger(k) || k > -2) return undefined;
   const inverse = findNode("pow", [n.args[0], num(-1)]);
-  return inverse && scheduled.has(inverse) ? [inverse, num(-k)] : undefined;
+  if (!inverse || !scheduled.has(inverse)) return undefined;
+  // Whatever the base, only the exponent decides the cost: compare b^−k with (1/b)^k on a stand-in base.
+  const base: Operand = { kind: "temp", index: 0 };
+  const direct = totalCost(assignmentCost("pow", [base, { kind: "num", value: k }]));
+  const viaInverse = totalCost(assignmentCost("pow", [base, { kind: "num", value: -k }]));
+  return viaInverse <= direct ? [inverse, num(-k)] : undefined;
 }
 
 /** Depth-first post-order from the roots over the scheduled arguments: the canonical order. */
@@ -214,32 +220,6 @@ function invariantNodes(
   const isInvariant = (e: Expr) => e.op === "num" || (e.op === "sym" ? !varying.has(e.name) : out.has(e));
   for (const n of order) if (operandsOf(n).every(isInvariant)) out.add(n);
   return out;
-}
-
-/** What one assignment costs, by kind. Powers with small integer exponents are multiplications. */
-export function assignmentCost(op: Op, args: readonly Operand[]): [kind: string, count: number][] {
-  const k = args.length;
-  switch (op) {
-    case "add":
-      return [["add", k - 1]];
-    case "mul":
-      return k === 2 && args.some((a) => a.kind === "num" && a.value === -1) ? [["neg", 1]] : [["mul", k - 1]];
-    case "max":
-      return [["max", k - 1]];
-    case "pow": {
-      const e = args[1].kind === "num" ? args[1].value : NaN;
-      if (e === -1) return [["div", 1]];
-      if (e === 0.5) return [["sqrt", 1]];
-      if (e === -0.5) return [["sqrt", 1], ["div", 1]];
-      if (Number.isInteger(e) && Math.abs(e) <= 4) {
-        const cost: [string, number][] = [["mul", Math.abs(e) - 1]];
-        return e < 0 ? [...cost, ["div", 1]] : cost;
-      }
-      return [["pow", 1]];
-    }
-    default:
-      return [[op, 1]];
-  }
 }
 
 function countOps(assignments: readonly Assignment[]): OpCounts {
