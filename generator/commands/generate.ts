@@ -34,7 +34,9 @@ Options:
                 version) without rebuilding; fast, for start-up scripts; CI should use --check alone
   --watch       regenerate whenever a model file or a file it imports changes, and follow the globs:
                 new matching files are generated, deleted ones lose their module (Ctrl-C stops)
-  --force       overwrite files in DIR that symgrad did not write from these model files
+  --force       overwrite files in DIR that symgrad did not write from these model files, and
+                rebuild every module (without it, a module whose stamp matches its model file's
+                sources and this generator is kept as it is, and its model file is not run)
   --quiet       print nothing but errors
   -h, --help    show this help
 
