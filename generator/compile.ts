@@ -17,7 +17,7 @@ import { planLayers, type LayerPlan } from "./nn/layers.ts";
 import { diff, gradient } from "./symbolic/differentiate.ts";
 import { mul, rebuild, sym, type Expr } from "./symbolic/expr.ts";
 import { freeSymbols } from "./symbolic/dag.ts";
-import { directionalDerivative, jacobianOfGradient, upperTriangle } from "./symbolic/second-order.ts";
+import { accurateTanhDerivatives, directionalDerivative, jacobianOfGradient, upperTriangle } from "./symbolic/second-order.ts";
 import { lowerStable } from "./symbolic/lower.ts";
 import { schedule, type Program } from "./symbolic/schedule.ts";
 import { simplifyAll } from "./symbolic/simplify.ts";
@@ -31,16 +31,45 @@ export interface OpTotals {
 }
 
 /**
- * Second-order programs, emitted as unrolled code whichever strategy the rest of the module uses (they
- * exist only for models small enough that unrolled H·v pays; see the limits below).
+ * Second-order programs. Every model gets H·v in one of two forms (see HVP_MAX_PARAMS):
+ * - unrolled: one per-sample program [loss, (H·v)[0], …], printed like the gradient's;
+ * - loops: for a stack of dense layers above HVP_MAX_PARAMS, Pearlmutter's R-operator through the
+ *   layers as blocked loops (emit/loops-hvp.ts), with only the head and the activations' kernels as
+ *   scalar programs.
+ * The dense Hessian is unrolled, for small models only.
  */
 export interface SecondOrderPrograms {
-  /** Per sample: [loss, (H·v)[0], …], reading v from the symbols named `direction`; only for models of ≤ HVP_MAX_PARAMS parameters. */
+  /** Per sample: [loss, (H·v)[0], …], reading v from the symbols named `direction` (the unrolled form). */
   readonly hessianVectorProduct?: Program;
-  /** Names of the symbols that hold v, one per parameter (chosen not to clash with the model's); empty without H·v. */
+  /** Names of the symbols that hold v, one per parameter (chosen not to clash with the model's); empty without unrolled H·v. */
   readonly direction: readonly string[];
+  /** The loop form of H·v (layered models above HVP_MAX_PARAMS parameters). */
+  readonly loopHessianVectorProduct?: LoopHessianVectorProduct;
   /** Per sample: [loss, H[j][k] for j ≤ k, row by row]; only for models of ≤ HESSIAN_MAX_PARAMS parameters. */
   readonly hessian?: Program;
+}
+
+/**
+ * H·v by the R-operator through dense layers (R{x} = the directional derivative of x along v):
+ *   forward   Rz = W·Ra + V·a + v_b,  Ra = f'(z)·Rz        (V, v_b: v's entries for W, b)
+ *   head      R{∂loss/∂h} = (∂²loss/∂h²)·Rh                 (the head program below)
+ *   backward  δ = f'(z)·g,  Rδ = f''(z)·Rz·g + f'(z)·Rg,  g = Wᵀδ,  Rg = Wᵀ·Rδ + Vᵀ·δ
+ *   out       R{∂loss/∂W} = Rδ·aᵀ + δ·Raᵀ,  R{∂loss/∂b} = Rδ.
+ */
+export interface LoopHessianVectorProduct {
+  readonly plan: LayerPlan;
+  /** Per sample, reading plan.headInputs, the symbols `headTangents` (Rh) and the targets: [loss, ∂loss/∂h_k…, R{∂loss/∂h_k}…]. */
+  readonly head: Program;
+  readonly headTangents: readonly string[];
+  /** Per activation of a layer: reads symbols z and rz; outputs [f(z), f'(z), f''(z)·rz], sharing their transcendental calls. */
+  readonly kernels: ReadonlyMap<Activation, Program>;
+  /** Operations per sample (counted like loopOps). */
+  readonly ops: number;
+}
+
+/** Operations per sample of H·v in whichever form the model has it. */
+export function hessianVectorProductOps(compiled: SecondOrderPrograms): number | undefined {
+  return compiled.hessianVectorProduct?.counts.total ?? compiled.loopHessianVectorProduct?.ops;
 }
 
 export interface UnrolledModel extends SecondOrderPrograms {
@@ -99,18 +128,23 @@ export const LOOP_MIN_WIDTH = 16;
 export const HESSIAN_MAX_PARAMS = 32;
 
 /**
- * Largest model that gets `hessianVectorProduct`. Unrolled, H·v costs 2–4.5× the gradient's code:
- * for 2-16-16-1 (337 parameters) 6 602 operations per sample and 190 KB of the module (which put the
- * playground's bundle over its 200 KB budget), for 2-64-64-1 97 000 operations and 5 MB. Above this
- * size, L-BFGS is the second-order method to use.
+ * Largest layered model whose `hessianVectorProduct` is unrolled; above it, models with a layer plan
+ * get the loop form. Unrolled, H·v costs 2–4.5× the gradient's code: for 2-16-16-1 (337 parameters)
+ * 6 602 operations per sample and 190 KB of the module (which put the playground's bundle over its
+ * 200 KB budget), for 2-64-64-1 97 000 operations and 5 MB; the loop form is a few KB whatever the
+ * width. Models without a layer plan get unrolled H·v at any size: there is no other form for them
+ * (the chunked layout keeps every part optimizable by V8, so only the module's size grows).
  */
 export const HVP_MAX_PARAMS = 128;
 
 /**
- * Largest unrolled loss+gradient program (operations per sample) that also gets second-order programs,
- * whatever its parameter count: H·v costs 2–4.5× the gradient and the dense Hessian more, so a deep
- * model with few parameters (a 5 000-deep chain has 4) would otherwise get modules of tens of megabytes
- * and minutes of generation for functions nobody can afford to call. 4 096 keeps every shipped model's.
+ * Largest unrolled loss+gradient program (operations per sample) that also gets unrolled second-order
+ * programs: the one upper limit on unrolled H·v for models without a layer plan. H·v costs 2–4.5× the
+ * gradient and the dense Hessian more, so a deep model with few parameters would otherwise get a module
+ * several times the size of its gradient's: the 20 000-deep chain of test/bench/deep-chain.ts (4
+ * parameters, 360 000 operations of loss and gradient, a 16 MB module) would need well over 50 MB of
+ * H·v and Hessian, more than prettier can format in Node's default heap. Every shipped model is far
+ * below it (the largest unrolled gradient, softmax_2_8_3's, has 241 operations).
  */
 export const SECOND_ORDER_MAX_GRADIENT_OPS = 4096;
 
@@ -143,7 +177,8 @@ function compileUnrolled(definition: ModelDefinition): UnrolledModel {
     lossAndGradient,
     predict: schedule(lowerStable(outputs), { varying: new Set(names(definition.inputs)) }),
     ops: { loss: lossProgram.counts.total, lossAndGradient: lossAndGradient.counts.total },
-    ...(lossAndGradient.counts.total <= SECOND_ORDER_MAX_GRADIENT_OPS ? secondOrder(definition, loss, grads, outputs) : { direction: [] }),
+    ...(definition.params.length > HVP_MAX_PARAMS ? loopHvpIfLayered(definition) : undefined) ??
+      (lossAndGradient.counts.total <= SECOND_ORDER_MAX_GRADIENT_OPS ? secondOrder(definition, loss, grads, outputs) : { direction: [] }),
   };
 }
 
@@ -151,9 +186,9 @@ function compileUnrolled(definition: ModelDefinition): UnrolledModel {
  * H·v (forward over reverse: the gradient DAG differentiated along v) and the dense Hessian, for models
  * within the size limits above. `loss` is the simplified loss and `grads` its gradient.
  */
-function secondOrder(definition: ModelDefinition, loss: Expr, grads: readonly Expr[], outputs: readonly Expr[]): SecondOrderPrograms {
+function secondOrder(definition: ModelDefinition, loss: Expr, firstOrderGrads: readonly Expr[], outputs: readonly Expr[]): SecondOrderPrograms {
   const P = definition.params.length;
-  if (P > HVP_MAX_PARAMS) return { direction: [] };
+  const grads = accurateTanhDerivatives(firstOrderGrads);
   const names = (list: readonly { name: string }[]) => list.map((s) => s.name);
   const perSample = new Set([...names(definition.inputs), ...names(definition.targets)]);
   const direction = directionSymbols(P, freeSymbols([loss, ...outputs]));
@@ -195,16 +230,71 @@ function compileLoops(definition: ModelDefinition, plan: LayerPlan): LoopModel {
   return {
     strategy: "loops", definition, plan, headLoss, headLossAndGradient, headPredict, kernels,
     ops: loopOps(plan, headLoss, headLossAndGradient, kernels),
-    ...loopSecondOrder(definition),
+    ...loopSecondOrder(definition, plan),
   };
 }
 
-/** A loop model small enough for unrolled H·v gets it from the whole network's scalar gradient. */
-function loopSecondOrder(definition: ModelDefinition): SecondOrderPrograms {
-  if (definition.params.length > HVP_MAX_PARAMS) return { direction: [] };
+/**
+ * A loop model small enough for unrolled H·v gets it from the whole network's scalar gradient; a
+ * larger one gets the loop form, which never builds the whole network's gradient.
+ */
+function loopSecondOrder(definition: ModelDefinition, plan: LayerPlan): SecondOrderPrograms {
+  if (definition.params.length > HVP_MAX_PARAMS) return { direction: [], loopHessianVectorProduct: loopHvp(definition, plan) };
   const [loss] = simplifyAll([definition.loss]);
   const outputs = simplifyAll(definition.outputs);
   return secondOrder(definition, loss, gradient(loss, definition.params), outputs);
+}
+
+/**
+ * A layered model above HVP_MAX_PARAMS gets the loop H·v even when its first-order functions are
+ * unrolled (a strategy only asked for explicitly, by tests and benchmarks).
+ */
+function loopHvpIfLayered(definition: ModelDefinition): SecondOrderPrograms | undefined {
+  const plan = planLayers(definition);
+  return "reason" in plan ? undefined : { direction: [], loopHessianVectorProduct: loopHvp(definition, plan) };
+}
+
+function loopHvp(definition: ModelDefinition, plan: LayerPlan): LoopHessianVectorProduct {
+  const [headLoss] = simplifyAll([plan.headLoss]);
+  const taken = new Set([...definition.targets, ...plan.headInputs].map((s) => s.name));
+  const tangents = directionSymbols(plan.headInputs.length, taken);
+  const headGradient = accurateTanhDerivatives(gradient(headLoss, plan.headInputs));
+  const head = scalarProgram([headLoss, ...headGradient, ...directionalDerivative(headGradient, plan.headInputs, tangents)]);
+  const kernels = new Map<Activation, Program>();
+  for (const layer of plan.layers) {
+    if (layer.activation !== "linear" && !kernels.has(layer.activation)) kernels.set(layer.activation, secondOrderKernel(layer.activation));
+  }
+  return { plan, head, headTangents: tangents.map((s) => s.name), kernels, ops: loopHvpOps(plan, head, kernels) };
+}
+
+/** [f(z), f'(z), f''(z)·rz] for the symbols z and rz, with the accurate tanh' (second-order.ts). */
+function secondOrderKernel(activation: Activation): Program {
+  const [z, rz] = [sym("z"), sym("rz")];
+  const [f] = simplifyAll([ACTIVATIONS[activation](z)]);
+  const [f1] = accurateTanhDerivatives([diff(f, z)]);
+  const f2 = directionalDerivative([f1], [z], [rz])[0];
+  return scalarProgram([f, f1, f2]);
+}
+
+/**
+ * Operations per sample of the loop H·v, counted like loopOps: per layer of U units over F inputs,
+ * forward 2UF for z and 2UF (first layer) or 4UF for Rz, U kernels and U products Ra = f'·Rz; the
+ * head, and per activated last-layer unit 4 to form δ and Rδ; backward 2UF (first layer) or 4UF for
+ * the weights' R-gradient, U for the biases', and below the first layer 6UF for g and Rg and 4F for
+ * the layer below's δ and Rδ.
+ */
+function loopHvpOps(plan: LayerPlan, head: Program, kernels: ReadonlyMap<Activation, Program>): number {
+  const activated = (l: number) => plan.layers[l].activation !== "linear";
+  const kernelOps = (l: number) => (activated(l) ? kernels.get(plan.layers[l].activation as Activation)!.counts.total + 1 : 0);
+  let ops = head.counts.total + (activated(plan.layers.length - 1) ? 4 * plan.headInputs.length : 0);
+  plan.layers.forEach((layer, l) => {
+    const U = layer.z.length;
+    const F = layer.inputs.length;
+    ops += 2 * U * F + (l > 0 ? 4 : 2) * U * F + U * kernelOps(l); // forward
+    ops += (l > 0 ? 4 : 2) * U * F + U; // R-gradient
+    if (l > 0) ops += 6 * U * F + (activated(l - 1) ? 4 * F : 0); // g, Rg and the layer below's δ, Rδ
+  });
+  return ops;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 export {
   Expr, type ExprLike, symbols, sym, num, add, sub, mul, div, neg, pow, sqrt, exp, log, log1p,
-  sigmoid, tanh, softplus, relu, step, abs, max, logsumexp, select, compareExpr,
+  sigmoid, tanh, softplus, relu, step, abs, max, logsumexp, select, sin, cos, compareExpr,
 } from "./symbolic/expr.ts";
 export { diff, diffLiteral, gradient } from "./symbolic/differentiate.ts";
 export { hessian, hessianVectorProduct, directionalDerivative } from "./symbolic/second-order.ts";

@@ -6,22 +6,18 @@
  * the pipeline, so every expression comes from one copy of the symbolic core.
  */
 import { defineModel, freeSymbols, mlp, simplifyAll, symbols, topologicalOrder, type Expr, type ModelDefinition } from "./index.ts";
-import { mul, rebuild, sym } from "./symbolic/expr.ts";
+import { cos, mul, rebuild, sin } from "./symbolic/expr.ts";
 import { rewriteBottomUp } from "./symbolic/dag.ts";
 import type { Activation } from "./nn/activations.ts";
 import type { LossKind, OutputKind } from "./nn/mlp.ts";
 
 /**
- * Input features, by the name used in the virtual module's `features=` list. x1 and x2 are always the
- * model's first two inputs; polynomial features are expressions of them inside the generated code.
- * sin/cos have no symbolic op yet, so they are extra input columns (named sin_x1 …) that the runtime
- * fills from x1 and x2 (src/playground/features.ts).
+ * Input features, by the name used in the virtual module's `features=` list. x1 and x2 are the model's
+ * only inputs; every feature (x1², x1·x2, sin x1, cos x2, …) is an expression of them inside the
+ * generated code, differentiated and simplified with the rest of the model.
  */
 export const FEATURES = ["x1", "x2", "x1sq", "x2sq", "x1x2", "sin_x1", "sin_x2", "cos_x1", "cos_x2"] as const;
 export type Feature = (typeof FEATURES)[number];
-
-/** Features that are extra input columns rather than expressions of x1 and x2. */
-const COLUMN_FEATURES: readonly Feature[] = ["sin_x1", "sin_x2", "cos_x1", "cos_x2"];
 
 export interface MlpRequest {
   readonly layers: readonly number[];
@@ -65,17 +61,16 @@ export function mlpModel(request: MlpRequest): ModelDefinition {
   }
   const net = mlp({ layers: request.layers, activation: request.activation, output: request.output, loss: request.loss });
   const [x1, x2] = symbols("x1 x2");
-  const columns = COLUMN_FEATURES.filter((f) => features.includes(f)).map((f) => sym(f));
   const featureExpr: Record<Feature, () => Expr> = {
     x1: () => x1,
     x2: () => x2,
     x1sq: () => mul(x1, x1),
     x2sq: () => mul(x2, x2),
     x1x2: () => mul(x1, x2),
-    sin_x1: () => sym("sin_x1"),
-    sin_x2: () => sym("sin_x2"),
-    cos_x1: () => sym("cos_x1"),
-    cos_x2: () => sym("cos_x2"),
+    sin_x1: () => sin(x1),
+    sin_x2: () => sin(x2),
+    cos_x1: () => cos(x1),
+    cos_x2: () => cos(x2),
   };
   // mlp() reads its own inputs x1 … xF; replace input i by feature i everywhere at once.
   const replacement = new Map(net.inputs.map((input, i) => [input.name, featureExpr[features[i]]()]));
@@ -84,7 +79,7 @@ export function mlpModel(request: MlpRequest): ModelDefinition {
   );
   return defineModel({
     name: mlpModelName(request),
-    inputs: [x1, x2, ...columns],
+    inputs: [x1, x2],
     targets: net.targets,
     params: net.params,
     outputs,

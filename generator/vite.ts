@@ -29,6 +29,7 @@ import type { MlpRequest } from "./vite-models.ts";
 /** A sibling of this file: .ts in the repository, .js once the package is compiled to JavaScript. */
 const sibling = (name: string) => fileURLToPath(new URL(`./${name}${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
 const PIPELINE = sibling("pipeline");
+const EMIT_MODULE = sibling("emit/module");
 const MODEL = sibling("model");
 const MODEL_BUILDERS = sibling("vite-models");
 
@@ -190,7 +191,9 @@ class GeneratorLoader {
         model = builders.mlpModel(request.mlp!);
       }
       if (request.probe) model = builders.probeModel(model);
-      const { content } = await generateModule(model);
+      const { DEFAULT_EMIT_OPTIONS } = (await runner.import(EMIT_MODULE)) as typeof import("./emit/module.ts");
+      // A probe only predicts: no second-order functions (see EmitOptions.secondOrder).
+      const { content } = await generateModule(model, { ...DEFAULT_EMIT_OPTIONS, secondOrder: !request.probe });
       const code = request.source
         ? `export default ${JSON.stringify(content)};\n`
         : (await transformWithOxc(content, `${model.name}.ts`, { lang: "ts" })).code;

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import {
   abs, add, diff, div, evaluate, exp, gradient, log, log1p, logsumexp, max, mul, neg, pow, relu, select, sigmoid,
-  softplus, sqrt, step, sub, symbols, tanh, type Expr,
+  softplus, sqrt, step, sub, symbols, tanh, sin, cos, type Expr,
 } from "../generator/index.ts";
 import { PARTIALS } from "../generator/symbolic/derivatives.ts";
 import { OPS } from "../generator/symbolic/ops.ts";
@@ -34,6 +34,8 @@ const ROWS: [string, Expr, [number, number]][] = [
   ["max", max(x, a, b), [-3, 3]],
   ["logsumexp", logsumexp(x, a, b), [-5, 5]],
   ["select (condition and branches)", select(x, mul(x, x), mul(a, x)), [-3, 3]],
+  ["sin", sin(mul(a, x)), [-6, 6]],
+  ["cos", cos(add(mul(3, x), a)), [-6, 6]],
 ];
 
 describe("derivative table", () => {

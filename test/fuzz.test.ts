@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import {
   add, diff, div, evaluate, evaluateLiteral, exp, gradient, log, lowerStable, mul, neg, pow, schedule, show, sigmoid,
-  simplify, softplus, sub, symbols, tanh, type Expr,
+  simplify, softplus, sub, symbols, tanh, sin, cos, type Expr,
 } from "../generator/index.ts";
 import { centralDifference, relativeError, rng, uniform } from "./helpers.ts";
 
@@ -24,6 +24,8 @@ const UNARY: ((e: Expr) => Expr)[] = [
   (e) => log(sub(1, sigmoid(e))),
   (e) => div(1, add(1, exp(neg(e)))),
   (e) => pow(e, 2),
+  sin,
+  (e) => cos(mul(2, e)),
 ];
 const BINARY: ((l: Expr, r: Expr) => Expr)[] = [
   (l, r) => add(l, r),

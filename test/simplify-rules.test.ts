@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  add, div, evaluateLiteral, exp, log, logsumexp, mul, neg, pow, sigmoid, simplify, softplus, sub, symbols,
+  add, cos, div, evaluateLiteral, exp, log, logsumexp, mul, neg, pow, sigmoid, simplify, sin, softplus, sub, symbols,
   type Expr, RULES,
 } from "../generator/index.ts";
 import { rng, relativeError, uniform } from "./helpers.ts";
@@ -38,6 +38,12 @@ const CASES: readonly Case[] = [
   ["softmax: exp(a)/Σ exp(zᵢ) → exp(a − logsumexp(z))", div(exp(a), add(exp(a), b)), undefined],
   ["negated sum of negatives: −(−a − b) → a + b", neg(add(neg(a), mul(-2, b))), add(a, mul(2, b))],
   ["negated sum of negatives: −(−a − b) → a + b", neg(add(a, neg(b))), undefined],
+  ["sin is odd: sin(−u) → −sin(u)", sin(neg(x)), neg(sin(x))],
+  ["sin is odd: sin(−u) → −sin(u)", sin(mul(-2, x, y)), neg(sin(mul(2, x, y)))],
+  ["sin is odd: sin(−u) → −sin(u)", sin(sub(a, b)), undefined],
+  ["cos is even: cos(−u) → cos(u)", cos(neg(x)), cos(x)],
+  ["cos is even: cos(−u) → cos(u)", cos(mul(-0.5, z)), cos(mul(0.5, z))],
+  ["cos is even: cos(−u) → cos(u)", cos(add(x, -1)), undefined],
 ];
 
 const ruleNamed = (name: string) => {

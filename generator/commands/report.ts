@@ -1,5 +1,5 @@
 /** The table `symgrad generate` prints: per model, size of the problem and of the generated code. */
-import { HESSIAN_MAX_PARAMS, HVP_MAX_PARAMS } from "../compile.ts";
+import { HESSIAN_MAX_PARAMS, HVP_MAX_PARAMS, hessianVectorProductOps } from "../compile.ts";
 import { naiveGradientOps } from "../symbolic/count.ts";
 import type { GeneratedModule } from "../pipeline.ts";
 
@@ -16,7 +16,8 @@ const NAIVE_COUNT_LIMIT = 5000;
 export function report(built: { modules: readonly GeneratedModule[]; seconds: readonly number[] }): string {
   const rows = [["model", "params", "emitted", "ops(loss)", "ops(loss+grad)", "ratio", "naive ops", "ops(H·v)", "H·v ratio", "ops(Hessian)", "seconds", "KiB"]];
   built.modules.forEach((m, i) => {
-    const { definition, ops, strategy, hessianVectorProduct, hessian } = m.compiled;
+    const { definition, ops, strategy, hessian } = m.compiled;
+    const hvpOps = hessianVectorProductOps(m.compiled);
     // Counting per-parameter derivatives of the 2-256-256-1 takes minutes: not shown for wide models.
     // In a stack of dense layers every weight of a layer (and every bias) costs the same: one stands for all.
     const groups = m.compiled.strategy === "loops" ? m.compiled.plan.layers.flatMap((l) => [l.weights.flat(), l.biases]) : undefined;
@@ -29,14 +30,14 @@ export function report(built: { modules: readonly GeneratedModule[]; seconds: re
       String(ops.lossAndGradient),
       `${(ops.lossAndGradient / ops.loss).toFixed(2)}×`,
       naive ? `${naive.estimated ? "~" : ""}${naive.ops.toLocaleString("en-US")}` : "—",
-      hessianVectorProduct ? String(hessianVectorProduct.counts.total) : "—",
-      hessianVectorProduct ? `${(hessianVectorProduct.counts.total / ops.lossAndGradient).toFixed(2)}×` : "—",
+      hvpOps !== undefined ? `${hvpOps}${m.compiled.loopHessianVectorProduct ? " (loops)" : ""}` : "—",
+      hvpOps !== undefined ? `${(hvpOps / ops.lossAndGradient).toFixed(2)}×` : "—",
       hessian ? String(hessian.counts.total) : "—",
       built.seconds[i].toFixed(2),
       (Buffer.byteLength(m.content) / 1024).toFixed(1),
     ]);
   });
-  return `${table(rows)}\n(naive ops: the loss and each ∂loss/∂p differentiated and counted separately, without sharing; ~ = from a sample: one parameter per layer's weights and\n biases of a stack of dense layers, else 32 evenly spaced ones;\n H·v ratio: ops(H·v) / ops(loss+grad); H·v only up to ${HVP_MAX_PARAMS} parameters, Hessian up to ${HESSIAN_MAX_PARAMS})`;
+  return `${table(rows)}\n(naive ops: the loss and each ∂loss/∂p differentiated and counted separately, without sharing; ~ = from a sample: one parameter per layer's weights and\n biases of a stack of dense layers, else 32 evenly spaced ones;\n H·v ratio: ops(H·v) / ops(loss+grad); H·v unrolled up to ${HVP_MAX_PARAMS} parameters, as loops above (layered models), Hessian up to ${HESSIAN_MAX_PARAMS})`;
 }
 
 /** One line per regeneration, for --watch. */

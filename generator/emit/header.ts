@@ -1,11 +1,10 @@
 /** The comment at the top of every generated file: provenance, summary, how to regenerate. */
-import { HESSIAN_MAX_PARAMS, HVP_MAX_PARAMS, type CompiledModel } from "../compile.ts";
+import { HESSIAN_MAX_PARAMS, hessianVectorProductOps, type CompiledModel } from "../compile.ts";
 
-function secondOrderSummary({ hessianVectorProduct, hessian }: CompiledModel): string {
-  if (!hessianVectorProduct) return `no Hessian·v or Hessian above ${HVP_MAX_PARAMS} parameters.`;
-  return hessian
-    ? `Hessian·v ${hessianVectorProduct.counts.total}, Hessian ${hessian.counts.total}.`
-    : `Hessian·v ${hessianVectorProduct.counts.total} (no dense Hessian above ${HESSIAN_MAX_PARAMS} parameters).`;
+function secondOrderSummary(compiled: CompiledModel): string {
+  if (hessianVectorProductOps(compiled) === undefined) return "no second-order functions (left out on request).";
+  const hvp = `Hessian·v ${hessianVectorProductOps(compiled)}${compiled.loopHessianVectorProduct ? " (loops)" : ""}`;
+  return compiled.hessian ? `${hvp}, Hessian ${compiled.hessian.counts.total}.` : `${hvp} (no dense Hessian above ${HESSIAN_MAX_PARAMS} parameters).`;
 }
 
 /** Where a module came from, as the CLI knows it; paths are relative to the output folder's project. */

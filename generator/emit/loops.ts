@@ -281,11 +281,13 @@ type HeadKind = "loss" | "lossAndGradient" | "predict";
 /**
  * The head over the tile's samples: the last layer's outputs and the targets read into locals named
  * after the head's symbols, the head program straight-line, its outputs accumulated (loss), stored as
- * the last layer's deltas (lossAndGradient: ∂loss/∂h times the last layer's activation derivative),
- * or written to out (predict).
+ * the last layer's deltas (a function with means, i.e. lossAndGradient: ∂loss/∂h times the last layer's
+ * activation derivative), or written to out row by row (predict). What to do is read off BATCH_KINDS.
  */
 function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, names: LocalNames, kind: HeadKind): EmittedFunction {
-  const program = names.program(kind === "loss" ? model.headLoss : kind === "lossAndGradient" ? model.headLossAndGradient : model.headPredict);
+  const { returnsLoss, writes } = BATCH_KINDS[kind];
+  const storesDeltas = writes?.holds === "means";
+  const program = names.program({ loss: model.headLoss, lossAndGradient: model.headLossAndGradient, predict: model.headPredict }[kind]);
   const T = layout.targets.length;
   const K = layout.outputs;
   const used = new Set(program.assignments.flatMap((a) => a.args.flatMap((o) => (o.kind === "sym" ? [o.name] : []))));
@@ -296,11 +298,11 @@ function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, names: 
   ];
   const value = (k: number) => operandCode(program.outputs[k], temp);
   const sinks =
-    kind === "predict"
-      ? range(K).map((k) => `out[(_s0 + _s) * ${K}${k > 0 ? ` + ${k}` : ""}] = ${value(k)};`)
+    writes?.holds === "rows"
+      ? range(K).map((k) => `${writes.array}[(_s0 + _s) * ${K}${k > 0 ? ` + ${k}` : ""}] = ${value(k)};`)
       : [
           `_loss += ${value(0)};`,
-          ...(kind === "lossAndGradient"
+          ...(storesDeltas
             ? model.plan.headInputs.map((_, j) => {
                 const at = `${j ? `${j * TILE} + ` : ""}_s`;
                 const g = value(j + 1);
@@ -311,24 +313,24 @@ function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, names: 
         ];
   const statements = [
     `const _h = ${aBuf(last.index)};`,
-    ...(kind === "lossAndGradient" ? [`const _d = ${dBuf(last.index)};`] : []),
-    ...(kind === "lossAndGradient" && last.kernel?.needsZ ? [`const _z = ${zBuf(last.index)};`] : []),
-    ...(kind === "predict" ? [] : ["let _loss = 0;"]),
+    ...(storesDeltas ? [`const _d = ${dBuf(last.index)};`] : []),
+    ...(storesDeltas && last.kernel?.needsZ ? [`const _z = ${zBuf(last.index)};`] : []),
+    ...(returnsLoss ? ["let _loss = 0;"] : []),
     "for (let _s = 0; _s < _m; _s++) {",
     ...reads,
     ...assignmentLines(program, program.assignments.map((_, i) => i), useCounts(program)),
     ...sinks,
     "}",
-    ...(kind === "predict" ? [] : ["return _loss;"]),
+    ...(returnsLoss ? ["return _loss;"] : []),
   ];
   const name = `_head${kind[0].toUpperCase()}${kind.slice(1)}`;
-  const arrays: [string, string][] = kind === "predict" ? [["out", "Float64Array"]] : [["Y", "Float64Array"]];
+  const arrays: [string, string][] = writes?.holds === "rows" ? [[writes.array, "Float64Array"]] : [["Y", "Float64Array"]];
   const docs = {
     loss: "The head over the tile: the sum of its samples' losses.",
     lossAndGradient: `The head over the tile: the sum of its samples' losses; stores ∂loss/∂z of layer ${last.index}.`,
     predict: "The head over the tile: writes its samples' outputs.",
   }[kind];
-  return fn(name, [...arrays, ["_s0", "number"], ["_m", "number"]], kind === "predict" ? "void" : "number", statements, docs);
+  return fn(name, [...arrays, ["_s0", "number"], ["_m", "number"]], returnsLoss ? "number" : "void", statements, docs);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,12 +7,13 @@ import {
   printStructure, StructureKind, VariableDeclarationKind,
   type FunctionDeclarationStructure, type StatementStructures, type VariableStatementStructure,
 } from "ts-morph";
-import type { CompiledModel, UnrolledModel } from "../compile.ts";
+import { hessianVectorProductOps, type CompiledModel, type UnrolledModel } from "../compile.ts";
 import { localNames } from "../symbolic/names.ts";
 import type { Operand, Program } from "../symbolic/schedule.ts";
 import { emitBatchFunction, type EmittedBatch, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
 import { header, type Provenance } from "./header.ts";
 import { emitLoopModel } from "./loops.ts";
+import { emitLoopHessianVectorProduct } from "./loops-hvp.ts";
 import { upperTriangle } from "../symbolic/second-order.ts";
 
 import { HASH_PLACEHOLDER } from "./code-hash.ts";
@@ -22,6 +23,12 @@ export interface EmitOptions {
   readonly flatLimit: number;
   /** Assignments per part when a body is larger than flatLimit and gets split. */
   readonly chunkSize: number;
+  /**
+   * Whether the module has hessianVectorProduct and hessian (default: yes). The playground's probe
+   * modules, which only predict, leave them out: the probe of 2-16-16-1 is a 337-parameter model
+   * without a layer plan, whose unrolled H·v was 40 KB of the page's gzipped bundle.
+   */
+  readonly secondOrder?: boolean;
 }
 
 /**
@@ -79,7 +86,8 @@ export function opCounts(compiled: CompiledModel): [name: string, ops: number][]
     ["loss", compiled.ops.loss],
     ["lossAndGradient", compiled.ops.lossAndGradient],
   ];
-  if (compiled.hessianVectorProduct) counts.push(["hessianVectorProduct", compiled.hessianVectorProduct.counts.total]);
+  const hvpOps = hessianVectorProductOps(compiled);
+  if (hvpOps !== undefined) counts.push(["hessianVectorProduct", hvpOps]);
   if (compiled.hessian) counts.push(["hessian", compiled.hessian.counts.total]);
   return counts;
 }
@@ -224,7 +232,11 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
   // generated code's own names (then `name_1`, …). PARAM_NAMES, Params, … keep the user's names.
   // (A loop module's head also reads the last layer's outputs through symbols of its own.)
   const headInputs = compiled.strategy === "loops" ? names(compiled.plan.headInputs) : [];
-  const locals = localNames([...userNames.params, ...userNames.inputs, ...userNames.targets, ...headInputs, ...compiled.direction]);
+  // The loop H·v's head reads the same last-layer symbols (and their tangents), whatever the strategy.
+  const loopHvp = compiled.loopHessianVectorProduct;
+  const hvpHeadInputs = loopHvp && compiled.strategy === "unrolled" ? names(loopHvp.plan.headInputs) : [];
+  const headTangents = loopHvp?.headTangents ?? [];
+  const locals = localNames([...userNames.params, ...userNames.inputs, ...userNames.targets, ...headInputs, ...hvpHeadInputs, ...compiled.direction, ...headTangents]);
   const local = (list: readonly string[]) => list.map((name) => locals.get(name)!);
   const layout: Layout = {
     params: local(userNames.params), inputs: local(userNames.inputs), targets: local(userNames.targets), outputs: d.outputs.length,
@@ -235,6 +247,10 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
       ? [emitLoopModel(compiled, layout, { program, headInputs: local(headInputs) })]
       : unrolledBatches(compiled, layout, program, options);
   batches.push(...secondOrderBatches(compiled, layout, local(compiled.direction), program, options));
+  if (loopHvp) {
+    const hvpNames = { program, headInputs: local(names(loopHvp.plan.headInputs)), headTangents: local(headTangents) };
+    batches.push(emitLoopHessianVectorProduct(loopHvp, layout, hvpNames));
+  }
   const parameters = parameterNames(compiled, userNames.params);
   return [
     describeModel(compiled),
@@ -302,7 +318,11 @@ export function emitModule(
   options: EmitOptions = DEFAULT_EMIT_OPTIONS,
   provenance?: Provenance,
 ): string {
+  const emitted: CompiledModel =
+    options.secondOrder === false
+      ? { ...compiled, hessianVectorProduct: undefined, hessian: undefined, loopHessianVectorProduct: undefined, direction: [] }
+      : compiled;
   // Printed straight from the structures: the same text a ts-morph source file would hold, without
   // TypeScript parsing it back into a syntax tree (most of the emit time, and memory, of large modules).
-  return printStructure({ kind: StructureKind.SourceFile, statements: [header(compiled, provenance), ...moduleStructures(compiled, options)] });
+  return printStructure({ kind: StructureKind.SourceFile, statements: [header(emitted, provenance), ...moduleStructures(emitted, options)] });
 }

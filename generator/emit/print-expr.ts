@@ -56,6 +56,8 @@ const PRINT: Record<Op, (a: string[], operands: readonly Operand[]) => string> =
   tanh: call("Math.tanh"),
   abs: call("Math.abs"),
   max: call("Math.max"),
+  sin: call("Math.sin"),
+  cos: call("Math.cos"),
   relu: ([x]) => `${x} > 0 ? ${x} : 0`,
   step: ([x]) => `${x} > 0 ? 1 : 0`,
   select: ([c, a, b]) => `${c} >= 0 ? ${a} : ${b}`,

@@ -9,7 +9,7 @@
  * - tanh'(z) = 1 − tanh(z)²: accurate in absolute terms (~1e-16) but not relatively once |z| > ~18.
  */
 import {
-  add, exp, log, mul, neg, pow, select, sigmoid, step, tanh, MINUS_ONE, ONE, ZERO, type Expr,
+  add, cos, exp, log, mul, neg, pow, select, sigmoid, sin, step, tanh, MINUS_ONE, ONE, ZERO, type Expr,
 } from "./expr.ts";
 import type { Op } from "./ops.ts";
 
@@ -41,4 +41,6 @@ export const PARTIALS: Readonly<Record<Op, Partial>> = {
     const c = node.args[0];
     return i === 0 ? ZERO : i === 1 ? select(c, ONE, ZERO) : select(c, ZERO, ONE);
   },
+  sin: (node) => cos(arg0(node)),
+  cos: (node) => neg(sin(arg0(node))),
 };

@@ -382,6 +382,8 @@ export const relu = unaryOp("relu");
 /** Heaviside step (x > 0 ? 1 : 0), the derivative of relu. */
 export const step = unaryOp("step");
 export const abs = unaryOp("abs");
+export const sin = unaryOp("sin");
+export const cos = unaryOp("cos");
 
 function naryFolding(op: "max" | "logsumexp"): (...args: ExprLike[]) => Expr {
   const evaluate = OPS[op].evaluate;
@@ -428,6 +430,8 @@ const CONSTRUCTORS: { readonly [K in CompoundOp]: (args: readonly Expr[]) => Exp
   max: (args) => max(...args),
   logsumexp: (args) => logsumexp(...args),
   select: ([condition, ifNonNegative, ifNegative]) => select(condition, ifNonNegative, ifNegative),
+  sin: ([x]) => sin(x),
+  cos: ([x]) => cos(x),
 };
 
 /** Rebuild a node of `op` from new arguments through the canonicalizing constructors. */

@@ -74,7 +74,7 @@ function mergeMirroredSelects(factors: readonly Expr[]): Expr[] {
 }
 
 /** For u = x − logsumexp(a): x and the logsumexp node. */
-function minusLogSumExp(u: Expr): { rest: Expr; lse: Expr } | undefined {
+export function minusLogSumExp(u: Expr): { rest: Expr; lse: Expr } | undefined {
   const terms = u.op === "add" ? u.args : [u];
   const i = terms.findIndex(
     (t) => t.op === "mul" && t.args.length === 2 && isNum(t.args[0], -1) && t.args[1].op === "logsumexp",

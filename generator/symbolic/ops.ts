@@ -3,7 +3,7 @@
  * Derivatives live in derivatives.ts (one row per op too), TypeScript spelling in emit/print-expr.ts.
  *
  * Ops come in two layers:
- * - the modelling ops a user writes (add, mul, pow, exp, log, sigmoid, tanh, softplus, relu, …);
+ * - the modelling ops a user writes (add, mul, pow, exp, log, sigmoid, tanh, softplus, relu, sin, cos, …);
  * - the machine ops the stable lowering (lower.ts) introduces after differentiation
  *   (abs, log1p, max, select), so σ(z), σ(−z), softplus(±z) can share one exp(−|z|).
  * Every op is differentiable through the table, so any expression can be differentiated again.
@@ -25,7 +25,9 @@ export type Op =
   | "abs"
   | "max"
   | "logsumexp"
-  | "select";
+  | "select"
+  | "sin"
+  | "cos";
 
 /** Every op that has arguments (every op but the leaves). */
 export type CompoundOp = Exclude<Op, LeafOp>;
@@ -104,6 +106,8 @@ export const OPS: Readonly<Record<Op, OpInfo>> = {
   logsumexp: { rank: 15, arity: "n", commutative: true, evaluate: logsumexp },
   /** select(c, a, b) = c ≥ 0 ? a : b. */
   select: { rank: 16, arity: 3, commutative: false, evaluate: (a) => (a[0] >= 0 ? a[1] : a[2]) },
+  sin: { rank: 17, arity: 1, commutative: false, evaluate: unary(Math.sin) },
+  cos: { rank: 18, arity: 1, commutative: false, evaluate: unary(Math.cos) },
 };
 
 /** The ranks of OPS as one table, after checking that no two ops share a rank. */

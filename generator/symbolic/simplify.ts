@@ -8,7 +8,7 @@
  * finite and exact to the last digits at any z.
  */
 import {
-  add, exp, isNum, log, logsumexp, mul, neg, rebuild, sigmoid, softplus, type Expr,
+  add, cos, exp, isNum, log, logsumexp, mul, neg, rebuild, sigmoid, sin, softplus, type Expr,
 } from "./expr.ts";
 import { rewriteBottomUp } from "./dag.ts";
 
@@ -132,6 +132,16 @@ export const RULES: readonly Rule[] = [
       if (!sum || sum.op !== "add" || !sum.args.every((t) => negated(t) ?? hasNegativeCoefficient(t))) return undefined;
       return add(...sum.args.map(neg));
     },
+  },
+  {
+    // With these two, sin(x) and sin(−x), cos(x) and cos(−x) are one call each (exact in float64 too:
+    // Math.sin is odd and Math.cos even).
+    name: "sin is odd: sin(−u) → −sin(u)",
+    apply: (n) => (n.op === "sin" && hasNegativeCoefficient(n.args[0]) ? neg(sin(neg(n.args[0]))) : undefined),
+  },
+  {
+    name: "cos is even: cos(−u) → cos(u)",
+    apply: (n) => (n.op === "cos" && hasNegativeCoefficient(n.args[0]) ? cos(neg(n.args[0])) : undefined),
   },
 ];
 
