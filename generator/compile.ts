@@ -17,8 +17,8 @@ import { planLayers, type LayerPlan } from "./nn/layers.ts";
 import { diff, gradient } from "./symbolic/differentiate.ts";
 import { mul, rebuild, sym, type Expr } from "./symbolic/expr.ts";
 import { freeSymbols } from "./symbolic/dag.ts";
-import { accurateTanhDerivatives, directionalDerivative, jacobianOfGradient, upperTriangle } from "./symbolic/second-order.ts";
-import { lowerStable } from "./symbolic/lower.ts";
+import { directionalDerivative, jacobianOfGradient, upperTriangle } from "./symbolic/second-order.ts";
+import { lowerStable, type LowerOptions } from "./symbolic/lower.ts";
 import { schedule, type Program } from "./symbolic/schedule.ts";
 import { simplifyAll } from "./symbolic/simplify.ts";
 
@@ -186,17 +186,16 @@ function compileUnrolled(definition: ModelDefinition): UnrolledModel {
  * H·v (forward over reverse: the gradient DAG differentiated along v) and the dense Hessian, for models
  * within the size limits above. `loss` is the simplified loss and `grads` its gradient.
  */
-function secondOrder(definition: ModelDefinition, loss: Expr, firstOrderGrads: readonly Expr[], outputs: readonly Expr[]): SecondOrderPrograms {
+function secondOrder(definition: ModelDefinition, loss: Expr, grads: readonly Expr[], outputs: readonly Expr[]): SecondOrderPrograms {
   const P = definition.params.length;
-  const grads = accurateTanhDerivatives(firstOrderGrads);
   const names = (list: readonly { name: string }[]) => list.map((s) => s.name);
   const perSample = new Set([...names(definition.inputs), ...names(definition.targets)]);
   const direction = directionSymbols(P, freeSymbols([loss, ...outputs]));
   const hvp = directionalDerivative(grads, definition.params, direction);
   return {
-    hessianVectorProduct: schedule(lowerStable([loss, ...hvp]), { varying: perSample }),
+    hessianVectorProduct: schedule(lowerStable([loss, ...hvp], ACCURATE), { varying: perSample }),
     direction: direction.map((s) => s.name),
-    hessian: P <= HESSIAN_MAX_PARAMS ? schedule(lowerStable([loss, ...upperHessian(grads, definition.params)]), { varying: perSample }) : undefined,
+    hessian: P <= HESSIAN_MAX_PARAMS ? schedule(lowerStable([loss, ...upperHessian(grads, definition.params)], ACCURATE), { varying: perSample }) : undefined,
   };
 }
 
@@ -214,9 +213,12 @@ function upperHessian(grads: readonly Expr[], params: readonly Expr[]): Expr[] {
 }
 
 /** Simplify → lower → schedule of a small per-sample program (everything varies). */
-function scalarProgram(roots: readonly Expr[]): Program {
-  return schedule(lowerStable(roots));
+function scalarProgram(roots: readonly Expr[], options?: LowerOptions): Program {
+  return schedule(lowerStable(roots, options));
 }
+
+/** Second-order programs lower tanh' = 1 − tanh² as sech², relatively accurate in saturation (lower.ts). */
+const ACCURATE: LowerOptions = { accurateTanhDerivative: true };
 
 function compileLoops(definition: ModelDefinition, plan: LayerPlan): LoopModel {
   const [loss] = simplifyAll([plan.headLoss]);
@@ -258,8 +260,8 @@ function loopHvp(definition: ModelDefinition, plan: LayerPlan): LoopHessianVecto
   const [headLoss] = simplifyAll([plan.headLoss]);
   const taken = new Set([...definition.targets, ...plan.headInputs].map((s) => s.name));
   const tangents = directionSymbols(plan.headInputs.length, taken);
-  const headGradient = accurateTanhDerivatives(gradient(headLoss, plan.headInputs));
-  const head = scalarProgram([headLoss, ...headGradient, ...directionalDerivative(headGradient, plan.headInputs, tangents)]);
+  const headGradient = gradient(headLoss, plan.headInputs);
+  const head = scalarProgram([headLoss, ...headGradient, ...directionalDerivative(headGradient, plan.headInputs, tangents)], ACCURATE);
   const kernels = new Map<Activation, Program>();
   for (const layer of plan.layers) {
     if (layer.activation !== "linear" && !kernels.has(layer.activation)) kernels.set(layer.activation, secondOrderKernel(layer.activation));
@@ -271,9 +273,9 @@ function loopHvp(definition: ModelDefinition, plan: LayerPlan): LoopHessianVecto
 function secondOrderKernel(activation: Activation): Program {
   const [z, rz] = [sym("z"), sym("rz")];
   const [f] = simplifyAll([ACTIVATIONS[activation](z)]);
-  const [f1] = accurateTanhDerivatives([diff(f, z)]);
+  const f1 = diff(f, z);
   const f2 = directionalDerivative([f1], [z], [rz])[0];
-  return scalarProgram([f, f1, f2]);
+  return scalarProgram([f, f1, f2], ACCURATE);
 }
 
 /**

@@ -22,6 +22,8 @@ const SHIPPED_MODELS_DIR = resolve(LIBRARY_DIR, "models");
 export interface LoadedFile {
   /** The file's exports. */
   readonly exports: Record<string, unknown>;
+  /** The bundle that was evaluated (JavaScript), e.g. for worker threads to evaluate the same code. */
+  readonly code: string;
   /** Absolute paths of the local files the bundle read (the entry first), for watching and hashing. */
   readonly inputs: readonly string[];
 }
@@ -93,7 +95,7 @@ export async function bundle(file: string): Promise<{ code: string; inputs: stri
 /** Bundle and evaluate `file`; errors thrown while it runs become a LoadError with its message. */
 export async function loadFile(file: string): Promise<LoadedFile> {
   const { code, inputs } = await bundle(file);
-  return { exports: await importCode(code), inputs };
+  return { exports: await importCode(code), code, inputs };
 }
 
 /** Evaluate a self-contained TypeScript module (a generated one: it imports nothing) from memory. */

@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { OutputError } from "./files.ts";
+import { WorkerError } from "./parallel/pool.ts";
 import type { Metrics } from "./metrics.ts";
 import { EXIT, UsageError, helpText, parseFlags } from "./options.ts";
 import { progressLine, secondOrderLines, summaryTable } from "./report.ts";
@@ -31,6 +32,10 @@ export async function main(argv: string[], command = "npm run train --", registr
     return await train(config);
   } catch (error) {
     if (error instanceof OutputError) return outputFailure(error);
+    if (error instanceof WorkerError) {
+      console.error(`error: ${error.message}; nothing was written.`);
+      return EXIT.numerical;
+    }
     throw error;
   }
 }
@@ -42,7 +47,7 @@ function outputFailure(error: OutputError): number {
 
 async function train(config: RunConfig): Promise<number> {
   const { module, data } = config;
-  const title = `symgrad · ${module.MODEL.name} on ${data.name} (${data.n} rows) · ${config.optimizer}, lr ${config.lr}, ${batchLabel(config)} · init ${config.initSource}`;
+  const title = `symgrad · ${module.MODEL.name} on ${data.name} (${data.n} rows) · ${config.optimizer}, lr ${config.lr}, ${batchLabel(config)}${config.workers > 1 ? `, ${config.workers} workers` : ""} · init ${config.initSource}`;
   const progress = progressLine(config.epochs);
   const interrupt = catchInterrupt();
   let outcome: RunOutcome;

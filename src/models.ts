@@ -17,10 +17,10 @@ export function getModel(name: string): GeneratedModel | undefined {
 
 export const SHIPPED: Registry = { names: MODEL_NAMES, get: getModel };
 
-/** A registry of one module (a file the user generated). */
-export function registryOf(module: GeneratedModel): Registry {
+/** A registry of one module (a file the user generated), with the URL worker threads load it from. */
+export function registryOf(module: GeneratedModel, moduleUrl?: string): Registry {
   const name = module.MODEL.name;
-  return { names: [name], get: (n) => (n === name ? module : undefined) };
+  return { names: [name], get: (n) => (n === name ? module : undefined), moduleUrl: (n) => (n === name ? moduleUrl : undefined) };
 }
 
 /**

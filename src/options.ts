@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { DEFAULT_MAX_CSV_BYTES } from "./csv.ts";
 import { DATASETS } from "./data.ts";
 import { isSecondOrder, OPTIMIZER_NAMES, type OptimizerName } from "./optimizers.ts";
+import { MAX_WORKERS } from "./parallel/protocol.ts";
 import { MAX_EPOCHS } from "./train.ts";
 
 /** A mistake in the command line: reported with exit code 2 before anything is written. */
@@ -18,7 +19,7 @@ const EXIT_HELP = [
   "Exit codes:",
   "  0    done",
   "  1    numerical failure: the loss, gradient or parameters became non-finite, or the loss diverged",
-  "       (the outputs hold the best parameters kept)",
+  "       (the outputs hold the best parameters kept); or a worker thread failed (nothing written)",
   "  2    bad flags or input files (nothing written)",
   "  3    an output could not be written: permission, not a directory, disk full (nothing written)",
   "  130  interrupted by Ctrl-C: stopped after the current epoch, outputs written for the epochs done",
@@ -65,6 +66,14 @@ export const FLAGS = {
   },
   batch: { type: "string", value: "N", help: "mini-batch size ≤ rows, shuffled by --seed (default: full batch)" },
   tolerance: { type: "string", value: "T", help: "stop once the loss changes by ≤ T between epochs (default: off)" },
+  workers: {
+    type: "string",
+    default: "1",
+    value: "N",
+    help:
+      `worker threads, 1 … min(rows, ${MAX_WORKERS}); N > 1 splits the rows (and each mini-batch) into N contiguous fixed ` +
+      "shards whose sums are added in worker order, reproducible for a given N; pays off for large datasets",
+  },
   l1: { type: "string", default: "0", value: "RATE", help: "L1 penalty rate on the weights (not biases), ≥ 0; the loss includes it" },
   l2: { type: "string", default: "0", value: "RATE", help: "L2 penalty rate (½·rate·Σw²) on the weights, ≥ 0; the loss includes it" },
   seed: { type: "string", default: "42", value: "SEED", help: "seed for data, initial parameters and batch order" },
@@ -84,6 +93,7 @@ export interface Flags {
   epochs: number;
   batch?: number;
   tolerance?: number;
+  workers: number;
   l1: number;
   l2: number;
   seed: string;
@@ -128,6 +138,7 @@ export function parseFlags(argv: string[]): Flags {
     epochs: positiveInteger("epochs", text("epochs")!, MAX_EPOCHS),
     batch: text("batch") === undefined ? undefined : positiveInteger("batch", text("batch")!),
     tolerance: text("tolerance") === undefined ? undefined : nonNegativeNumber("tolerance", text("tolerance")!),
+    workers: positiveInteger("workers", text("workers")!, MAX_WORKERS),
     l1: nonNegativeNumber("l1", text("l1")!),
     l2: nonNegativeNumber("l2", text("l2")!),
     seed: text("seed")!,

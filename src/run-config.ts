@@ -18,11 +18,15 @@ export interface RunConfig extends Omit<Flags, "help" | "data" | "init" | "maxCs
   initialParams: Float64Array;
   /** Where the initial parameters came from, for the summary. */
   initSource: string;
+  /** What worker threads import to train this module (--workers > 1); undefined: the shipped module. */
+  moduleUrl?: string;
 }
 
 export interface Registry {
   names: readonly string[];
   get(name: string): GeneratedModel | undefined;
+  /** The URL worker threads import for this model (a user's module file); omitted for shipped models. */
+  moduleUrl?(name: string): string | undefined;
 }
 
 /** The dataset a model trains on when --data is not given. */
@@ -67,9 +71,12 @@ export async function resolveRun(flags: Flags, registry: Registry): Promise<RunC
       `--batch: ${flags.batch} is larger than the ${data.n} rows of ${data.name}; valid: 1 … ${data.n}`,
     );
   }
+  if (flags.workers > data.n) {
+    throw new UsageError(`--workers: ${flags.workers} is more than the ${data.n} rows of ${data.name}; valid: 1 … ${data.n}`);
+  }
   const { initialParams, initSource } = loadInit(flags, module);
   const { help: _help, data: _data, init: _init, maxCsvBytes: _maxCsvBytes, ...rest } = flags;
-  return { ...rest, module, data, initialParams, initSource };
+  return { ...rest, module, data, initialParams, initSource, moduleUrl: registry.moduleUrl?.(flags.model) };
 }
 
 async function loadData(name: string, flags: Flags, module: GeneratedModel): Promise<Dataset> {

@@ -6,7 +6,8 @@ import { removeStaleTemps, writeFilesAtomic } from "./files.ts";
 import { evaluate, type Metrics } from "./metrics.ts";
 import { lossSpec, renderSvg, scatterSpec } from "./plot.ts";
 import { outputPaths, type RunConfig } from "./run-config.ts";
-import { trainInSlices, type TrainResult } from "./train.ts";
+import { trainInSlices } from "./parallel/train.ts";
+import type { TrainResult } from "./train.ts";
 
 export interface RunOutcome {
   result: TrainResult;
@@ -33,6 +34,8 @@ export async function executeRun(config: RunConfig, hooks: RunHooks = {}): Promi
     tolerance: config.tolerance,
     l1: config.l1,
     l2: config.l2,
+    workers: config.workers,
+    workerModule: config.moduleUrl,
     onEpoch: hooks.onEpoch,
     shouldStop: hooks.shouldStop,
   });
@@ -106,6 +109,7 @@ export function runJson(config: RunConfig, result: TrainResult, metrics: Metrics
     data: config.data.name,
     rows: config.data.n,
     batch: config.batch ?? null,
+    workers: config.workers,
     l1: config.l1,
     l2: config.l2,
     seed: config.seed,

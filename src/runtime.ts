@@ -17,7 +17,11 @@ export { createRng, type Rng } from "./rng.ts";
 export { initScales, randomParams } from "./init.ts";
 export { readParamsFile } from "./params-file.ts";
 export { OPTIMIZER_NAMES, createOptimizer, type Optimizer, type OptimizerName, type OptimizerOptions } from "./optimizers.ts";
-export { train, type StopReason, type TrainOptions, type TrainResult } from "./train.ts";
+export type { StopReason, TrainResult } from "./train.ts";
+// train() with the `workers` option (data-parallel on worker threads; workers: 1, the default, is src/train.ts).
+export {
+  train, MAX_WORKERS, WorkerError, type ParallelTrainOptions as TrainOptions, type WorkerOptions,
+} from "./parallel/train.ts";
 export { lbfgs, type LbfgsOptions } from "./lbfgs.ts";
 export { newton, type NewtonOptions } from "./newton.ts";
 export { createLineSearch, type LineSearch, type LineSearchOptions, type LineSearchResult } from "./line-search.ts";

@@ -115,6 +115,16 @@ describe("a consumer project", () => {
     expect(readdirSync(join(app, "plots")).sort()).toEqual(["boundary.svg", "data.svg", "loss.svg"]);
   });
 
+  it("trains it with --workers 2 from the built package, equal to the single-thread run to 1e-12", () => {
+    const r = symgrad("train", "src/gen/net.ts", "--data", "data.csv", "--epochs", "50", "--workers", "2", "--json", "run2.json", "--out", "plots2");
+    expect(r.status, r.output).toBe(0);
+    const [one, two] = ["run.json", "run2.json"].map((file) => JSON.parse(readFileSync(join(app, file), "utf8")));
+    expect([one.workers, two.workers]).toEqual([1, 2]);
+    for (const name of ["w1", "w2", "out"]) {
+      expect(Math.abs(two.params[name] - one.params[name])).toBeLessThanOrEqual(1e-12 * Math.abs(one.params[name]));
+    }
+  });
+
   it("passes symgrad check (oracles) and generate --check, which fails once the model changes", () => {
     const check = symgrad("check", "src/model.ts");
     expect(check.status, check.output).toBe(0);

@@ -93,11 +93,11 @@ function maxAbs(...arrays: ArrayLike<number>[]): number {
 /** Largest loop-H·v model whose symbolic, unrolled H·v the interpreter also checks (2-16-16-1: 337). */
 const SYMBOLIC_ORACLE_LIMIT = 400;
 
-/** The symbolic H·v of the whole network, unrolled (as the generator would emit it below HVP_MAX_PARAMS). */
+/** The symbolic H·v of the whole network, unrolled and lowered as the generator lowers second-order programs (below HVP_MAX_PARAMS). */
 function symbolicHvp(model: ModelDefinition): { interpreter: ProgramInterpreter; direction: string[] } {
   const direction = symbols(model.params.map((_, k) => `dir${k}`).join(" "));
   const [loss] = simplifyAll([model.loss]);
-  const program = schedule(lowerStable([loss, ...hessianVectorProduct(loss, model.params, direction)]));
+  const program = schedule(lowerStable([loss, ...hessianVectorProduct(loss, model.params, direction)], { accurateTanhDerivative: true }));
   return { interpreter: new ProgramInterpreter(program), direction: direction.map((d) => d.name) };
 }
 

@@ -21,9 +21,9 @@ export async function trainCommand(argv: string[]): Promise<number> {
   if (value === undefined || !looksLikeFile(value)) return trainMain(args, "symgrad train");
 
   if (!existsSync(value)) throw new UsageError(`--model: no such file: ${value}`);
-  let exports;
+  let exports, code;
   try {
-    exports = (await loadFile(value)).exports;
+    ({ exports, code } = await loadFile(value));
   } catch (error) {
     if (error instanceof LoadError) throw new UsageError(`--model: ${value}: ${error.message}`);
     throw error;
@@ -31,5 +31,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const module = asGeneratedModel(exports);
   if (typeof module === "string") throw new UsageError(`--model: ${value} is not a generated module: ${module}`);
   const rest = at < 0 ? args : [...args.slice(0, at), ...args.slice(args[at].startsWith("--model=") ? at + 1 : at + 2)];
-  return trainMain(["--model", module.MODEL.name, ...rest], "symgrad train", registryOf(module));
+  // Worker threads (--workers) evaluate the very bundle this process trains, from a data: URL.
+  const moduleUrl = `data:text/javascript;base64,${Buffer.from(code).toString("base64")}`;
+  return trainMain(["--model", module.MODEL.name, ...rest], "symgrad train", registryOf(module, moduleUrl));
 }

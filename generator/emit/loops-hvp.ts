@@ -15,11 +15,13 @@
  * accumulators), the R-gradient 2 units × 2 inputs over the samples, the delta 2 inputs × 2 samples
  * over the units (g and Rg); one-unit/one-sample/one-input tails.
  */
-import type { Activation } from "../nn/activations.ts";
-import type { LoopHessianVectorProduct } from "../compile.ts";
+import type { ActivationKernel, LoopHessianVectorProduct } from "../compile.ts";
 import type { Program } from "../symbolic/schedule.ts";
 import { assignmentLines, boundaryCheck, operandCode, signature, temp, useCounts, type EmittedBatch, type EmittedFunction, type Layout } from "./batch.ts";
 import { TILE } from "./loops.ts";
+
+/** emit/ reads activations through the compiled model, not from nn/ (test/boundaries.test.ts). */
+type Activation = ActivationKernel["activation"];
 
 interface HvpLayer {
   readonly index: number; // 1-based

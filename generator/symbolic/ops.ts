@@ -1,6 +1,9 @@
 /**
- * The operator table: one row per op with its arity, float64 evaluation and readable name.
- * Derivatives live in derivatives.ts (one row per op too), TypeScript spelling in emit/print-expr.ts.
+ * The operator table: one row per op with its rank in the canonical order, arity and float64 evaluation.
+ * The other per-op tables are complete by type (Record<Op, …> or a mapped type over CompoundOp), so a
+ * new op does not compile until it has every row: its constructor (expr.ts's CONSTRUCTORS), its partial
+ * derivatives (derivatives.ts), and its TypeScript spelling (emit/print-expr.ts); its cost is one call
+ * unless symbolic/cost.ts says otherwise.
  *
  * Ops come in two layers:
  * - the modelling ops a user writes (add, mul, pow, exp, log, sigmoid, tanh, softplus, relu, sin, cos, …);

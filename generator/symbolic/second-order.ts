@@ -24,20 +24,21 @@
  * Two derivatives of the table are accurate only in absolute terms in saturation, and second-order
  * programs replace them with forms that stay relatively accurate at pre-activations of ±40, ±400, ±800:
  * - tanh'(z) = 1 − tanh(z)² rounds to 0 once |z| > ~19 (tanh² rounds to 1), although the exact value
- *   is 4·e^(−2|z|) (7e-35 at |z| = 40). `accurateTanhDerivatives` rewrites every such node of the
- *   gradient as sech²(z) = 4·σ(2z)·σ(−2z), which the stable lowering computes as 4·e·r² from one
- *   e = exp(−2|z|), r = 1/(1 + e); its derivative, tanh''(z) = 8·σσ̄·(σ̄ − σ) (σ = σ(2z), σ̄ = σ(−2z)),
- *   comes out of the σ rows as 8σσ̄² − 8σ²σ̄, where one term dominates in saturation. Forward tangents
- *   through tanh use sech² as well (chainRule). The first-order gradient keeps 1 − tanh², read from
- *   the stored activation: switching derivatives.ts's row to sech² was measured at +28 % operations
- *   and 1.36–1.56× the time of lossAndGradient for the 2-16-1 models, 1.48× for 2-16-16-1 and
- *   1.05–1.24× for 2-64-64-1 (one exp per unit, and the loop kernels must keep z).
+ *   is 4·e^(−2|z|) (7.2e-35 at |z| = 40). The DAG keeps the table's 1 − tanh² (so the gradient's
+ *   adjoints stay products of one more factor per layer, which productTangent shares), and its tangent
+ *   is −2·tanh·ṫ = −2·tanh(z)·(1 − tanh²)·ż: a product, nothing to cancel. Second-order programs then
+ *   lower every 1 − tanh(z)² as sech²(z) = 4·e·r² from one e = exp(−2|z|) (lower.ts,
+ *   accurateTanhDerivative), so tanh' and tanh'' are relatively accurate; evaluate the symbolic
+ *   results through lowerStable(…, { accurateTanhDerivative: true }) for the same. The first-order
+ *   gradient keeps 1 − tanh², read from the stored activation: lowering it as sech² there was measured
+ *   at +28 % operations and 1.36–1.56× the time of lossAndGradient for the 2-16-1 models, 1.48× for
+ *   2-16-16-1 and 1.05–1.24× for 2-64-64-1 (one exp per unit, and the loop kernels must keep z).
  * - the softmax block: the tangent of p_k = exp(x − lse(a)) is p_k·(ẋ − Σᵢ pᵢ·ȧᵢ), and for the class
  *   that dominates (p_k → 1) ẋ_k − p_k·ẋ_k cancels. With Σᵢ pᵢ = 1 it equals p_k·Σᵢ pᵢ·(ẋ − ȧᵢ), where
  *   the i = k term is exactly zero: p_k(1 − p_k)·ż_k becomes p_k·Σ_{i≠k} pᵢ·ż_k, without the 1 − p_k
  *   (softmaxTangent below).
  */
-import { add, Expr, exp, findNode, mul, neg, ONE, pow, rebuild, sigmoid, toExpr, ZERO, type ExprLike } from "./expr.ts";
+import { add, Expr, exp, findNode, mul, neg, ONE, toExpr, ZERO, type ExprLike } from "./expr.ts";
 import { topologicalOrder } from "./dag.ts";
 import { minusLogSumExp } from "./lower.ts";
 import { PARTIALS } from "./derivatives.ts";
@@ -87,27 +88,6 @@ function softmaxTangent(n: Expr, tangents: Tangents): Expr | undefined {
   return mul(n, add(...terms));
 }
 
-/**
- * `roots` with every 1 − tanh(z)² (the table's tanh') replaced by sech²(z) = 4·σ(2z)·σ(−2z), which
- * stays relatively accurate where 1 − tanh² rounds to 0 (see the file comment).
- */
-export function accurateTanhDerivatives(roots: readonly Expr[]): Expr[] {
-  const order = topologicalOrder(roots);
-  const cheap = new Map<Expr, Expr>(); // 1 − tanh(z)² → its tanh(z)
-  for (const n of order) if (n.op === "tanh") cheap.set(add(1, neg(pow(n, 2))), n);
-  if (cheap.size === 0) return [...roots];
-  const done = new Map<Expr, Expr>();
-  for (const n of order) {
-    const t = cheap.get(n);
-    if (t) {
-      done.set(n, sech2(done.get(t.args[0])!));
-    } else {
-      const args = n.args.map((a) => done.get(a)!);
-      done.set(n, args.every((a, i) => a === n.args[i]) ? n : rebuild(n.op, args, n));
-    }
-  }
-  return roots.map((r) => done.get(r)!);
-}
 
 /** The tangents computed so far (absent: zero), and which nodes belong to the DAG being differentiated. */
 class Tangents {
@@ -132,19 +112,14 @@ class Tangents {
   }
 }
 
-/** Σᵢ ∂n/∂aᵢ · ȧᵢ over the arguments aᵢ that have a tangent (tanh' as sech², see the file comment). */
+/** Σᵢ ∂n/∂aᵢ · ȧᵢ over the arguments aᵢ that have a tangent. */
 function chainRule(n: Expr, tangents: Tangents): Expr {
   const terms: Expr[] = [];
   n.args.forEach((a, i) => {
     const da = tangents.of(a);
-    if (da !== ZERO) terms.push(mul(n.op === "tanh" ? sech2(a) : PARTIALS[n.op](n, i), da));
+    if (da !== ZERO) terms.push(mul(PARTIALS[n.op](n, i), da));
   });
   return add(...terms);
-}
-
-/** sech²(z) = tanh'(z) as 4·σ(2z)·σ(−2z): relatively accurate for every z (lowered from one exp(−2|z|)). */
-function sech2(z: Expr): Expr {
-  return mul(4, sigmoid(mul(2, z)), sigmoid(mul(-2, z)));
 }
 
 /**
@@ -189,7 +164,7 @@ export function hessianVectorProduct(expr: Expr, vars: readonly Expr[], v: reado
   if (!Array.isArray(v) || v.length !== vars.length) {
     throw new RangeError(`hessianVectorProduct: v must have one entry per variable (${vars.length}), got ${Array.isArray(v) ? v.length : typeof v}`);
   }
-  return directionalDerivative(accurateTanhDerivatives(gradient(expr, vars)), vars, v);
+  return directionalDerivative(gradient(expr, vars), vars, v);
 }
 
 /**
@@ -200,7 +175,7 @@ export function hessianVectorProduct(expr: Expr, vars: readonly Expr[], v: reado
 export function hessian(expr: Expr, vars: readonly Expr[]): Expr[][] {
   if (!(expr instanceof Expr)) throw new TypeError("hessian: the first argument must be an Expr");
   checkVars(vars, "hessian");
-  return jacobianOfGradient(accurateTanhDerivatives(gradient(expr, vars)), vars);
+  return jacobianOfGradient(gradient(expr, vars), vars);
 }
 
 /** The Hessian from an already built gradient `g` of the same variables (see hessian). */
