@@ -137,6 +137,17 @@ export const HESSIAN_MAX_PARAMS = 32;
  */
 export const HVP_MAX_PARAMS = 128;
 
+/**
+ * Largest unrolled loss+gradient program (operations per sample) that also gets unrolled second-order
+ * programs: the one upper limit on unrolled H·v for models without a layer plan. H·v costs 2–4.5× the
+ * gradient and the dense Hessian more, so a deep model with few parameters would otherwise get a module
+ * several times the size of its gradient's: the 20 000-deep chain of test/bench/deep-chain.ts (4
+ * parameters, 360 000 operations of loss and gradient, a 16 MB module) would need well over 50 MB of
+ * H·v and Hessian, more than prettier can format in Node's default heap. Every shipped model is far
+ * below it (the largest unrolled gradient, softmax_2_8_3's, has 241 operations).
+ */
+export const SECOND_ORDER_MAX_GRADIENT_OPS = 4096;
+
 export function compileModel(definition: ModelDefinition, strategy: "unrolled"): UnrolledModel;
 export function compileModel(definition: ModelDefinition, strategy?: Strategy): CompiledModel;
 export function compileModel(definition: ModelDefinition, strategy: Strategy = "auto"): CompiledModel {
@@ -166,7 +177,8 @@ function compileUnrolled(definition: ModelDefinition): UnrolledModel {
     lossAndGradient,
     predict: schedule(lowerStable(outputs), { varying: new Set(names(definition.inputs)) }),
     ops: { loss: lossProgram.counts.total, lossAndGradient: lossAndGradient.counts.total },
-    ...(definition.params.length > HVP_MAX_PARAMS ? loopHvpIfLayered(definition) : undefined) ?? secondOrder(definition, loss, grads, outputs),
+    ...(definition.params.length > HVP_MAX_PARAMS ? loopHvpIfLayered(definition) : undefined) ??
+      (lossAndGradient.counts.total <= SECOND_ORDER_MAX_GRADIENT_OPS ? secondOrder(definition, loss, grads, outputs) : { direction: [] }),
   };
 }
 

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { leftoverTemps } from "../src/files.ts";
 import { hashMatches } from "./emit/code-hash.ts";
 import { bundleModelFile } from "./inputs.ts";
-import { listExisting, portable, REGISTRY_FILE } from "./out-dir.ts";
+import { listExisting, portable, REGISTRY_FILE, type ExistingFile } from "./out-dir.ts";
 import { modelStamp } from "./stamp.ts";
 
 /** What quickCheck needs of a run: its model files, output folder and project root. */
@@ -27,19 +27,18 @@ export interface FreshnessPlan {
  */
 export async function quickCheck(plan: FreshnessPlan): Promise<string[]> {
   const problems: string[] = [];
-  const shown = (file: string) => portable(process.cwd(), join(plan.out, file));
   const existing = listExisting(plan.out);
   for (const file of plan.files) {
-    const source = portable(plan.root, file);
-    const module = existing.find((e) => e.generated && e.source === source);
-    if (!module) {
-      problems.push(`missing: the module of ${source}`);
-      continue;
-    }
-    const { inputs } = await bundleModelFile(file);
-    if (module.stamp !== modelStamp(inputs, plan.root)) problems.push(`stale:   ${shown(module.file)}`);
-    else if (!hashMatches(readFileSync(join(plan.out, module.file), "utf8"))) problems.push(`edited:  ${shown(module.file)}`);
+    const verdict = await moduleFreshness(plan, file, existing);
+    if (typeof verdict === "string") problems.push(verdict);
   }
+  return [...problems, ...folderProblems(plan, existing)];
+}
+
+/** What is wrong with the folder apart from the modules of the run's model files: orphans, registry, temporaries. */
+export function folderProblems(plan: FreshnessPlan, existing: readonly ExistingFile[]): string[] {
+  const problems: string[] = [];
+  const shown = (file: string) => portable(process.cwd(), join(plan.out, file));
   const sources = new Set(plan.files.map((f) => portable(plan.root, f)));
   for (const e of existing) {
     if (e.generated && e.source !== undefined && !sources.has(e.source) && !existsSync(resolve(plan.root, e.source))) {
@@ -51,3 +50,27 @@ export async function quickCheck(plan: FreshnessPlan): Promise<string[]> {
   return problems;
 }
 
+/** A module in the folder that is fresh by its stamp: its text, and the model file it was generated from. */
+export interface FreshModule {
+  /** The module's file name in the output folder. */
+  readonly path: string;
+  readonly content: string;
+  /** Absolute path of its model file. */
+  readonly modelFile: string;
+}
+
+/**
+ * The module of one model file if it is fresh by its stamp (see quickCheck), else what is wrong with it
+ * (one line). `existing` is listExisting(plan.out).
+ */
+export async function moduleFreshness(plan: FreshnessPlan, file: string, existing: readonly ExistingFile[]): Promise<FreshModule | string> {
+  const shown = (name: string) => portable(process.cwd(), join(plan.out, name));
+  const source = portable(plan.root, file);
+  const module = existing.find((e) => e.generated && e.source === source);
+  if (!module) return `missing: the module of ${source}`;
+  const { inputs } = await bundleModelFile(file);
+  if (module.stamp !== modelStamp(inputs, plan.root)) return `stale:   ${shown(module.file)}`;
+  const content = readFileSync(join(plan.out, module.file), "utf8");
+  if (!hashMatches(content)) return `edited:  ${shown(module.file)}`;
+  return { path: module.file, content, modelFile: file };
+}

@@ -7,13 +7,14 @@
  * constructors (symbolic/adopt.ts), every name and constant checked again, before any text is emitted.
  */
 import { adoptExprs } from "./symbolic/adopt.ts";
-import { Expr } from "./symbolic/expr.ts";
-import { freeSymbols, topologicalOrder } from "./symbolic/dag.ts";
+import { Expr, isGenuine } from "./symbolic/expr.ts";
+import { topologicalOrder, type ArgsOf } from "./symbolic/dag.ts";
 import { checkSymbolName } from "./symbolic/names.ts";
 import { OPS } from "./symbolic/ops.ts";
 import { show } from "./symbolic/show.ts";
 import { simplifyAll } from "./symbolic/simplify.ts";
 import type { DenseLayer } from "./nn/dense.ts";
+import { isExactByStructure } from "./nn/layers.ts";
 
 export type Task = "binary" | "multiclass" | "regression";
 
@@ -53,6 +54,14 @@ function quoteName(name: unknown): string {
   return JSON.stringify(name.length > MAX_MODEL_NAME_LENGTH ? `${name.slice(0, MAX_MODEL_NAME_LENGTH)}…` : name);
 }
 
+/**
+ * Definitions checkModel returned whose every expression is one of this copy's own nodes, frozen with
+ * all their arrays: nothing in them can have changed since they were checked, so validateModel returns
+ * them as they are (a model is defined once, then validated when its file is loaded and again when its
+ * module is generated; the checks cost a walk of the whole network each time).
+ */
+const CHECKED = new WeakSet<ModelDefinition>();
+
 export function isModelDefinition(x: unknown): x is ModelDefinition {
   return typeof x === "object" && x !== null && (x as { kind?: unknown }).kind === "symgrad-model";
 }
@@ -70,6 +79,7 @@ export function validateModel(candidate: unknown): ModelDefinition {
   if (!isModelDefinition(candidate)) {
     throw new TypeError("not a symgrad model: expected the object defineModel({ name, inputs, targets, params, outputs, loss }) returns");
   }
+  if (CHECKED.has(candidate)) return candidate;
   const c = candidate as unknown as Record<string, unknown>;
   const label = `model ${quoteName(c.name)}`;
   const list = (field: string): unknown[] => {
@@ -116,7 +126,7 @@ export function validateModel(candidate: unknown): ModelDefinition {
     const z = take(layerRoots[j].z.length);
     const outputs = take(layerRoots[j].outputs.length);
     const fanIn = inputs.length;
-    return Object.freeze({
+    return frozenLayer({
       kind: "dense" as const,
       layer: Number(l.layer),
       activation: String(l.activation) as DenseLayer["activation"],
@@ -140,12 +150,52 @@ export function validateModel(candidate: unknown): ModelDefinition {
 }
 
 /**
+ * The model's expressions as the checks walk them: like the DAG itself, except that each unit of a
+ * recorded dense layer that is exact by its structure (nn/layers.ts) is a single step whose arguments
+ * are the layer's inputs. Such a unit uses exactly its row of parameters plus whatever its inputs use,
+ * and its own nodes (the products w·a, their sum, the activation) are this copy's nodes over symbols,
+ * which hold no name or constant to check; so a 66 000-weight network is checked in a walk of its
+ * units instead of all its weights. Models without recorded layers are walked node by node.
+ */
+interface ModelGraph {
+  readonly argsOf: ArgsOf;
+  /** The row of parameters a unit node stands for (undefined for every other node). */
+  readonly rowOf: (node: Expr) => readonly Expr[] | undefined;
+}
+
+function modelGraph(layers: readonly DenseLayer[]): ModelGraph {
+  const units = new Map<Expr, { row: readonly Expr[]; inputs: readonly Expr[] }>();
+  for (const layer of layers) {
+    if (!isExactByStructure(layer)) continue;
+    const width = layer.inputs.length + 1;
+    layer.z.forEach((z, j) => {
+      const unit = { row: layer.params.slice(j * width, (j + 1) * width), inputs: layer.inputs };
+      units.set(z, unit);
+      units.set(layer.outputs[j], unit);
+    });
+  }
+  return { argsOf: (n) => units.get(n)?.inputs ?? n.args, rowOf: (n) => units.get(n)?.row };
+}
+
+/** The distinct symbols the roots use, by name. */
+function symbolsOf(roots: readonly Expr[], graph: ModelGraph): Set<string> {
+  const names = new Set<string>();
+  for (const n of topologicalOrder(roots, graph.argsOf)) {
+    const row = graph.rowOf(n);
+    if (row) for (const p of row) names.add(p.name);
+    else if (n.op === "sym") names.add(n.name);
+  }
+  return names;
+}
+
+/**
  * One walk over the model's DAG: every symbol name and constant valid, and no constant
  * sub-expression that failed to fold to a finite number (log(0), exp(800), 1/7e-310, 10^400: the
  * constructors leave those unfolded, and generated code would compute Infinity or NaN from them).
  */
-function checkNodes(roots: readonly Expr[], fail: (message: string) => never): void {
-  for (const n of topologicalOrder(roots)) {
+function checkNodes(roots: readonly Expr[], graph: ModelGraph, fail: (message: string) => never): void {
+  for (const n of topologicalOrder(roots, graph.argsOf)) {
+    if (graph.rowOf(n)) continue;
     if (n.op === "sym") checkSymbolName(n.name);
     else if (n.op === "num") {
       if (!Number.isFinite(n.value)) fail(`constant ${n.value} is not finite`);
@@ -188,11 +238,12 @@ function checkModel(spec: ModelSpec, label: string): ModelDefinition {
     fail("layers must be an array of dense() layers");
   }
 
+  const graph = modelGraph(spec.layers ?? []);
   const unknown = (names: Set<string>) => [...names].filter((n) => !roleOf.has(n)).sort();
-  const lossSymbols = freeSymbols([spec.loss]);
+  const lossSymbols = symbolsOf([spec.loss], graph);
   const lossUnknown = unknown(lossSymbols);
   if (lossUnknown.length > 0) fail(`loss uses symbols in no role: ${lossUnknown.join(", ")}`);
-  const outputSymbols = freeSymbols(spec.outputs);
+  const outputSymbols = symbolsOf(spec.outputs, graph);
   const outputUnknown = unknown(outputSymbols);
   if (outputUnknown.length > 0) fail(`outputs use symbols in no role: ${outputUnknown.join(", ")}`);
   const outputTargets = [...outputSymbols].filter((n) => roleOf.get(n) === "targets").sort();
@@ -202,21 +253,51 @@ function checkModel(spec: ModelSpec, label: string): ModelDefinition {
   const unused = spec.params.filter((p) => !lossSymbols.has(p.name)).map((p) => p.name);
   if (unused.length > 0) fail(`the loss does not depend on parameter(s) ${unused.join(", ")}`);
 
-  checkNodes([spec.loss, ...spec.outputs], fail);
+  checkNodes([spec.loss, ...spec.outputs], graph, fail);
 
   const task = spec.task ?? inferTask(spec.outputs);
   if (!["binary", "multiclass", "regression"].includes(task)) fail(`unknown task "${task}"`);
-  return Object.freeze({
+  const definition: ModelDefinition = Object.freeze({
     kind: "symgrad-model" as const,
     name,
-    inputs: [...spec.inputs],
-    targets: [...spec.targets],
-    params: [...spec.params],
-    outputs: [...spec.outputs],
+    inputs: Object.freeze([...spec.inputs]),
+    targets: Object.freeze([...spec.targets]),
+    params: Object.freeze([...spec.params]),
+    outputs: Object.freeze([...spec.outputs]),
     loss: spec.loss,
     task,
-    layers: [...(spec.layers ?? [])],
+    layers: Object.freeze((spec.layers ?? []).map(frozenLayer)),
   });
+  if (ownNodesOnly(definition)) CHECKED.add(definition);
+  return definition;
+}
+
+/** The record itself when it and its arrays are frozen already (dense() makes them so), else a frozen copy. */
+function frozenLayer(layer: DenseLayer): DenseLayer {
+  const lists = [layer.inputs, layer.weights, layer.biases, layer.params, layer.z, layer.outputs];
+  // A malformed record stays as it is: nn/layers.ts refuses it when it plans the layers.
+  if (!lists.every(Array.isArray) || !layer.weights.every(Array.isArray)) return layer;
+  if (Object.isFrozen(layer) && [...lists, ...layer.weights].every((list) => Object.isFrozen(list))) return layer;
+  return Object.freeze({
+    ...layer,
+    inputs: Object.freeze([...layer.inputs]),
+    weights: Object.freeze(layer.weights.map((row) => Object.freeze([...row]))),
+    biases: Object.freeze([...layer.biases]),
+    params: Object.freeze([...layer.params]),
+    z: Object.freeze([...layer.z]),
+    outputs: Object.freeze([...layer.outputs]),
+  });
+}
+
+/**
+ * Whether every expression the definition holds is a node this copy's constructors made. Arguments of
+ * such nodes are such nodes too, so the roots decide: a lookalike anywhere (which `instanceof` lets
+ * through) keeps the definition out of CHECKED, and validateModel adopts it node by node.
+ */
+function ownNodesOnly(d: ModelDefinition): boolean {
+  const all = (list: unknown) => Array.isArray(list) && Object.isFrozen(list) && list.every(isGenuine);
+  return isGenuine(d.loss) && [d.inputs, d.targets, d.params, d.outputs].every(all) &&
+    d.layers.every((l) => [l.inputs, l.biases, l.params, l.z, l.outputs, ...l.weights].every(all));
 }
 
 /**

@@ -142,6 +142,24 @@ describe("symgrad generate", () => {
     expect(readFileSync(join(dir, "gen", "mine.ts"), "utf8")).toBe("// mine\n");
   });
 
+  it("rebuilds only the models whose sources changed, without running the others (their stamps match)", () => {
+    const refuse = `if (process.env.SYMGRAD_TEST_MODEL_RAN) throw new Error("model one ran");`;
+    const dir = project({ "one.ts": modelSource("one", refuse), "two.ts": modelSource("two") });
+    expect(symgrad(["generate", "one.ts", "two.ts", "--out", "gen"], dir).status).toBe(0);
+    const one = readFileSync(join(dir, "gen", "one.ts"), "utf8");
+    writeFileSync(join(dir, "two.ts"), modelSource("two", "// edited"));
+    const r = spawnSync(join(root, "node_modules/.bin/tsx"), [join(root, "generator/bin.ts"), "generate", "one.ts", "two.ts", "--out", "gen"], {
+      cwd: dir, encoding: "utf8", env: { ...process.env, SYMGRAD_TEST_MODEL_RAN: "1" },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatch(/^kept one \(stamps match their model files; --force rebuilds\)$/m);
+    expect(r.stdout).toMatch(/^wrote gen\/two\.ts$/m);
+    expect(readFileSync(join(dir, "gen", "one.ts"), "utf8")).toBe(one);
+    expect(readFileSync(join(dir, "gen", "index.ts"), "utf8")).toMatch(/one: _one,\s+two: _two/);
+    expect(symgrad(["generate", "one.ts", "two.ts", "--out", "gen", "--check"], dir).status).toBe(0);
+    expect(symgrad(["generate", "one.ts", "two.ts", "--out", "gen"], dir).stdout).toMatch(/^gen unchanged \(each module's stamp matches/m);
+  });
+
   it("keeps other models' modules in the registry and removes the one a renamed model left behind", () => {
     const dir = project({ "one.ts": modelSource("one"), "two.ts": modelSource("two") });
     expect(symgrad(["generate", "one.ts", "--out", "gen"], dir).status).toBe(0);

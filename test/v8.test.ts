@@ -10,21 +10,14 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SHIPPED_MODELS } from "../generator/models/index.ts";
-import { add, defineModel, mul, pow, sub, symbols, tanh, type Expr } from "../generator/index.ts";
 import { generateModule } from "../generator/pipeline.ts";
+import { deepChain } from "./deep-chain-model.ts";
 
 /**
- * A deep model: DEPTH layers of h ← tanh(w·h + b) sharing w and b, so ∂loss/∂w and ∂loss/∂b are
- * DEPTH-term sums (emitted as chains of partial sums, schedule.ts) in a body split into parts.
+ * A deep model (deep-chain-model.ts): DEPTH layers of h ← tanh(w·h + b) sharing w and b, so ∂loss/∂w and
+ * ∂loss/∂b are DEPTH-term sums (emitted as chains of partial sums, schedule.ts) in a body split into parts.
  */
 const DEPTH = 600;
-function deepChain() {
-  const [x, y, w, b, v, c] = symbols("x y w b v c");
-  let h: Expr = x;
-  for (let k = 0; k < DEPTH; k++) h = tanh(add(mul(w, h), b));
-  const out = add(mul(v, h), c);
-  return defineModel({ name: "deep_chain", inputs: [x], targets: [y], params: [w, b, v, c], outputs: [out], loss: pow(sub(out, y), 2) });
-}
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -85,7 +78,7 @@ describe("V8 optimizes the generated code", () => {
   };
 
   it(`a ${DEPTH}-deep chain with shared weights`, async () => {
-    const generated = await generateModule(deepChain());
+    const generated = await generateModule(deepChain(DEPTH));
     const file = join(dir, generated.path);
     writeFileSync(file, generated.content);
     expect(check(file).length).toBeGreaterThan(3); // split into parts

@@ -14,7 +14,7 @@ import { UsageError } from "../errors.ts";
 import { readConfig, expandInputs, loadModelFile, CONFIG_FILES, type ModelFile } from "../inputs.ts";
 import { checkGeneratorOut, listExisting, portable, projectRoot, REGISTRY_FILE, type ExistingFile } from "../out-dir.ts";
 import type { GeneratedFile, GeneratedModule } from "../pipeline.ts";
-import { quickCheck } from "../freshness.ts";
+import { folderProblems, moduleFreshness, quickCheck, type FreshModule } from "../freshness.ts";
 import { modelStamp } from "../stamp.ts";
 import { report } from "./report.ts";
 import { watchModels } from "./watch.ts";
@@ -34,7 +34,9 @@ Options:
                 version) without rebuilding; fast, for start-up scripts; CI should use --check alone
   --watch       regenerate whenever a model file or a file it imports changes, and follow the globs:
                 new matching files are generated, deleted ones lose their module (Ctrl-C stops)
-  --force       overwrite files in DIR that symgrad did not write from these model files
+  --force       overwrite files in DIR that symgrad did not write from these model files, and
+                rebuild every module (without it, a module whose stamp matches its model file's
+                sources and this generator is kept as it is, and its model file is not run)
   --quiet       print nothing but errors
   -h, --help    show this help
 
@@ -138,6 +140,7 @@ export async function buildAll(
   models: readonly ModelFile[],
   force: boolean,
   cache?: Map<string, GeneratedModule>,
+  kept: readonly FreshModule[] = [],
 ): Promise<Build> {
   // Imported here, not at the top: the quick check and --help need no ts-morph or prettier.
   const { generateModule, generateRegistry } = await import("../pipeline.ts");
@@ -161,10 +164,22 @@ export async function buildAll(
     modules.push(module);
     seconds.push((performance.now() - start) / 1000);
   }
-  const { kept, orphans } = otherModules(plan, models, existing);
-  const names = [...modules.map((m) => m.compiled.definition.name), ...kept.map((file) => file.slice(0, -3))];
-  const files = [...modules, await generateRegistry(names)];
+  const keptFiles = kept.map((k) => ({ path: k.path, content: k.content }));
+  const { others, orphans } = otherModules(plan, models, kept, existing);
+  const names = [...modules.map((m) => m.compiled.definition.name), ...[...kept.map((k) => k.path), ...others].map((file) => file.slice(0, -3))];
+  const files = [...modules, ...keptFiles, await generateRegistry(names)];
   return { modules, rebuilt, seconds, orphans, files };
+}
+
+/** The modules of the run's model files that are fresh by their stamps (moduleFreshness), in the plan's order. */
+async function freshModules(plan: Plan): Promise<FreshModule[]> {
+  const existing = listExisting(plan.out);
+  const fresh: FreshModule[] = [];
+  for (const file of plan.files) {
+    const verdict = await moduleFreshness(plan, file, existing);
+    if (typeof verdict !== "string") fresh.push(verdict);
+  }
+  return fresh;
 }
 
 /**
@@ -172,17 +187,17 @@ export async function buildAll(
  * registry) unless they are orphans: their model file is gone, or is one of this run's and now
  * produces another name.
  */
-function otherModules(plan: Plan, models: readonly ModelFile[], existing: readonly ExistingFile[]) {
-  const produced = new Set(models.map((m) => `${m.model.name}.ts`));
-  const sources = new Set(models.map((m) => portable(plan.root, m.file)));
-  const kept: string[] = [];
+function otherModules(plan: Plan, models: readonly ModelFile[], kept: readonly FreshModule[], existing: readonly ExistingFile[]) {
+  const produced = new Set([...models.map((m) => `${m.model.name}.ts`), ...kept.map((k) => k.path)]);
+  const sources = new Set([...models.map((m) => m.file), ...kept.map((k) => k.modelFile)].map((f) => portable(plan.root, f)));
+  const others: string[] = [];
   const orphans: string[] = [];
   for (const e of existing) {
     if (!e.generated || e.source === undefined || produced.has(e.file)) continue;
     const orphaned = sources.has(e.source) || !existsSync(resolve(plan.root, e.source));
-    (orphaned ? orphans : kept).push(e.file);
+    (orphaned ? orphans : others).push(e.file);
   }
-  return { kept, orphans };
+  return { others, orphans };
 }
 
 /** A module may replace only a file symgrad wrote from the same model file (or anything, with --force). */
@@ -284,9 +299,16 @@ export async function generateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (options.watch) return watchModels(plan, options);
-
-  const models = await loadModels(plan);
-  const built = await buildAll(plan, models, options.force);
+  // Without --force, a module whose header stamp matches its model file's current sources and this
+  // generator is what a rebuild would write: it is kept as it is, and its model file is not even run.
+  const kept = options.check || options.force ? [] : await freshModules(plan);
+  if (kept.length === plan.files.length && folderProblems(plan, listExisting(plan.out)).length === 0) {
+    if (!options.quiet) console.log(`${shown} unchanged (each module's stamp matches its model's sources; --force rebuilds).`);
+    return 0;
+  }
+  const keptFiles = new Set(kept.map((k) => k.modelFile));
+  const models = await loadModels({ ...plan, files: plan.files.filter((f) => !keptFiles.has(f)) });
+  const built = await buildAll(plan, models, options.force, undefined, kept);
   if (options.check) {
     const differences = compareWithDisk(plan.out, built);
     if (!isFresh(differences)) {
@@ -298,7 +320,8 @@ export async function generateCommand(argv: string[]): Promise<number> {
   }
   const { written, removed } = writeBuild(plan.out, built);
   if (!options.quiet) {
-    console.log(report(built));
+    if (built.modules.length > 0) console.log(report(built));
+    if (kept.length > 0) console.log(`kept ${kept.map((k) => k.path.slice(0, -3)).join(", ")} (stamps match their model files; --force rebuilds)`);
     for (const f of removed) console.log(`removed ${portable(process.cwd(), join(plan.out, f))} (no model produces it any more)`);
     console.log(written.length === 0 ? `${shown} unchanged.` : `wrote ${written.map((f) => portable(process.cwd(), join(plan.out, f))).join(", ")}`);
   }

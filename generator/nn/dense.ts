@@ -12,7 +12,7 @@
  * Parameter names (1-based, as the seed numbers its weights): w{layer}_{j}_{i} from input i to unit
  * j, b{layer}_{j}; order: unit by unit, its weights, then its bias (the seed's own order).
  */
-import { add, mul, symbols, type Expr } from "../symbolic/expr.ts";
+import { add, mul, sym, type Expr } from "../symbolic/expr.ts";
 import { ACTIVATIONS, type Activation } from "./activations.ts";
 
 /** An elementwise activation, or none ("linear": the layer's outputs are its pre-activations). */
@@ -54,18 +54,24 @@ export function dense(inputs: readonly Expr[], units: number, options: DenseOpti
   if (activation !== "linear" && !(activation in ACTIVATIONS)) {
     throw new RangeError(`dense: unknown activation "${activation}" (valid: linear, ${Object.keys(ACTIVATIONS).join(", ")})`);
   }
-  const weights: Expr[][] = [];
+  const weights: (readonly Expr[])[] = [];
   const biases: Expr[] = [];
   const params: Expr[] = [];
   const z: Expr[] = [];
   for (let j = 1; j <= units; j++) {
-    const row = symbols(inputs.map((_, i) => `w${layer}_${j}_${i + 1}`).join(" "));
-    const [bias] = symbols(`b${layer}_${j}`);
-    weights.push(row);
+    const row = inputs.map((_, i) => sym(`w${layer}_${j}_${i + 1}`));
+    const bias = sym(`b${layer}_${j}`);
+    weights.push(Object.freeze(row));
     biases.push(bias);
-    params.push(...row, bias);
+    for (const w of row) params.push(w);
+    params.push(bias);
     z.push(add(...row.map((w, i) => mul(w, inputs[i])), bias));
   }
   const outputs = activation === "linear" ? z : z.map(ACTIVATIONS[activation]);
-  return Object.freeze({ kind: "dense" as const, layer, activation, inputs: [...inputs], weights, biases, params, z, outputs });
+  // Frozen through and through: a model definition keeps the record, and checks made once stay true.
+  const frozen = <T>(list: T[]) => Object.freeze(list);
+  return Object.freeze({
+    kind: "dense" as const, layer, activation,
+    inputs: frozen([...inputs]), weights: frozen(weights), biases: frozen(biases), params: frozen(params), z: frozen(z), outputs: frozen(outputs),
+  });
 }

@@ -11,7 +11,7 @@
  * shared between layers, a regulariser on the weights, parameters out of layer order, a loss that
  * reads the inputs), there is no plan and the model is emitted unrolled, as before.
  */
-import { add, Expr, mul, rebuild, sym } from "../symbolic/expr.ts";
+import { add, Expr, isGenuine, mul, rebuild, sym } from "../symbolic/expr.ts";
 import { ACTIVATIONS } from "./activations.ts";
 import { freeSymbols } from "../symbolic/dag.ts";
 import type { DenseLayer } from "./dense.ts";
@@ -48,7 +48,7 @@ export function planLayers(model: LayeredModelParts): LayerPlan | { readonly rea
     if (!same(layers[l].inputs, layers[l - 1].outputs)) return { reason: `layer ${l + 1} does not read layer ${l}'s outputs` };
   }
   for (const [l, layer] of layers.entries()) {
-    const problem = layerProblem(layer);
+    const problem = isExactByStructure(layer) ? undefined : layerProblem(layer);
     if (problem) return { reason: `layer ${l + 1}: ${problem}` };
   }
   const offsets: number[] = [];
@@ -87,6 +87,54 @@ function layerProblem(layer: DenseLayer): string | undefined {
     if (out !== layer.outputs[j]) return `output ${j + 1} is not ${layer.activation}(z${j + 1})`;
   }
   return undefined;
+}
+
+/**
+ * Whether a record is right by the structure of its nodes alone, reading each node once: every z_j is
+ * a sum of exactly fanIn + 1 arguments, its bias and one product w_j_i·a_i of two factors per input i,
+ * and outputs_j is activation(z_j). Hash-consing makes such a z_j the very node
+ * add(w_j_1·a_1, …, w_j_F·a_F, b_j) that layerProblem rebuilds (products of distinct weights cannot be
+ * collected as like terms), so this proves what layerProblem proves without sorting and interning the
+ * sums again, and a little more: no term vanished, so z_j uses every weight of its row and every input
+ * (model.ts relies on that to skip the network when it checks a model). A record that fails it may still
+ * be right (an input that is the constant 0 drops its term): layerProblem decides then.
+ */
+export function isExactByStructure(layer: DenseLayer): boolean {
+  const { inputs, params, z, outputs } = layer;
+  if (![inputs, params, z, outputs].every(Array.isArray)) return false;
+  const fanIn = inputs.length;
+  if (layer.activation !== "linear" && !Object.hasOwn(ACTIVATIONS, layer.activation)) return false;
+  const activation = layer.activation === "linear" ? undefined : ACTIVATIONS[layer.activation];
+  if (params.length !== z.length * (fanIn + 1) || outputs.length !== z.length) return false;
+  const position = new Map<Expr, number>();
+  for (const [k, p] of params.entries()) {
+    if (!isGenuine(p) || p.op !== "sym" || position.has(p)) return false;
+    position.set(p, k);
+  }
+  const used = new Uint8Array(fanIn + 1);
+  for (let j = 0; j < z.length; j++) {
+    const zj = z[j];
+    if (!isGenuine(zj) || zj.op !== "add" || zj.args.length !== fanIn + 1) return false;
+    const first = j * (fanIn + 1);
+    used.fill(0);
+    for (const term of zj.args) {
+      const slot = term === params[first + fanIn] ? fanIn : productSlot(term, position, first, fanIn, inputs);
+      if (slot < 0 || used[slot]) return false;
+      used[slot] = 1;
+    }
+    if (outputs[j] !== (activation ? activation(zj) : zj)) return false;
+  }
+  return true;
+}
+
+/** Which input i a term w_j_i·a_i of unit j's sum stands for (its row starts at params[first]), or −1. */
+function productSlot(term: Expr, position: ReadonlyMap<Expr, number>, first: number, fanIn: number, inputs: readonly Expr[]): number {
+  if (term.op !== "mul" || term.args.length !== 2) return -1;
+  for (const [w, a] of [[term.args[0], term.args[1]], [term.args[1], term.args[0]]]) {
+    const i = (position.get(w) ?? -1) - first;
+    if (i >= 0 && i < fanIn && inputs[i] === a) return i;
+  }
+  return -1;
 }
 
 function freshName(base: string, taken: Set<string>): string {

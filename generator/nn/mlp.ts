@@ -72,7 +72,7 @@ export function mlp(spec: MlpSpec): Network {
     const last = l === layers.length - 1;
     const layer = dense(activations, layers[l], { layer: l, activation: last ? "linear" : spec.activation });
     stack.push(layer);
-    params.push(...layer.params);
+    for (const p of layer.params) params.push(p); // not push(...): 66 000 arguments are too many for a call
     activations = layer.outputs;
   }
   const outputs = outputLayer(spec.output, [...activations]);

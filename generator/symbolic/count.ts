@@ -28,16 +28,27 @@ export function treeOps(e: Expr): number {
 export interface NaiveCount {
   /** Tree operations of the loss plus those of each ∂loss/∂p taken separately. */
   readonly ops: number;
-  /** True when extrapolated from an evenly spaced sample of parameters (models with many parameters). */
+  /** True when extrapolated from a sample of the parameters (models with many parameters). */
   readonly estimated: boolean;
 }
 
-export function naiveGradientOps(loss: Expr, params: readonly Expr[], sampleSize = 32): NaiveCount {
+/**
+ * The cost of the per-parameter symbolic derivatives. `groups`, when given, are parameters that play the
+ * same part (the weights of one dense layer, its biases): one of each group is differentiated and stands
+ * for all of its group, so a layered model costs a handful of derivatives, not one per sampled parameter.
+ * Otherwise up to `sampleSize` evenly spaced parameters are, and the total is scaled to all of them.
+ */
+export function naiveGradientOps(loss: Expr, params: readonly Expr[], sampleSize = 32, groups?: readonly (readonly Expr[])[]): NaiveCount {
+  const derivativeOps = (p: Expr) => treeOps(diffLiteral(loss, p));
+  if (groups && groups.every((g) => g.length > 0)) {
+    const gradientOps = groups.reduce((s, g) => s + g.length * derivativeOps(g[0]), 0);
+    return { ops: treeOps(loss) + gradientOps, estimated: groups.some((g) => g.length > 1) };
+  }
   const estimated = params.length > sampleSize;
   const sample = estimated
     ? Array.from({ length: sampleSize }, (_, k) => params[Math.floor((k * params.length) / sampleSize)])
     : params;
-  const sampled = sample.reduce((s, p) => s + treeOps(diffLiteral(loss, p)), 0);
+  const sampled = sample.reduce((s, p) => s + derivativeOps(p), 0);
   const gradientOps = estimated ? Math.round((sampled * params.length) / sampleSize) : sampled;
   return { ops: treeOps(loss) + gradientOps, estimated };
 }

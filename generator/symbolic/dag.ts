@@ -1,23 +1,33 @@
 /** Walking an expression DAG: each node once, children before parents (as egg stores its e-graph). */
 import type { Expr } from "./expr.ts";
 
-/** All nodes reachable from `roots`, in post-order: every node after its arguments. Iterative, so deep
- *  chains cannot overflow the call stack. */
-export function topologicalOrder(roots: readonly Expr[]): Expr[] {
+/** A node's arguments, as a walk sees them. */
+export type ArgsOf = (node: Expr) => readonly Expr[];
+
+const ownArgs: ArgsOf = (node) => node.args;
+
+/**
+ * All nodes reachable from `roots`, in post-order: every node after its arguments. Iterative, so deep
+ * chains cannot overflow the call stack.
+ *
+ * `argsOf` lets a caller walk a coarser graph: model.ts gives the units of a verified dense layer the
+ * layer's inputs as arguments, so checking a model does not descend into every weight of the network.
+ */
+export function topologicalOrder(roots: readonly Expr[], argsOf: ArgsOf = ownArgs): Expr[] {
   const order: Expr[] = [];
   const seen = new Set<Expr>();
-  const stack: { node: Expr; next: number }[] = [];
+  const stack: { node: Expr; args: readonly Expr[]; next: number }[] = [];
   for (const root of roots) {
     if (seen.has(root)) continue;
     seen.add(root);
-    stack.push({ node: root, next: 0 });
+    stack.push({ node: root, args: argsOf(root), next: 0 });
     while (stack.length > 0) {
       const top = stack[stack.length - 1];
-      if (top.next < top.node.args.length) {
-        const child = top.node.args[top.next++];
+      if (top.next < top.args.length) {
+        const child = top.args[top.next++];
         if (!seen.has(child)) {
           seen.add(child);
-          stack.push({ node: child, next: 0 });
+          stack.push({ node: child, args: argsOf(child), next: 0 });
         }
       } else {
         order.push(top.node);

@@ -72,14 +72,15 @@ export function isSafeLocal(name: string): boolean {
  * generator name; the result depends only on the names and their order.
  */
 export function localNames(names: readonly string[]): Map<string, string> {
-  const taken = new Set(names);
   const locals = new Map<string, string>();
+  let taken: Set<string> | undefined; // built at the first name that needs renaming (most models have none)
   for (const name of names) {
-    if (locals.has(name)) continue;
     if (isSafeLocal(name)) {
       locals.set(name, name);
       continue;
     }
+    if (locals.has(name)) continue;
+    taken ??= new Set(names);
     let k = 1;
     while (taken.has(`${name}_${k}`) || !isSafeLocal(`${name}_${k}`)) k++;
     const local = `${name}_${k}`;
