@@ -63,6 +63,17 @@ export async function watchModels(plan: Plan, options: { quiet: boolean; force: 
   // The output folder is never an input: writing the modules must not look like a new model file.
   const inOut = (path: string) => path === plan.out || path.startsWith(plan.out + sep);
   const watcher = watch([...watched(), ...globFolders], { ignoreInitial: true, awaitWriteFinish: false, ignored: inOut });
+  // Until chokidar's first scan is done, a new file counts as an initial one and is not reported: say
+  // "watching" only then, and pick up model files that appeared since the patterns were expanded.
+  await new Promise<void>((ready) => watcher.once("ready", ready));
+  if (globFolders.length > 0) {
+    const added = await rescan();
+    if (added.length > 0) {
+      await reload(added);
+      await regenerate();
+      watcher.add([...watched()]);
+    }
+  }
   say(`watching ${watched().size} files for ${files.length} models; Ctrl-C stops`);
 
   /** Re-expands the patterns after a file was added or removed; returns the model files that are new. */
