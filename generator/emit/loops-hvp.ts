@@ -18,7 +18,7 @@
 import type { ActivationKernel, LoopHessianVectorProduct } from "../compile.ts";
 import type { Program } from "../symbolic/schedule.ts";
 import { assignmentLines, boundaryCheck, operandCode, signature, temp, useCounts, type EmittedBatch, type EmittedFunction, type Layout } from "./batch.ts";
-import { TILE } from "./loops.ts";
+import { fn, range, TILE } from "./loops.ts";
 
 /** emit/ reads activations through the compiled model, not from nn/ (test/boundaries.test.ts). */
 type Activation = ActivationKernel["activation"];
@@ -37,17 +37,7 @@ const R = (l: number) => `_hvR${l}`;
 const D = (l: number) => `_hvD${l}`;
 const E = (l: number) => `_hvE${l}`;
 const kernelName = (activation: Activation) => `_hv${activation[0].toUpperCase()}${activation.slice(1)}`;
-const range = (n: number) => Array.from({ length: n }, (_, k) => k);
 const plus = (base: string, k: number) => (k > 0 ? `${base} + ${k}` : base);
-
-const fn = (name: string, parameters: [string, string][], returnType: string, statements: string[], docs: string): EmittedFunction => ({
-  name,
-  exported: false,
-  parameters: parameters.map(([n, type]) => ({ name: n, type })),
-  returnType,
-  statements,
-  docs,
-});
 
 /**
  * `body(count, offset)` for blocks of 2 over [0, total) then a tail of 1, as a loop over `index`

@@ -57,7 +57,8 @@ function layerInfos(model: LoopModel): LayerInfo[] {
   }));
 }
 
-const fn = (name: string, parameters: [string, string][], returnType: string, statements: string[], docs?: string): EmittedFunction => ({
+/** A module-private function (loops.ts and loops-hvp.ts). */
+export const fn = (name: string, parameters: [string, string][], returnType: string, statements: string[], docs?: string): EmittedFunction => ({
   name,
   exported: false,
   parameters: parameters.map(([n, type]) => ({ name: n, type })),
@@ -66,7 +67,7 @@ const fn = (name: string, parameters: [string, string][], returnType: string, st
   docs,
 });
 
-const range = (n: number) => Array.from({ length: n }, (_, k) => k);
+export const range = (n: number) => Array.from({ length: n }, (_, k) => k);
 
 // ---------------------------------------------------------------------------------------------
 // Elementwise kernels
