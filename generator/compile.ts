@@ -132,8 +132,9 @@ export const HESSIAN_MAX_PARAMS = 32;
  * get the loop form. Unrolled, H·v costs 2–4.5× the gradient's code: for 2-16-16-1 (337 parameters)
  * 6 602 operations per sample and 190 KB of the module (which put the playground's bundle over its
  * 200 KB budget), for 2-64-64-1 97 000 operations and 5 MB; the loop form is a few KB whatever the
- * width. Models without a layer plan get unrolled H·v at any size: there is no other form for them
- * (the chunked layout keeps every part optimizable by V8, so only the module's size grows).
+ * width. Models without a layer plan have no other form: they get unrolled H·v up to
+ * SECOND_ORDER_MAX_GRADIENT_OPS (the chunked layout keeps every part optimizable by V8, so only the
+ * module's size grows).
  */
 export const HVP_MAX_PARAMS = 128;
 

@@ -36,7 +36,9 @@ export function trainSecondOrder(
 ): FullBatchResult {
   const objective = datasetObjective(model, data);
   if (options.optimizer === "newton" && !objective.hessianVectorProduct) {
-    throw new TypeError(`optimizer newton: model ${model.MODEL.name} has no hessianVectorProduct; regenerate it with this version of symgrad`);
+    throw new TypeError(
+      `optimizer newton: model ${model.MODEL.name} has no hessianVectorProduct (symgrad leaves it out of unrolled models whose loss and gradient exceed 4096 operations per sample, and modules from before 0.2 lack it); use lbfgs, or regenerate`,
+    );
   }
   const run = options.optimizer === "lbfgs" ? lbfgs : newton;
   return run(objective, initialParams, {
