@@ -32,12 +32,10 @@ const out = new Float64Array(n * m.MODEL.outputs);
 const v = Float64Array.from({ length: m.MODEL.params }, (_, i) => Math.cos(3 * i));
 const hv = new Float64Array(m.MODEL.params);
 const H = m.hessian ? new Float64Array(m.MODEL.params ** 2) : undefined;
-// At least 40 rounds and three seconds: TurboFan compiles on a background thread and a function's code
-// is installed (and reported) at its next call, so a short run can end first: seed's predict, a loop
-// module's _gradient2 and a deep chain's part were each missed once that way while CI ran other test
-// files on both cores (1 s was not always enough).
+// At least 40 rounds and one second: a small module's 40 rounds can end before TurboFan, compiling on
+// a background thread, reports its last function.
 const start = performance.now();
-for (let k = 0; k < 40 || performance.now() - start < 3000; k++) {
+for (let k = 0; k < 40 || performance.now() - start < 1000; k++) {
   m.lossAndGradient(params, X, Y, grad); m.loss(params, X, Y); m.predict(params, X, out);
   if (m.hessianVectorProduct) m.hessianVectorProduct(params, X, Y, v, hv);
   if (H) m.hessian(params, X, Y, H);
@@ -82,14 +80,20 @@ describe("V8 optimizes the generated code", () => {
     return hot;
   };
 
-  it(`a ${DEPTH}-deep chain with shared weights`, async () => {
+  // V8's tiering is not deterministic: while CI runs other test files on both cores, a function was now
+  // and then missing from a run's trace (seed's predict, a loop module's _gradient2, a deep chain's part)
+  // and present in the next. A function V8 will not optimize (bytecode over its limit) is missing from
+  // every run, so a retry keeps what the test is for.
+  const retry = { retry: 2 };
+
+  it(`a ${DEPTH}-deep chain with shared weights`, { ...retry, timeout: 120_000 }, async () => {
     const generated = await generateModule(deepChain(DEPTH));
     const file = join(dir, generated.path);
     writeFileSync(file, generated.content);
     expect(check(file).length).toBeGreaterThan(3); // split into parts
-  }, 120_000);
+  });
 
-  it.each(SHIPPED_MODELS.map((m) => [m.name]))("generated/%s.ts", (name) => {
+  it.each(SHIPPED_MODELS.map((m) => [m.name]))("generated/%s.ts", retry, (name) => {
     const file = join(root, "generated", `${name}.ts`);
     const hot = check(file);
     if (name === "seed") expect(hot).toEqual(["loss", "lossAndGradient", "predict", "hessianVectorProduct", "hessian"]); // flat, unrolled
