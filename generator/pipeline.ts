@@ -31,7 +31,7 @@ export async function generateModule(
 ): Promise<GeneratedModule> {
   const definition = validateModel(model); // every node rebuilt or verified, names and constants checked
   const compiled = compileModel(definition); // simplify → gradient → lower → schedule
-  const source = emitModule(compiled, options, provenance); // ts-morph structures → text
+  const source = emitModule(compiled, options, provenance); // statements → text
   const formatted = await formatTypeScript(source); // prettier, pinned config
   const content = formatted.replace(HASH_PLACEHOLDER, codeHash(formatted)); // MODEL.hash
   return { path: `${definition.name}.ts`, content, compiled };

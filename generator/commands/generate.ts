@@ -142,7 +142,7 @@ export async function buildAll(
   cache?: Map<string, GeneratedModule>,
   kept: readonly FreshModule[] = [],
 ): Promise<Build> {
-  // Imported here, not at the top: the quick check and --help need no ts-morph or prettier.
+  // Imported here, not at the top: the quick check and --help need no prettier.
   const { generateModule, generateRegistry } = await import("../pipeline.ts");
   const existing = listExisting(plan.out);
   refuseOverwrites(plan, models, existing, force);
