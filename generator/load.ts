@@ -66,8 +66,15 @@ function describe(message: Message): string {
   return `${where}${message.text}`;
 }
 
+/** A file bundled into one ES module, not yet run. */
+export interface Bundle {
+  readonly code: string;
+  /** Absolute paths of the local files the bundle read (the entry first). */
+  readonly inputs: string[];
+}
+
 /** Bundle `file` (without running it): the code and the local files it reads. */
-export async function bundle(file: string): Promise<{ code: string; inputs: string[] }> {
+export async function bundle(file: string): Promise<Bundle> {
   const entry = resolve(file);
   let result;
   try {
@@ -94,7 +101,11 @@ export async function bundle(file: string): Promise<{ code: string; inputs: stri
 
 /** Bundle and evaluate `file`; errors thrown while it runs become a LoadError with its message. */
 export async function loadFile(file: string): Promise<LoadedFile> {
-  const { code, inputs } = await bundle(file);
+  return evaluateBundle(await bundle(file));
+}
+
+/** Run a bundle; errors thrown while it runs become a LoadError with its message. */
+export async function evaluateBundle({ code, inputs }: Bundle): Promise<LoadedFile> {
   return { exports: await importCode(code), code, inputs };
 }
 

@@ -5,7 +5,7 @@
 import { compileModel, type CompiledModel } from "./compile.ts";
 import { codeHash, HASH_PLACEHOLDER } from "./emit/code-hash.ts";
 import { emitModule, DEFAULT_EMIT_OPTIONS, type EmitOptions } from "./emit/module.ts";
-import { formatTypeScript } from "./emit/format.ts";
+import { formatInThisThread, type Formatter } from "./emit/format.ts";
 import { GENERATED_MARK, type Provenance } from "./emit/header.ts";
 import { REGISTRY_FILE } from "./out-dir.ts";
 import { validateModel } from "./model.ts";
@@ -20,21 +20,38 @@ export interface GeneratedModule extends GeneratedFile {
   readonly compiled: CompiledModel;
 }
 
+/** A module before prettier: what the main thread computes. */
+export interface EmittedModule {
+  readonly path: string;
+  /** The module's text, unformatted, with HASH_PLACEHOLDER where MODEL.hash goes. */
+  readonly source: string;
+  readonly compiled: CompiledModel;
+}
+
 /**
  * `model` is whatever a model file exported: it is validated as data first (validateModel), so only
  * checked names and constants ever reach the emitted text.
  */
+export function emitModelModule(model: unknown, options: EmitOptions = DEFAULT_EMIT_OPTIONS, provenance?: Provenance): EmittedModule {
+  const definition = validateModel(model); // every node rebuilt or verified, names and constants checked
+  const compiled = compileModel(definition); // simplify → gradient → lower → schedule
+  const source = emitModule(compiled, options, provenance); // statements → text
+  return { path: `${definition.name}.ts`, source, compiled };
+}
+
+/** The emitted module once prettier formatted its text: MODEL.hash filled in. */
+export function finishModule(emitted: EmittedModule, formatted: string): GeneratedModule {
+  return { path: emitted.path, content: formatted.replace(HASH_PLACEHOLDER, codeHash(formatted)), compiled: emitted.compiled };
+}
+
 export async function generateModule(
   model: unknown,
   options: EmitOptions = DEFAULT_EMIT_OPTIONS,
   provenance?: Provenance,
+  format: Formatter = formatInThisThread,
 ): Promise<GeneratedModule> {
-  const definition = validateModel(model); // every node rebuilt or verified, names and constants checked
-  const compiled = compileModel(definition); // simplify → gradient → lower → schedule
-  const source = emitModule(compiled, options, provenance); // statements → text
-  const formatted = await formatTypeScript(source); // prettier, pinned config
-  const content = formatted.replace(HASH_PLACEHOLDER, codeHash(formatted)); // MODEL.hash
-  return { path: `${definition.name}.ts`, content, compiled };
+  const emitted = emitModelModule(model, options, provenance);
+  return finishModule(emitted, (await format(emitted.source)).text); // prettier, pinned config
 }
 
 /**
@@ -42,7 +59,7 @@ export async function generateModule(
  * ".js" specifiers, which TypeScript (NodeNext or bundler resolution), tsx and Vite map to the ".ts"
  * files and which stay right after compilation to JavaScript.
  */
-export async function generateRegistry(modelNames: readonly string[]): Promise<GeneratedFile> {
+export async function generateRegistry(modelNames: readonly string[], format: Formatter = formatInThisThread): Promise<GeneratedFile> {
   const names = [...modelNames].sort();
   const source = [
     `${GENERATED_MARK} — DO NOT EDIT. The registry of the model modules in this folder, sorted by name.`,
@@ -54,5 +71,5 @@ export async function generateRegistry(modelNames: readonly string[]): Promise<G
     "export type ModelName = keyof typeof MODELS;",
     "",
   ].join("\n");
-  return { path: REGISTRY_FILE, content: await formatTypeScript(source) };
+  return { path: REGISTRY_FILE, content: (await format(source)).text };
 }

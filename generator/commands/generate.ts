@@ -11,9 +11,10 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { leftoverTemps, writeFilesAtomic, type WriteHooks } from "../../src/files.ts";
 import { UsageError } from "../errors.ts";
-import { readConfig, expandInputs, loadModelFile, CONFIG_FILES, type ModelFile } from "../inputs.ts";
+import { readConfig, expandInputs, loadModelFiles, CONFIG_FILES, type ModelFile } from "../inputs.ts";
 import { checkGeneratorOut, listExisting, portable, projectRoot, REGISTRY_FILE, type ExistingFile } from "../out-dir.ts";
 import type { GeneratedFile, GeneratedModule } from "../pipeline.ts";
+import type { Formatter } from "../emit/format.ts";
 import { folderProblems, moduleFreshness, quickCheck, type FreshModule } from "../freshness.ts";
 import { modelStamp } from "../stamp.ts";
 import { report } from "./report.ts";
@@ -119,8 +120,7 @@ export interface Build {
 }
 
 export async function loadModels(plan: Plan): Promise<ModelFile[]> {
-  const loaded: ModelFile[] = [];
-  for (const file of plan.files) loaded.push(await loadModelFile(file, portable(process.cwd(), file)));
+  const loaded = await loadModelFiles(plan.files, (file) => portable(process.cwd(), file));
   const byName = new Map<string, ModelFile>();
   for (const m of loaded) {
     const other = byName.get(m.model.name);
@@ -131,9 +131,17 @@ export async function loadModels(plan: Plan): Promise<ModelFile[]> {
   return loaded;
 }
 
+interface BuiltModule {
+  readonly module: GeneratedModule;
+  readonly rebuilt: boolean;
+  /** This thread's time (differentiating, printing) plus prettier's. */
+  readonly seconds: number;
+}
+
 /**
  * Build every model's module and the registry. `cache` (stamp → module) lets --watch rebuild only the
  * models whose sources changed: the same stamp means the same sources and generator, so the same text.
+ * `format` is prettier, in this thread unless the caller hands a worker thread's (FormatWorker).
  */
 export async function buildAll(
   plan: Plan,
@@ -141,33 +149,52 @@ export async function buildAll(
   force: boolean,
   cache?: Map<string, GeneratedModule>,
   kept: readonly FreshModule[] = [],
+  format?: Formatter,
 ): Promise<Build> {
-  // Imported here, not at the top: the quick check and --help need no prettier.
-  const { generateModule, generateRegistry } = await import("../pipeline.ts");
+  // Imported here, not at the top: the quick check and --help need none of the generator.
+  const { emitModelModule, finishModule, generateRegistry } = await import("../pipeline.ts");
+  const formatter = format ?? (await import("../emit/format.ts")).formatInThisThread;
   const existing = listExisting(plan.out);
   refuseOverwrites(plan, models, existing, force);
 
-  const modules: GeneratedModule[] = [];
-  const rebuilt: GeneratedModule[] = [];
-  const seconds: number[] = [];
-  for (const m of [...models].sort((a, b) => (a.model.name < b.model.name ? -1 : 1))) {
-    const start = performance.now();
-    const provenance = {
-      source: portable(plan.root, m.file),
-      out: portable(plan.root, plan.out),
-      stamp: modelStamp(m.inputs, plan.root),
-    };
-    const cached = cache?.get(provenance.stamp);
-    const module = cached ?? (await generateModule(m.model, undefined, provenance));
-    if (!cached) rebuilt.push(module);
-    cache?.set(provenance.stamp, module);
-    modules.push(module);
-    seconds.push((performance.now() - start) / 1000);
+  // Each module is differentiated and printed here, in turn, and handed to the formatter at once: on
+  // a worker thread, prettier formats one module while this thread works on the next.
+  const jobs: Promise<BuiltModule>[] = [];
+  try {
+    for (const m of [...models].sort((a, b) => (a.model.name < b.model.name ? -1 : 1))) {
+      const start = performance.now();
+      const provenance = {
+        source: portable(plan.root, m.file),
+        out: portable(plan.root, plan.out),
+        stamp: modelStamp(m.inputs, plan.root),
+      };
+      const cached = cache?.get(provenance.stamp);
+      if (cached) {
+        jobs.push(Promise.resolve({ module: cached, rebuilt: false, seconds: (performance.now() - start) / 1000 }));
+        continue;
+      }
+      const emitted = emitModelModule(m.model, undefined, provenance);
+      const ownSeconds = (performance.now() - start) / 1000;
+      const job = formatter(emitted.source).then(({ text, seconds }) => {
+        const module = finishModule(emitted, text);
+        cache?.set(provenance.stamp, module);
+        return { module, rebuilt: true, seconds: ownSeconds + seconds };
+      });
+      jobs.push(job);
+    }
+  } catch (error) {
+    // The modules already handed to prettier are not wanted any more, nor are their failures.
+    for (const job of jobs) job.catch(() => undefined);
+    throw error;
   }
+  const built = await Promise.all(jobs);
+  const modules = built.map((b) => b.module);
+  const rebuilt = built.filter((b) => b.rebuilt).map((b) => b.module);
+  const seconds = built.map((b) => b.seconds);
   const keptFiles = kept.map((k) => ({ path: k.path, content: k.content }));
   const { others, orphans } = otherModules(plan, models, kept, existing);
   const names = [...modules.map((m) => m.compiled.definition.name), ...[...kept.map((k) => k.path), ...others].map((file) => file.slice(0, -3))];
-  const files = [...modules, ...keptFiles, await generateRegistry(names)];
+  const files = [...modules, ...keptFiles, await generateRegistry(names, formatter)];
   return { modules, rebuilt, seconds, orphans, files };
 }
 
@@ -307,8 +334,16 @@ export async function generateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const keptFiles = new Set(kept.map((k) => k.modelFile));
-  const models = await loadModels({ ...plan, files: plan.files.filter((f) => !keptFiles.has(f)) });
-  const built = await buildAll(plan, models, options.force, undefined, kept);
+  // prettier starts on its own thread now, while the model files load.
+  const { FormatWorker } = await import("../emit/format.ts");
+  const formatWorker = new FormatWorker();
+  let built: Build;
+  try {
+    const models = await loadModels({ ...plan, files: plan.files.filter((f) => !keptFiles.has(f)) });
+    built = await buildAll(plan, models, options.force, undefined, kept, formatWorker.format);
+  } finally {
+    await formatWorker.close();
+  }
   if (options.check) {
     const differences = compareWithDisk(plan.out, built);
     if (!isFresh(differences)) {

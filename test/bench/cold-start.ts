@@ -61,12 +61,3 @@ export function coldStart(model: string, data: { X: Float64Array; Y: Float64Arra
     ratio: median(runs.map((r) => (r.importMs + r.firstMs) / r.warmMs)),
   };
 }
-
-/** Wall time of `npm run generate -- --check` (every shipped model, in memory, compared with disk). */
-export function wholeGenerationMs(): number {
-  const start = performance.now();
-  const r = spawnSync(process.execPath, ["--import", "tsx", "generator/bin.ts", "generate", "--check", "--quiet"], { cwd: root, encoding: "utf8" });
-  const ms = performance.now() - start;
-  if (r.status !== 0) throw new Error(`npm run generate -- --check failed: ${r.stderr}`);
-  return ms;
-}

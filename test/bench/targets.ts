@@ -12,7 +12,7 @@ export interface ModelNumbers {
 
 export interface RunNumbers {
   readonly models: readonly ModelNumbers[];
-  /** Wall time of `npm run generate -- --check`, when measured. */
+  /** Wall time of `npm run generate -- --force` (median of fresh runs), when measured. */
   readonly wholeGenerationMs?: number;
 }
 
