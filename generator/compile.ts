@@ -58,6 +58,8 @@ export interface SecondOrderPrograms {
  */
 export interface LoopHessianVectorProduct {
   readonly plan: LayerPlan;
+  /** As LoopModel.features. */
+  readonly features?: Program;
   /** Per sample, reading plan.headInputs, the symbols `headTangents` (Rh) and the targets: [loss, ∂loss/∂h_k…, R{∂loss/∂h_k}…]. */
   readonly head: Program;
   readonly headTangents: readonly string[];
@@ -105,6 +107,8 @@ export interface LoopModel extends SecondOrderPrograms {
   readonly headLossAndGradient: Program;
   /** The outputs, reading plan.headInputs. */
   readonly headPredict: Program;
+  /** plan.features per sample, reading the model's inputs (undefined: the first layer reads the inputs). */
+  readonly features?: Program;
   readonly kernels: ReadonlyMap<Activation, ActivationKernel>;
   readonly ops: OpTotals;
 }
@@ -226,6 +230,11 @@ function scalarProgram(roots: readonly Expr[], options?: LowerOptions): Program 
   return schedule(lowerStable(roots, options));
 }
 
+/** The first layer's features per sample (constants of the parameters: nothing is differentiated). */
+function featureProgram(plan: LayerPlan): Program | undefined {
+  return plan.features && scalarProgram(simplifyAll(plan.features));
+}
+
 /** Second-order programs lower tanh' = 1 − tanh² as sech², relatively accurate in saturation (lower.ts). */
 const ACCURATE: LowerOptions = { accurateTanhDerivative: true };
 
@@ -234,13 +243,15 @@ function compileLoops(definition: ModelDefinition, plan: LayerPlan): LoopModel {
   const headLoss = scalarProgram([loss]);
   const headLossAndGradient = scalarProgram([loss, ...gradient(loss, plan.headInputs)]);
   const headPredict = scalarProgram(simplifyAll(plan.headOutputs));
+  const features = featureProgram(plan);
   const kernels = new Map<Activation, ActivationKernel>();
   for (const layer of plan.layers) {
     if (layer.activation !== "linear" && !kernels.has(layer.activation)) kernels.set(layer.activation, activationKernel(layer.activation));
   }
   return {
     strategy: "loops", definition, plan, headLoss, headLossAndGradient, headPredict, kernels,
-    ops: loopOps(plan, headLoss, headLossAndGradient, kernels),
+    ...(features ? { features } : {}),
+    ops: loopOps(plan, headLoss, headLossAndGradient, kernels, features),
     ...loopSecondOrder(definition, plan),
   };
 }
@@ -275,7 +286,11 @@ function loopHvp(definition: ModelDefinition, plan: LayerPlan): LoopHessianVecto
   for (const layer of plan.layers) {
     if (layer.activation !== "linear" && !kernels.has(layer.activation)) kernels.set(layer.activation, secondOrderKernel(layer.activation));
   }
-  return { plan, head, headTangents: tangents.map((s) => s.name), kernels, ops: loopHvpOps(plan, head, kernels) };
+  const features = featureProgram(plan);
+  return {
+    plan, head, headTangents: tangents.map((s) => s.name), kernels, ...(features ? { features } : {}),
+    ops: loopHvpOps(plan, head, kernels) + (features?.counts.total ?? 0),
+  };
 }
 
 /** [f(z), f'(z), f''(z)·rz] for the symbols z and rz, with the accurate tanh' (second-order.ts). */
@@ -341,8 +356,10 @@ function replaceNode(e: Expr, target: Expr, by: Expr): Expr {
  * and U·F adds plus U activations; backward U·F multiply-adds for the weight gradient, U adds for the
  * bias, and (below the first layer) U·F multiply-adds and F activation derivatives for the delta.
  */
-function loopOps(plan: LayerPlan, headLoss: Program, headLossAndGradient: Program, kernels: ReadonlyMap<Activation, ActivationKernel>): OpTotals {
-  let forward = 0;
+function loopOps(
+  plan: LayerPlan, headLoss: Program, headLossAndGradient: Program, kernels: ReadonlyMap<Activation, ActivationKernel>, features: Program | undefined,
+): OpTotals {
+  let forward = features?.counts.total ?? 0;
   let backward = 0;
   plan.layers.forEach((layer, l) => {
     const U = layer.z.length;

@@ -2,14 +2,14 @@
  * Layer plans: whether a model is a stack of recorded dense layers (dense.ts) followed by a small head,
  * and if so the pieces the loop emitter needs.
  *
- *   inputs ─► dense 1 ─► … ─► dense L ─► head(h, y) ─► loss, outputs
+ *   inputs ─► [features] ─► dense 1 ─► … ─► dense L ─► head(h, y) ─► loss, outputs
  *
  * The head is the loss and the outputs with the last layer's outputs replaced by fresh symbols h_k, so
  * it is an ordinary small scalar model (σ + BCE, softmax + cross-entropy, MSE, …) that goes through
  * the usual simplify → gradient → lowerStable → schedule stages and is printed unrolled. Everything a
  * record claims is checked against the model's own expressions; when anything does not fit (a weight
  * shared between layers, a regulariser on the weights, parameters out of layer order, a loss that
- * reads the inputs), there is no plan and the model is emitted unrolled, as before.
+ * reads the inputs, a first layer reading a parameter), there is no plan and the model is emitted unrolled, as before.
  */
 import { add, Expr, isGenuine, mul, rebuild, sym } from "../symbolic/expr.ts";
 import { ACTIVATIONS } from "./activations.ts";
@@ -36,6 +36,11 @@ export interface LayerPlan {
   readonly headLoss: Expr;
   /** The model's outputs as functions of headInputs. */
   readonly headOutputs: readonly Expr[];
+  /**
+   * What the first layer reads when it is not the model's inputs themselves: per input of the layer, an
+   * expression of the model's inputs alone (features such as x1², sin x2), computed per sample.
+   */
+  readonly features?: readonly Expr[];
 }
 
 /** A plan, or why the model is not a plain stack of its recorded dense layers. */
@@ -43,7 +48,10 @@ export function planLayers(model: LayeredModelParts): LayerPlan | { readonly rea
   const layers = model.layers;
   if (layers.length === 0) return { reason: "no dense layers recorded" };
   const same = (a: readonly Expr[], b: readonly Expr[]) => a.length === b.length && a.every((e, i) => e === b[i]);
-  if (!same(layers[0].inputs, model.inputs)) return { reason: "the first layer does not read the model's inputs in order" };
+  const features = same(layers[0].inputs, model.inputs) ? undefined : layers[0].inputs;
+  if (features && !readsOnlyInputs(features, model.inputs)) {
+    return { reason: "the first layer reads something other than the model's inputs or expressions of them alone" };
+  }
   for (let l = 1; l < layers.length; l++) {
     if (!same(layers[l].inputs, layers[l - 1].outputs)) return { reason: `layer ${l + 1} does not read layer ${l}'s outputs` };
   }
@@ -67,7 +75,13 @@ export function planLayers(model: LayeredModelParts): LayerPlan | { readonly rea
   const allowed = new Set([...headInputs, ...model.targets].map((s) => s.name));
   const stray = [...freeSymbols([headLoss, ...headOutputs])].filter((n) => !allowed.has(n));
   if (stray.length > 0) return { reason: `the loss or outputs read ${stray.slice(0, 3).join(", ")} other than through the last layer` };
-  return { layers, offsets, headInputs, headLoss, headOutputs };
+  return { layers, offsets, headInputs, headLoss, headOutputs, ...(features ? { features } : {}) };
+}
+
+/** Whether every expression reads the model's inputs and nothing else (no parameter, no target). */
+function readsOnlyInputs(features: readonly Expr[], inputs: readonly Expr[]): boolean {
+  const names = new Set(inputs.map((x) => x.name));
+  return [...freeSymbols(features)].every((name) => names.has(name));
 }
 
 /**
