@@ -23,7 +23,7 @@ Options:
 
 Exit codes: 0 done, 1 check or numerical failure, 2 bad flags or input, 3 output not writable.`;
 
-/** Each command is imported only when it runs: `--help` or a quick check need not load the symbolic core or prettier. */
+/** Each command is imported only when it runs: `--help` or a quick check need not load ts-morph. */
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   generate: async (argv) => (await import("./commands/generate.ts")).generateCommand(argv),
   check: async (argv) => (await import("./commands/check.ts")).checkCommand(argv),

@@ -1,7 +1,7 @@
 /**
  * The quick freshness decision behind `npm start` and `symgrad generate --check --quick`: compares the
  * stamps in the generated headers with the model files as they are now. It imports no part of the
- * code generator (the symbolic core, prettier), so it takes milliseconds; the byte-exact --check rebuilds
+ * code generator (ts-morph, prettier), so it takes milliseconds; the byte-exact --check rebuilds
  * everything and stays the authority in CI.
  */
 import { existsSync, readFileSync } from "node:fs";

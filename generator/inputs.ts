@@ -98,17 +98,16 @@ export async function loadModelFile(file: string, shownAs = file, bundled?: Prom
 }
 
 /**
- * Load model files, and run them, in the order given. esbuild bundles them all at once, in its own
- * process, while this thread runs each model file as soon as its bundle is there: loading one after
- * the other left this thread waiting for esbuild half a second in a full rebuild.
+ * Load model files, and run them, in the order given, each as the caller asks for the next. esbuild
+ * bundles them all at once, in its own process, while this thread runs each model file as soon as its
+ * bundle is there (loading one after the other left this thread waiting for esbuild half a second in a
+ * full rebuild), and the caller can work on one model before the next file runs.
  */
-export async function loadModelFiles(files: readonly string[], shownAs: (file: string) => string = (file) => file): Promise<ModelFile[]> {
+export async function* loadModelFiles(files: readonly string[], shownAs: (file: string) => string = (file) => file): AsyncGenerator<ModelFile> {
   const bundles = files.map((file) => bundle(file));
   // A bundle's failure is reported when its file's turn comes; if an earlier file fails, never.
   for (const b of bundles) b.catch(() => undefined);
-  const loaded: ModelFile[] = [];
-  for (const [i, file] of files.entries()) loaded.push(await loadModelFile(file, shownAs(file), bundles[i]));
-  return loaded;
+  for (const [i, file] of files.entries()) yield await loadModelFile(file, shownAs(file), bundles[i]);
 }
 
 /** The local files a model file reads (itself first), without running it. */

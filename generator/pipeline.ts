@@ -4,7 +4,8 @@
  */
 import { compileModel, type CompiledModel } from "./compile.ts";
 import { codeHash, HASH_PLACEHOLDER } from "./emit/code-hash.ts";
-import { emitModule, DEFAULT_EMIT_OPTIONS, type EmitOptions } from "./emit/module.ts";
+import { moduleStructure, DEFAULT_EMIT_OPTIONS, type EmitOptions } from "./emit/module.ts";
+import type { ModuleStructure } from "./emit/print.ts";
 import { formatInThisThread, type Formatter } from "./emit/format.ts";
 import { GENERATED_MARK, type Provenance } from "./emit/header.ts";
 import { REGISTRY_FILE } from "./out-dir.ts";
@@ -20,11 +21,11 @@ export interface GeneratedModule extends GeneratedFile {
   readonly compiled: CompiledModel;
 }
 
-/** A module before prettier: what the main thread computes. */
+/** A module before it is printed and formatted: what the main thread computes. */
 export interface EmittedModule {
   readonly path: string;
-  /** The module's text, unformatted, with HASH_PLACEHOLDER where MODEL.hash goes. */
-  readonly source: string;
+  /** The module's statements (HASH_PLACEHOLDER where MODEL.hash goes), for ts-morph to print. */
+  readonly structure: ModuleStructure;
   readonly compiled: CompiledModel;
 }
 
@@ -35,8 +36,8 @@ export interface EmittedModule {
 export function emitModelModule(model: unknown, options: EmitOptions = DEFAULT_EMIT_OPTIONS, provenance?: Provenance): EmittedModule {
   const definition = validateModel(model); // every node rebuilt or verified, names and constants checked
   const compiled = compileModel(definition); // simplify → gradient → lower → schedule
-  const source = emitModule(compiled, options, provenance); // statements → text
-  return { path: `${definition.name}.ts`, source, compiled };
+  const structure = moduleStructure(compiled, options, provenance); // ts-morph structures
+  return { path: `${definition.name}.ts`, structure, compiled };
 }
 
 /** The emitted module once prettier formatted its text: MODEL.hash filled in. */
@@ -51,7 +52,7 @@ export async function generateModule(
   format: Formatter = formatInThisThread,
 ): Promise<GeneratedModule> {
   const emitted = emitModelModule(model, options, provenance);
-  return finishModule(emitted, (await format(emitted.source)).text); // prettier, pinned config
+  return finishModule(emitted, (await format(emitted.structure)).text); // ts-morph prints, prettier formats
 }
 
 /**

@@ -31,17 +31,17 @@ function pipelineSources(): string[] {
   return files;
 }
 
-/** Hash of the generator's pipeline sources (in the repository) and the formatter's version. */
+/** Hash of the generator's pipeline sources (in the repository) and the formatter versions. */
 export function computeFingerprint(): string {
   const hash = createHash("sha256");
   for (const file of pipelineSources()) {
     const name = relative(LIBRARY_DIR, file).split(sep).join("/");
     hash.update(`${name}\0${sha256(readFileSync(file))}\n`);
   }
-  // The formatter shapes the text too. Its version is read from package.json, not by importing it: the
-  // quick check must stay light.
+  // The formatter and the printer (ts-morph pins its TypeScript) shape the text too. Their versions
+  // are read from package.json, not by importing them: the quick check must stay light.
   const require = createRequire(import.meta.url);
-  hash.update(`prettier ${require("prettier/package.json").version}\n`);
+  for (const pkg of ["prettier", "ts-morph"]) hash.update(`${pkg} ${require(`${pkg}/package.json`).version}\n`);
   return hash.digest("hex");
 }
 

@@ -15,9 +15,10 @@ import { readConfig, expandInputs, loadModelFiles, CONFIG_FILES, type ModelFile 
 import { checkGeneratorOut, listExisting, portable, projectRoot, REGISTRY_FILE, type ExistingFile } from "../out-dir.ts";
 import type { GeneratedFile, GeneratedModule } from "../pipeline.ts";
 import type { Formatter } from "../emit/format.ts";
+import type { CompiledModel } from "../compile.ts";
 import { folderProblems, moduleFreshness, quickCheck, type FreshModule } from "../freshness.ts";
 import { modelStamp } from "../stamp.ts";
-import { report } from "./report.ts";
+import { naiveCount, report } from "./report.ts";
 import { watchModels } from "./watch.ts";
 
 export const GENERATE_HELP = `Usage: symgrad generate [MODEL_FILE|GLOB ...] --out DIR [options]
@@ -119,49 +120,64 @@ export interface Build {
   readonly orphans: readonly string[];
 }
 
-export async function loadModels(plan: Plan): Promise<ModelFile[]> {
-  const loaded = await loadModelFiles(plan.files, (file) => portable(process.cwd(), file));
+/** The plan's model files, loaded one by one as they are asked for (inputs.ts: loadModelFiles). */
+export function loadModels(plan: Plan): AsyncIterable<ModelFile> {
+  return loadModelFiles(plan.files, (file) => portable(process.cwd(), file));
+}
+
+function refuseNameClashes(plan: Plan, models: readonly ModelFile[]): void {
   const byName = new Map<string, ModelFile>();
-  for (const m of loaded) {
+  for (const m of models) {
     const other = byName.get(m.model.name);
     const where = (f: ModelFile) => portable(plan.root, f.file);
     if (other) throw new UsageError(`model name "${m.model.name}" is defined by both ${where(other)} and ${where(m)}`);
     byName.set(m.model.name, m);
   }
-  return loaded;
 }
 
 interface BuiltModule {
   readonly module: GeneratedModule;
   readonly rebuilt: boolean;
-  /** This thread's time (differentiating, printing) plus prettier's. */
+  /** This thread's time (differentiating, building structures) plus the printing and formatting time. */
   readonly seconds: number;
 }
 
+const nameOf = (b: BuiltModule) => b.module.compiled.definition.name;
+
 /**
- * Build every model's module and the registry. `cache` (stamp → module) lets --watch rebuild only the
- * models whose sources changed: the same stamp means the same sources and generator, so the same text.
- * `format` is prettier, in this thread unless the caller hands a worker thread's (FormatWorker).
+ * Build every model's module and the registry, writing nothing. `models` may come one by one (from
+ * loadModels): each is built as it comes, and the checks that need all of them (name clashes, files
+ * that may not be overwritten) run before anything is returned. `cache` (stamp → module) lets --watch
+ * rebuild only the models whose sources changed: the same stamp means the same sources and generator,
+ * so the same text.
+ * `format` prints (ts-morph) and formats (prettier), in this thread unless the caller hands a worker
+ * thread's (FormatWorker);
+ * `whileFormatting` is work for this thread while it waits for the formatter (the report's counts).
  */
 export async function buildAll(
   plan: Plan,
-  models: readonly ModelFile[],
+  modelFiles: Iterable<ModelFile> | AsyncIterable<ModelFile>,
   force: boolean,
   cache?: Map<string, GeneratedModule>,
   kept: readonly FreshModule[] = [],
   format?: Formatter,
+  whileFormatting?: (compiled: readonly CompiledModel[]) => void,
 ): Promise<Build> {
-  // Imported here, not at the top: the quick check and --help need none of the generator.
+  // Imported here, not at the top: the quick check and --help need none of the generator (and this
+  // thread needs no ts-morph or prettier when a worker prints and formats).
   const { emitModelModule, finishModule, generateRegistry } = await import("../pipeline.ts");
   const formatter = format ?? (await import("../emit/format.ts")).formatInThisThread;
   const existing = listExisting(plan.out);
-  refuseOverwrites(plan, models, existing, force);
 
   // Each module is differentiated and printed here, in turn, and handed to the formatter at once: on
-  // a worker thread, prettier formats one module while this thread works on the next.
+  // a worker thread, ts-morph and prettier print and format one module while this thread loads and
+  // works on the next.
+  const models: ModelFile[] = [];
   const jobs: Promise<BuiltModule>[] = [];
+  const emitted: CompiledModel[] = [];
   try {
-    for (const m of [...models].sort((a, b) => (a.model.name < b.model.name ? -1 : 1))) {
+    for await (const m of modelFiles) {
+      models.push(m);
       const start = performance.now();
       const provenance = {
         source: portable(plan.root, m.file),
@@ -173,21 +189,26 @@ export async function buildAll(
         jobs.push(Promise.resolve({ module: cached, rebuilt: false, seconds: (performance.now() - start) / 1000 }));
         continue;
       }
-      const emitted = emitModelModule(m.model, undefined, provenance);
+      const unformatted = emitModelModule(m.model, undefined, provenance);
+      emitted.push(unformatted.compiled);
       const ownSeconds = (performance.now() - start) / 1000;
-      const job = formatter(emitted.source).then(({ text, seconds }) => {
-        const module = finishModule(emitted, text);
+      const job = formatter(unformatted.structure).then(({ text, seconds }) => {
+        const module = finishModule(unformatted, text);
         cache?.set(provenance.stamp, module);
         return { module, rebuilt: true, seconds: ownSeconds + seconds };
       });
       jobs.push(job);
     }
+    refuseNameClashes(plan, models);
+    refuseOverwrites(plan, models, existing, force);
   } catch (error) {
-    // The modules already handed to prettier are not wanted any more, nor are their failures.
+    // The modules already handed to the formatter are not wanted any more, nor are their failures.
     for (const job of jobs) job.catch(() => undefined);
     throw error;
   }
-  const built = await Promise.all(jobs);
+  whileFormatting?.(emitted);
+  // Modules in name order, whichever order their files were loaded in.
+  const built = (await Promise.all(jobs)).sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : 1));
   const modules = built.map((b) => b.module);
   const rebuilt = built.filter((b) => b.rebuilt).map((b) => b.module);
   const seconds = built.map((b) => b.seconds);
@@ -334,13 +355,16 @@ export async function generateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const keptFiles = new Set(kept.map((k) => k.modelFile));
-  // prettier starts on its own thread now, while the model files load.
+  // ts-morph and prettier load on their own thread now, while the model files load and run.
   const { FormatWorker } = await import("../emit/format.ts");
   const formatWorker = new FormatWorker();
   let built: Build;
   try {
-    const models = await loadModels({ ...plan, files: plan.files.filter((f) => !keptFiles.has(f)) });
-    built = await buildAll(plan, models, options.force, undefined, kept, formatWorker.format);
+    const models = loadModels({ ...plan, files: plan.files.filter((f) => !keptFiles.has(f)) });
+    const countForReport = (compiled: readonly CompiledModel[]) => {
+      if (!options.quiet && !options.check) for (const c of compiled) naiveCount(c);
+    };
+    built = await buildAll(plan, models, options.force, undefined, kept, formatWorker.format, countForReport);
   } finally {
     await formatWorker.close();
   }

@@ -1,6 +1,6 @@
 /** The table `symgrad generate` prints: per model, size of the problem and of the generated code. */
-import { HESSIAN_MAX_PARAMS, HVP_MAX_PARAMS, hessianVectorProductOps } from "../compile.ts";
-import { naiveGradientOps } from "../symbolic/count.ts";
+import { HESSIAN_MAX_PARAMS, HVP_MAX_PARAMS, hessianVectorProductOps, type CompiledModel } from "../compile.ts";
+import { naiveGradientOps, type NaiveCount } from "../symbolic/count.ts";
 import type { GeneratedModule } from "../pipeline.ts";
 
 export function table(rows: string[][]): string {
@@ -13,15 +13,29 @@ export function table(rows: string[][]): string {
 /** Models with more parameters get no naive count (it walks the whole network once per sampled parameter). */
 const NAIVE_COUNT_LIMIT = 5000;
 
+const naiveCounts = new WeakMap<CompiledModel, NaiveCount | undefined>();
+
+/**
+ * The report's naive count of a model, computed once: `symgrad generate` counts each model while
+ * prettier formats the modules on its worker thread (the counts take ~0.3 s of a full rebuild).
+ */
+export function naiveCount(compiled: CompiledModel): NaiveCount | undefined {
+  if (naiveCounts.has(compiled)) return naiveCounts.get(compiled);
+  const { definition } = compiled;
+  // Counting per-parameter derivatives of the 2-256-256-1 takes minutes: not shown for wide models.
+  // In a stack of dense layers every weight of a layer (and every bias) costs the same: one stands for all.
+  const groups = compiled.strategy === "loops" ? compiled.plan.layers.flatMap((l) => [l.weights.flat(), l.biases]) : undefined;
+  const naive = definition.params.length <= NAIVE_COUNT_LIMIT ? naiveGradientOps(definition.loss, definition.params, undefined, groups) : undefined;
+  naiveCounts.set(compiled, naive);
+  return naive;
+}
+
 export function report(built: { modules: readonly GeneratedModule[]; seconds: readonly number[] }): string {
   const rows = [["model", "params", "emitted", "ops(loss)", "ops(loss+grad)", "ratio", "naive ops", "ops(H·v)", "H·v ratio", "ops(Hessian)", "seconds", "KiB"]];
   built.modules.forEach((m, i) => {
     const { definition, ops, strategy, hessian } = m.compiled;
     const hvpOps = hessianVectorProductOps(m.compiled);
-    // Counting per-parameter derivatives of the 2-256-256-1 takes minutes: not shown for wide models.
-    // In a stack of dense layers every weight of a layer (and every bias) costs the same: one stands for all.
-    const groups = m.compiled.strategy === "loops" ? m.compiled.plan.layers.flatMap((l) => [l.weights.flat(), l.biases]) : undefined;
-    const naive = definition.params.length <= NAIVE_COUNT_LIMIT ? naiveGradientOps(definition.loss, definition.params, undefined, groups) : undefined;
+    const naive = naiveCount(m.compiled);
     rows.push([
       definition.name,
       String(definition.params.length),

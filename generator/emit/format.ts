@@ -3,14 +3,18 @@
  * configuration of whatever project runs the generator. (The repository's .prettierrc.json says the
  * same for hand-written code.)
  *
- * Two ways to run it: in this thread (formatTypeScript), or on a worker thread (FormatWorker), which
- * `symgrad generate` uses so that prettier formats one module while the main thread differentiates the
- * next: prettier is a third of a full rebuild's work, and the machine has a second core.
+ * A module reaches the formatter as ts-morph structures (print.ts), or as text. Two ways to run them:
+ * in this thread (formatInThisThread), or on a worker thread (FormatWorker), which `symgrad generate`
+ * uses so that ts-morph prints and prettier formats one module while the main thread differentiates
+ * the next: loading ts-morph, printing and prettier are half of a full rebuild's work, and the machine
+ * has a second core.
  */
-import type { Options } from "prettier";
+import * as prettier from "prettier";
+import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
+import { printModule, type ModuleStructure } from "./print.ts";
 
-const OPTIONS: Options = {
+const OPTIONS: prettier.Options = {
   parser: "babel-ts",
   printWidth: 120,
   trailingComma: "all",
@@ -18,37 +22,42 @@ const OPTIONS: Options = {
   singleQuote: false,
 };
 
-/** Imported on first use: a main thread that formats on a worker never loads prettier itself. */
-export async function formatTypeScript(source: string): Promise<string> {
-  const prettier = await import("prettier");
+export function formatTypeScript(source: string): Promise<string> {
   return prettier.format(source, OPTIONS);
 }
 
-/** Formats source text; `seconds` is the time prettier took. */
-export type Formatter = (source: string) => Promise<{ text: string; seconds: number }>;
+/** Prints (ts-morph, for structures) and formats a module; `seconds` is the time that took. */
+export type Formatter = (module: string | ModuleStructure) => Promise<{ text: string; seconds: number }>;
 
-/** formatTypeScript as a Formatter. */
-export const formatInThisThread: Formatter = async (source) => {
+/** Printing and prettier in this thread (ts-morph loaded on first use). */
+export const formatInThisThread: Formatter = async (module) => {
   const start = performance.now();
-  const text = await formatTypeScript(source);
+  const text = await formatTypeScript(typeof module === "string" ? module : printModule(module));
   return { text, seconds: (performance.now() - start) / 1000 };
 };
 
 /**
- * The worker's code: plain JavaScript, so that it runs without a TypeScript loader. It loads prettier
- * and formats an empty file at once (prettier loads its parser and printer on first use), while the
- * main thread is still loading model files.
+ * The worker's code: plain JavaScript, so that it runs without a TypeScript loader; its printing is
+ * print.ts's printModule. It loads ts-morph and prettier, and formats an empty file (prettier loads its
+ * parser and printer on first use), at once: while the main thread is still running model files.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
+const { printStructure, StructureKind } = require(workerData.tsMorphPath);
 const ready = import(workerData.prettierUrl).then(async (prettier) => {
   await prettier.format("", workerData.options);
   return prettier;
 });
-parentPort.on("message", async ({ id, source }) => {
+const print = ({ statements }) =>
+  printStructure({
+    kind: StructureKind.SourceFile,
+    statements: statements.map((s) => (typeof s === "string" ? s : { ...s, kind: StructureKind[s.kind] })),
+  });
+parentPort.on("message", async ({ id, module }) => {
   try {
-    const prettier = await ready;
     const start = performance.now();
+    const source = typeof module === "string" ? module : print(module);
+    const prettier = await ready;
     const text = await prettier.format(source, workerData.options);
     parentPort.postMessage({ id, text, seconds: (performance.now() - start) / 1000 });
   } catch (error) {
@@ -59,7 +68,7 @@ parentPort.on("message", async ({ id, source }) => {
 
 type Reply = { id: number; text: string; seconds: number } | { id: number; error: string };
 
-/** prettier on a worker thread, started at once; close() ends it (the process cannot exit before). */
+/** ts-morph and prettier on a worker thread, started at once; close() ends it (the process cannot exit before). */
 export class FormatWorker {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve: (r: { text: string; seconds: number }) => void; reject: (e: Error) => void }>();
@@ -67,27 +76,31 @@ export class FormatWorker {
   private closed = false;
 
   constructor() {
-    const workerData = { prettierUrl: import.meta.resolve("prettier"), options: OPTIONS };
+    const workerData = {
+      prettierUrl: import.meta.resolve("prettier"),
+      tsMorphPath: createRequire(import.meta.url).resolve("ts-morph"),
+      options: OPTIONS,
+    };
     // No node flags: the worker needs no TypeScript loader (--import tsx would cost it a start-up of
     // its own), and V8's flags are the process's anyway (a worker refuses them in execArgv).
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData, execArgv: [] });
     this.worker.on("message", (reply: Reply) => {
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
-      if ("error" in reply) waiting?.reject(new Error(`prettier: ${reply.error}`));
+      if ("error" in reply) waiting?.reject(new Error(`printing or formatting a module: ${reply.error}`));
       else waiting?.resolve({ text: reply.text, seconds: reply.seconds });
     });
     this.worker.on("error", (error) => this.failAll(error));
     this.worker.on("exit", (code) => {
-      if (!this.closed) this.failAll(new Error(`the prettier worker thread stopped (exit code ${code})`));
+      if (!this.closed) this.failAll(new Error(`the printing worker thread stopped (exit code ${code})`));
     });
   }
 
-  readonly format: Formatter = (source) => {
-    if (this.closed) return Promise.reject(new Error("the prettier worker thread is closed"));
+  readonly format: Formatter = (module) => {
+    if (this.closed) return Promise.reject(new Error("the printing worker thread is closed"));
     const id = this.nextId++;
     const result = new Promise<{ text: string; seconds: number }>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    this.worker.postMessage({ id, source });
+    this.worker.postMessage({ id, module });
     return result;
   };
 

@@ -1,8 +1,9 @@
 /**
- * A whole generated module, as statements (statements.ts): constants describing the model, the Params
+ * A whole generated module, as ts-morph structures: constants describing the model, the Params
  * interface and its packing helpers, the boundary checks, and the batch functions (batch.ts).
  * The result imports nothing.
  */
+import type { FunctionDeclarationStructure, StatementStructures, VariableStatementStructure } from "ts-morph";
 import { hessianVectorProductOps, type CompiledModel, type UnrolledModel } from "../compile.ts";
 import { localNames } from "../symbolic/names.ts";
 import type { Operand, Program } from "../symbolic/schedule.ts";
@@ -11,9 +12,9 @@ import { header, type Provenance } from "./header.ts";
 import { emitLoopModel } from "./loops.ts";
 import { emitLoopHessianVectorProduct } from "./loops-hvp.ts";
 import { upperTriangle } from "../symbolic/second-order.ts";
-import { printStatements, type ConstStatement, type FunctionStatement, type Statement } from "./statements.ts";
 
 import { HASH_PLACEHOLDER } from "./code-hash.ts";
+import { CONST_DECLARATION, printModule, structureKind, type ModuleStructure } from "./print.ts";
 
 export interface EmitOptions {
   /** Largest number of per-sample assignments emitted as one flat function. */
@@ -37,15 +38,31 @@ export interface EmitOptions {
  */
 export const DEFAULT_EMIT_OPTIONS: EmitOptions = { flatLimit: 1500, chunkSize: 600 };
 
-function constant(name: string, initializer: string, exported = true, docs?: string): ConstStatement {
-  return { kind: "const", name, initializer, exported, docs };
+function constant(name: string, initializer: string, exported = true, docs?: string): VariableStatementStructure {
+  return {
+    kind: structureKind("VariableStatement"),
+    isExported: exported,
+    declarationKind: CONST_DECLARATION,
+    declarations: [{ name, initializer }],
+    docs: docs ? [docs] : undefined,
+  };
 }
 
-const functionStatement = (f: EmittedFunction): FunctionStatement => ({ kind: "function", ...f });
+function functionStructure(f: EmittedFunction): FunctionDeclarationStructure {
+  return {
+    kind: structureKind("Function"),
+    name: f.name,
+    isExported: f.exported,
+    parameters: f.parameters.map((p) => ({ name: p.name, type: p.type })),
+    returnType: f.returnType,
+    statements: [...f.statements],
+    docs: f.docs ? [f.docs] : undefined,
+  };
+}
 
 const tuple = (names: readonly string[]) => `[${names.map((n) => JSON.stringify(n)).join(", ")}] as const`;
 
-function describeModel(compiled: CompiledModel): ConstStatement {
+function describeModel(compiled: CompiledModel): VariableStatementStructure {
   const d = compiled.definition;
   const fields = [
     `name: ${JSON.stringify(d.name)}`,
@@ -79,31 +96,30 @@ export function opCounts(compiled: CompiledModel): [name: string, ops: number][]
  * list when the module loads and type Params by name patterns: listing 66 000 names of a 2-256-256-1
  * would make up most of the module (and of prettier's time).
  */
-function parameterNames(compiled: CompiledModel, params: readonly string[]): { list: Statement[]; types: Statement[] } {
+function parameterNames(compiled: CompiledModel, params: readonly string[]): { list: StatementStructures[]; types: StatementStructures[] } {
   const docs = "Parameter names, in the order of the flat parameter array.";
   if (compiled.strategy === "unrolled") {
     return {
       list: [constant("PARAM_NAMES", tuple(params), true, docs)],
-      types: [{ kind: "interface", name: "Params", exported: true, properties: params.map((name) => ({ name, type: "number" })) }],
+      types: [{ kind: structureKind("Interface"), name: "Params", isExported: true, properties: params.map((name) => ({ name, type: "number" })) }],
     };
   }
   const layers = compiled.plan.layers.map((l) => [l.layer, l.z.length, l.inputs.length]);
   const patterns = layers.flatMap(([l]) => [`\`w${l}_\${number}_\${number}\``, `\`b${l}_\${number}\``]);
-  const types: Statement[] = [
-    { kind: "type", name: "ParamName", exported: true, type: patterns.join(" | "), docs: "w{layer}_{unit}_{input} and b{layer}_{unit}, 1-based." },
-    { kind: "type", name: "Params", exported: true, type: "Record<ParamName, number>" },
+  const types: StatementStructures[] = [
+    { kind: structureKind("TypeAlias"), name: "ParamName", isExported: true, type: patterns.join(" | "), docs: ["w{layer}_{unit}_{input} and b{layer}_{unit}, 1-based."] },
+    { kind: structureKind("TypeAlias"), name: "Params", isExported: true, type: "Record<ParamName, number>" },
   ];
-  const list: Statement[] = [
+  const list: StatementStructures[] = [
     constant("PARAM_NAMES", `Object.freeze(_denseParamNames(${JSON.stringify(layers)}))`, true, docs),
     {
-      kind: "function",
+      kind: structureKind("Function"),
       name: "_denseParamNames",
-      exported: false,
       parameters: [{ name: "layers", type: "readonly (readonly [number, number, number])[]" }],
       returnType: "ParamName[]",
       // Runs at import, in V8's interpreter: one prefix per unit instead of a template literal per name
       // halves its cost (2-64-64-1: ~4 → ~2 ms of a ~10 ms import).
-      docs: "Per [layer, units, fanIn]: per unit, its weights, then its bias.",
+      docs: ["Per [layer, units, fanIn]: per unit, its weights, then its bias."],
       statements: [
         "const names: ParamName[] = [];",
         "for (const [l, units, fanIn] of layers) {",
@@ -121,19 +137,19 @@ function parameterNames(compiled: CompiledModel, params: readonly string[]): { l
 }
 
 /** Loops over PARAM_NAMES rather than one statement per parameter: wide models have thousands. */
-function packing(params: readonly string[]): FunctionStatement[] {
+function packing(params: readonly string[]): FunctionDeclarationStructure[] {
   const P = params.length;
   // A parameter named __proto__ needs an object without a prototype: on a plain object, assigning
   // p["__proto__"] would set the prototype instead of creating the property.
   const emptyParams = params.includes("__proto__") ? "Object.create(null) as Params" : "{} as Params";
   return [
     {
-      kind: "function",
+      kind: structureKind("Function"),
       name: "packParams",
-      exported: true,
+      isExported: true,
       parameters: [{ name: "p", type: "Params" }, { name: "out", type: "Float64Array", initializer: `new Float64Array(${P})` }],
       returnType: "Float64Array",
-      docs: "Parameters by name → the flat array the functions below take (in PARAM_NAMES order). Every parameter must be a finite number.",
+      docs: ["Parameters by name → the flat array the functions below take (in PARAM_NAMES order). Every parameter must be a finite number."],
       statements: [
         'if (typeof p !== "object" || p === null) throw new TypeError("packParams: p must be an object of parameters by name");',
         `_checkLength("packParams", "out", out, ${P}, "one per parameter");`,
@@ -150,12 +166,12 @@ function packing(params: readonly string[]): FunctionStatement[] {
       ],
     },
     {
-      kind: "function",
+      kind: structureKind("Function"),
       name: "unpackParams",
-      exported: true,
+      isExported: true,
       parameters: [{ name: "a", type: "Float64Array" }],
       returnType: "Params",
-      docs: "The flat parameter array → parameters by name.",
+      docs: ["The flat parameter array → parameters by name."],
       statements: [
         `_checkLength("unpackParams", "a", a, ${P}, "one per parameter");`,
         `const p = ${emptyParams};`,
@@ -167,11 +183,10 @@ function packing(params: readonly string[]): FunctionStatement[] {
 }
 
 /** Length checks shared by every function; they run once per call, outside the sample loop. */
-function checks(paramCount: number): FunctionStatement[] {
-  const fn = (name: string, parameters: [string, string][], returnType: string, statements: string[]): FunctionStatement => ({
-    kind: "function",
+function checks(paramCount: number): FunctionDeclarationStructure[] {
+  const fn = (name: string, parameters: [string, string][], returnType: string, statements: string[]): FunctionDeclarationStructure => ({
+    kind: structureKind("Function"),
     name,
-    exported: false,
     parameters: parameters.map(([n, type]) => ({ name: n, type })),
     returnType,
     statements,
@@ -210,7 +225,7 @@ function renameSymbols(program: Program, locals: ReadonlyMap<string, string>): P
   };
 }
 
-export function moduleStatements(compiled: CompiledModel, options: EmitOptions = DEFAULT_EMIT_OPTIONS): Statement[] {
+export function moduleStructures(compiled: CompiledModel, options: EmitOptions = DEFAULT_EMIT_OPTIONS): StatementStructures[] {
   const d = compiled.definition;
   const names = (list: readonly { name: string }[]) => list.map((s) => s.name);
   const userNames = { params: names(d.params), inputs: names(d.inputs), targets: names(d.targets) };
@@ -246,7 +261,7 @@ export function moduleStatements(compiled: CompiledModel, options: EmitOptions =
     ...parameters.types,
     ...packing(userNames.params),
     ...batches.flatMap((b) => b.constants.map((c) => constant(c.name, c.initializer, false))),
-    ...batches.flatMap((b) => b.functions.map(functionStatement)),
+    ...batches.flatMap((b) => b.functions.map(functionStructure)),
     ...checks(layout.params.length),
   ];
 }
@@ -298,15 +313,26 @@ function secondOrderBatches(
   return batches;
 }
 
-/** The module's source text (unformatted; format.ts formats it). */
+/** The module as structures (named kinds, print.ts), to be printed and formatted where ts-morph is loaded. */
+export function moduleStructure(
+  compiled: CompiledModel,
+  options: EmitOptions = DEFAULT_EMIT_OPTIONS,
+  provenance?: Provenance,
+): ModuleStructure {
+  const emitted: CompiledModel =
+    options.secondOrder === false
+      ? { ...compiled, hessianVectorProduct: undefined, hessian: undefined, loopHessianVectorProduct: undefined, direction: [] }
+      : compiled;
+  return { statements: [header(emitted, provenance), ...moduleStructures(emitted, options)] };
+}
+
+/** The module's source text (unformatted; format.ts formats it), printed in this thread. */
 export function emitModule(
   compiled: CompiledModel,
   options: EmitOptions = DEFAULT_EMIT_OPTIONS,
   provenance?: Provenance,
 ): string {
-  const emitted: CompiledModel =
-    options.secondOrder === false
-      ? { ...compiled, hessianVectorProduct: undefined, hessian: undefined, loopHessianVectorProduct: undefined, direction: [] }
-      : compiled;
-  return printStatements([header(emitted, provenance), ...moduleStatements(emitted, options)]);
+  // Printed straight from the structures: the same text a ts-morph source file would hold, without
+  // TypeScript parsing it back into a syntax tree (most of the emit time, and memory, of large modules).
+  return printModule(moduleStructure(compiled, options, provenance));
 }
