@@ -29,6 +29,7 @@ export const PARTIALS: Readonly<Record<Op, Partial>> = {
   exp: (node) => node,
   log: (node) => pow(arg0(node), -1),
   log1p: (node) => pow(add(1, arg0(node)), -1),
+  expm1: (node) => exp(arg0(node)),
   sigmoid: (node) => mul(node, sigmoid(neg(arg0(node)))),
   tanh: (node) => add(1, neg(pow(tanh(arg0(node)), 2))),
   softplus: (node) => sigmoid(arg0(node)),
