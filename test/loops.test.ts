@@ -15,8 +15,8 @@ import { formatTypeScript } from "../generator/emit/format.ts";
 import { emitModule } from "../generator/emit/module.ts";
 import { defineModel, mlp } from "../generator/index.ts";
 import type { GeneratedModel } from "../src/contract.ts";
-import { mlpReferencePredict, type LossAndGradient } from "./bench/reference-mlp.ts";
-import { mlpAccurateReference } from "./reference-mlp-gradient.ts";
+import { mlpReferencePredict } from "./bench/reference-mlp.ts";
+import { meanAbsoluteRowGradient, mlpAccurateReference } from "./reference-mlp-gradient.ts";
 import { relativeError, rng, uniform } from "./helpers.ts";
 
 const SHAPES = [
@@ -38,18 +38,6 @@ async function loopModule(layers: number[]): Promise<GeneratedModel> {
   const file = join(dir, `${name}.ts`);
   writeFileSync(file, await formatTypeScript(emitModule(compiled)));
   return (await import(file)) as GeneratedModel;
-}
-
-/** Per parameter, the mean over the rows of |its gradient on that row alone|. */
-function meanAbsoluteRowGradient(reference: LossAndGradient, params: Float64Array, X: Float64Array, Y: Float64Array, inputs: number): Float64Array {
-  const n = Y.length;
-  const sum = new Float64Array(params.length);
-  const row = new Float64Array(params.length);
-  for (let s = 0; s < n; s++) {
-    reference(params, X.subarray(s * inputs, (s + 1) * inputs), Y.subarray(s, s + 1), row);
-    row.forEach((g, k) => (sum[k] += Math.abs(g)));
-  }
-  return sum.map((x) => x / n);
 }
 
 describe.each(SHAPES.map((layers) => [layers.join("-"), layers] as const))("loops for %s", (_, layers) => {

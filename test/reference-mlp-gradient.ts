@@ -68,3 +68,18 @@ export function mlpAccurateReference(layers: readonly number[]): LossAndGradient
     return loss / n;
   };
 }
+
+/**
+ * Per parameter, the mean over the rows of |its gradient on that row alone|: the size of the terms a
+ * batch gradient sums, against which its rounding error is measured (the sum itself may cancel).
+ */
+export function meanAbsoluteRowGradient(reference: LossAndGradient, params: Float64Array, X: Float64Array, Y: Float64Array, inputs: number): Float64Array {
+  const n = Y.length;
+  const sum = new Float64Array(params.length);
+  const row = new Float64Array(params.length);
+  for (let s = 0; s < n; s++) {
+    reference(params, X.subarray(s * inputs, (s + 1) * inputs), Y.subarray(s, s + 1), row);
+    row.forEach((g, k) => (sum[k] += Math.abs(g)));
+  }
+  return sum.map((x) => x / n);
+}
