@@ -53,10 +53,10 @@ function interpretedMean(model: ModelDefinition, program: ProgramInterpreter, b:
 }
 
 /**
- * Relative step of the differences. The gradient differenced is first-order code, whose tanh' = 1 − tanh²
- * moves in ulps of tanh² where units saturate (a step function of z, see compile.ts): each such step
- * adds ~1e-16/h, so the step is as large as the O(h⁴) truncation allows (measured on 2-256-256-1 at
- * |z| ~ 40, max-norm error vs the hand-written H·v: 3.4e-5 at 1e-6, 3.7e-6 at 1e-5, 5.9e-7 at 1e-4).
+ * Relative step of the differences: as large as the O(h⁴) truncation allows, so that the gradient's
+ * rounding noise (~1e-16 of its size, over 2h) stays far below the tolerance. The generated gradient's
+ * tanh' is sech² from expm1 (lower.ts), relatively accurate and smooth in z where units saturate (the
+ * former 1 − tanh² moved in ulps of tanh² there: ~1e-16/h per saturated unit).
  */
 const STEP = 1e-4;
 
@@ -211,9 +211,8 @@ describe.each(SHIPPED_MODELS.map((m) => [m.name, m] as const))("generated/%s.ts 
     }
 
     // H·v from the dense matrix equals hessianVectorProduct(v) up to rounding, relative to the size
-    // of the terms (max |v|·max |H|·P), with an absolute floor of 1e-30: in saturated tanh units
-    // 1 − tanh² has only absolute accuracy (~1e-16, see second-order.ts), so entries far below the
-    // largest differ between two ways of computing them.
+    // of the terms (max |v|·max |H|·P), with an absolute floor of 1e-30 for entries far below the
+    // largest, which two ways of computing them round differently.
     const hv = new Float64Array(P);
     mod.hessianVectorProduct!(b.params, b.X, b.Y, b.v, hv);
     const terms = Math.max(...b.v.map(Math.abs)) * magnitude * P;
