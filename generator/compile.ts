@@ -58,6 +58,8 @@ export interface SecondOrderPrograms {
  */
 export interface LoopHessianVectorProduct {
   readonly plan: LayerPlan;
+  /** As LoopModel.features. */
+  readonly features?: Program;
   /** Per sample, reading plan.headInputs, the symbols `headTangents` (Rh) and the targets: [loss, ∂loss/∂h_k…, R{∂loss/∂h_k}…]. */
   readonly head: Program;
   readonly headTangents: readonly string[];
@@ -105,6 +107,8 @@ export interface LoopModel extends SecondOrderPrograms {
   readonly headLossAndGradient: Program;
   /** The outputs, reading plan.headInputs. */
   readonly headPredict: Program;
+  /** plan.features per sample, reading the model's inputs (undefined: the first layer reads the inputs). */
+  readonly features?: Program;
   readonly kernels: ReadonlyMap<Activation, ActivationKernel>;
   readonly ops: OpTotals;
 }
@@ -139,15 +143,22 @@ export const HESSIAN_MAX_PARAMS = 32;
 export const HVP_MAX_PARAMS = 128;
 
 /**
- * Largest unrolled loss+gradient program (operations per sample) that also gets unrolled second-order
- * programs: the one upper limit on unrolled H·v for models without a layer plan. H·v costs 2–4.5× the
- * gradient and the dense Hessian more, so a deep model with few parameters would otherwise get a module
- * several times the size of its gradient's: the 20 000-deep chain of test/bench/deep-chain.ts (4
- * parameters, 360 000 operations of loss and gradient, a 16 MB module) would need well over 50 MB of
- * H·v and Hessian, more than prettier can format in Node's default heap. Every shipped model is far
- * below it (the largest unrolled gradient, softmax_2_8_3's, has 241 operations).
+ * Largest unrolled loss+gradient program (operations per sample) that also gets an unrolled H·v: the one
+ * upper limit on H·v for models without a layer plan. H·v costs 2–4.5× the gradient's operations (a
+ * deep chain of shared-weight tanh layers: 4.2×), so at this limit it adds ~140 000 operations per sample
+ * and ~6 MB to the module (a 1 800-deep chain). Above it a module would be tens of MB: the 20 000-deep
+ * chain of test/bench/deep-chain.ts (4 parameters, 360 000 operations of loss and gradient, a 16 MB
+ * module) would need ~60 MB of H·v, more than prettier can format in Node's default heap. Every shipped
+ * model is far below it (the largest unrolled gradient, softmax_2_8_3's, has 241 operations).
  */
-export const SECOND_ORDER_MAX_GRADIENT_OPS = 4096;
+export const SECOND_ORDER_MAX_GRADIENT_OPS = 32_768;
+
+/**
+ * Largest unrolled loss+gradient program that also gets the dense Hessian (with at most
+ * HESSIAN_MAX_PARAMS parameters): its p(p + 1)/2 entries cost more than H·v (a 400-deep chain with 4
+ * parameters: 43 000 operations per sample against H·v's 31 000), and Newton needs only H·v.
+ */
+export const HESSIAN_MAX_GRADIENT_OPS = 4096;
 
 export function compileModel(definition: ModelDefinition, strategy: "unrolled"): UnrolledModel;
 export function compileModel(definition: ModelDefinition, strategy?: Strategy): CompiledModel;
@@ -179,15 +190,16 @@ function compileUnrolled(definition: ModelDefinition): UnrolledModel {
     predict: schedule(lowerStable(outputs), { varying: new Set(names(definition.inputs)) }),
     ops: { loss: lossProgram.counts.total, lossAndGradient: lossAndGradient.counts.total },
     ...(definition.params.length > HVP_MAX_PARAMS ? loopHvpIfLayered(definition) : undefined) ??
-      (lossAndGradient.counts.total <= SECOND_ORDER_MAX_GRADIENT_OPS ? secondOrder(definition, loss, grads, outputs) : { direction: [] }),
+      (lossAndGradient.counts.total <= SECOND_ORDER_MAX_GRADIENT_OPS ? secondOrder(definition, loss, grads, outputs, lossAndGradient.counts.total <= HESSIAN_MAX_GRADIENT_OPS) : { direction: [] }),
   };
 }
 
 /**
  * H·v (forward over reverse: the gradient DAG differentiated along v) and the dense Hessian, for models
- * within the size limits above. `loss` is the simplified loss and `grads` its gradient.
+ * within the size limits above. `loss` is the simplified loss and `grads` its gradient; `smallGradient`
+ * says the loss+gradient program is within HESSIAN_MAX_GRADIENT_OPS.
  */
-function secondOrder(definition: ModelDefinition, loss: Expr, grads: readonly Expr[], outputs: readonly Expr[]): SecondOrderPrograms {
+function secondOrder(definition: ModelDefinition, loss: Expr, grads: readonly Expr[], outputs: readonly Expr[], smallGradient: boolean): SecondOrderPrograms {
   const P = definition.params.length;
   const names = (list: readonly { name: string }[]) => list.map((s) => s.name);
   const perSample = new Set([...names(definition.inputs), ...names(definition.targets)]);
@@ -196,7 +208,7 @@ function secondOrder(definition: ModelDefinition, loss: Expr, grads: readonly Ex
   return {
     hessianVectorProduct: schedule(lowerStable([loss, ...hvp]), { varying: perSample }),
     direction: direction.map((s) => s.name),
-    hessian: P <= HESSIAN_MAX_PARAMS ? schedule(lowerStable([loss, ...upperHessian(grads, definition.params)]), { varying: perSample }) : undefined,
+    hessian: P <= HESSIAN_MAX_PARAMS && smallGradient ? schedule(lowerStable([loss, ...upperHessian(grads, definition.params)]), { varying: perSample }) : undefined,
   };
 }
 
@@ -218,18 +230,25 @@ function scalarProgram(roots: readonly Expr[]): Program {
   return schedule(lowerStable(roots));
 }
 
+/** The first layer's features per sample (constants of the parameters: nothing is differentiated). */
+function featureProgram(plan: LayerPlan): Program | undefined {
+  return plan.features && scalarProgram(simplifyAll(plan.features));
+}
+
 function compileLoops(definition: ModelDefinition, plan: LayerPlan): LoopModel {
   const [loss] = simplifyAll([plan.headLoss]);
   const headLoss = scalarProgram([loss]);
   const headLossAndGradient = scalarProgram([loss, ...gradient(loss, plan.headInputs)]);
   const headPredict = scalarProgram(simplifyAll(plan.headOutputs));
+  const features = featureProgram(plan);
   const kernels = new Map<Activation, ActivationKernel>();
   for (const layer of plan.layers) {
     if (layer.activation !== "linear" && !kernels.has(layer.activation)) kernels.set(layer.activation, activationKernel(layer.activation));
   }
   return {
     strategy: "loops", definition, plan, headLoss, headLossAndGradient, headPredict, kernels,
-    ops: loopOps(plan, headLoss, headLossAndGradient, kernels),
+    ...(features ? { features } : {}),
+    ops: loopOps(plan, headLoss, headLossAndGradient, kernels, features),
     ...loopSecondOrder(definition, plan),
   };
 }
@@ -242,7 +261,7 @@ function loopSecondOrder(definition: ModelDefinition, plan: LayerPlan): SecondOr
   if (definition.params.length > HVP_MAX_PARAMS) return { direction: [], loopHessianVectorProduct: loopHvp(definition, plan) };
   const [loss] = simplifyAll([definition.loss]);
   const outputs = simplifyAll(definition.outputs);
-  return secondOrder(definition, loss, gradient(loss, definition.params), outputs);
+  return secondOrder(definition, loss, gradient(loss, definition.params), outputs, true);
 }
 
 /**
@@ -264,7 +283,11 @@ function loopHvp(definition: ModelDefinition, plan: LayerPlan): LoopHessianVecto
   for (const layer of plan.layers) {
     if (layer.activation !== "linear" && !kernels.has(layer.activation)) kernels.set(layer.activation, secondOrderKernel(layer.activation));
   }
-  return { plan, head, headTangents: tangents.map((s) => s.name), kernels, ops: loopHvpOps(plan, head, kernels) };
+  const features = featureProgram(plan);
+  return {
+    plan, head, headTangents: tangents.map((s) => s.name), kernels, ...(features ? { features } : {}),
+    ops: loopHvpOps(plan, head, kernels) + (features?.counts.total ?? 0),
+  };
 }
 
 /** [f(z), f'(z), f''(z)·rz] for the symbols z and rz (tanh' as sech², relatively accurate: lower.ts). */
@@ -315,8 +338,10 @@ function activationKernel(activation: Activation): ActivationKernel {
  * U adds for the bias, and (below the first layer) U·F multiply-adds and F products by the stored f'
  * for the delta.
  */
-function loopOps(plan: LayerPlan, headLoss: Program, headLossAndGradient: Program, kernels: ReadonlyMap<Activation, ActivationKernel>): OpTotals {
-  let forward = 0;
+function loopOps(
+  plan: LayerPlan, headLoss: Program, headLossAndGradient: Program, kernels: ReadonlyMap<Activation, ActivationKernel>, features: Program | undefined,
+): OpTotals {
+  let forward = features?.counts.total ?? 0;
   let backward = 0;
   plan.layers.forEach((layer, l) => {
     const U = layer.z.length;

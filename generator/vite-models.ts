@@ -72,11 +72,18 @@ export function mlpModel(request: MlpRequest): ModelDefinition {
     cos_x1: () => cos(x1),
     cos_x2: () => cos(x2),
   };
-  // mlp() reads its own inputs x1 … xF; replace input i by feature i everywhere at once.
+  // mlp() reads its own inputs x1 … xF; replace input i by feature i everywhere at once, in the loss and
+  // outputs and in the dense layers' records (so the first layer reads the features, and the model keeps
+  // its layer plan: wide networks on features are emitted as loops, like any mlp()).
   const replacement = new Map(net.inputs.map((input, i) => [input.name, featureExpr[features[i]]()]));
-  const [loss, ...outputs] = rewriteBottomUp([net.loss, ...net.outputs], (node, args) =>
+  const recordNodes = net.layers.flatMap((l) => [...l.inputs, ...l.z, ...l.outputs]);
+  const [loss, ...rest] = rewriteBottomUp([net.loss, ...net.outputs, ...recordNodes], (node, args) =>
     node.op === "sym" ? (replacement.get(node.name) ?? node) : rebuild(node.op, args, node),
   );
+  const outputs = rest.slice(0, net.outputs.length);
+  let next = net.outputs.length;
+  const take = (count: number) => rest.slice(next, (next += count));
+  const layers = net.layers.map((l) => ({ ...l, inputs: take(l.inputs.length), z: take(l.z.length), outputs: take(l.outputs.length) }));
   return defineModel({
     name: mlpModelName(request),
     inputs: [x1, x2],
@@ -84,6 +91,7 @@ export function mlpModel(request: MlpRequest): ModelDefinition {
     params: net.params,
     outputs,
     loss,
+    layers,
   });
 }
 

@@ -37,7 +37,7 @@ export function trainSecondOrder(
   const objective = datasetObjective(model, data);
   if (options.optimizer === "newton" && !objective.hessianVectorProduct) {
     throw new TypeError(
-      `optimizer newton: model ${model.MODEL.name} has no hessianVectorProduct (symgrad leaves it out of unrolled models whose loss and gradient exceed 4096 operations per sample, and modules from before 0.2 lack it); use lbfgs, or regenerate`,
+      `optimizer newton: model ${model.MODEL.name} has no hessianVectorProduct (symgrad leaves it out of unrolled models whose loss and gradient exceed 32 768 operations per sample, and modules from before 0.2 lack it); use lbfgs, or regenerate`,
     );
   }
   const run = options.optimizer === "lbfgs" ? lbfgs : newton;

@@ -28,6 +28,7 @@ const runChild = (...args: string[]) =>
 interface ChainModule {
   loss(params: Float64Array, X: Float64Array, Y: Float64Array): number;
   lossAndGradient(params: Float64Array, X: Float64Array, Y: Float64Array, grad: Float64Array): number;
+  hessianVectorProduct?(params: Float64Array, X: Float64Array, Y: Float64Array, v: Float64Array, out: Float64Array): number;
 }
 
 describe(`a ${DEPTH}-deep chain with a shared weight and bias`, () => {
@@ -60,6 +61,26 @@ describe(`a ${DEPTH}-deep chain with a shared weight and bias`, () => {
       for (let k = 0; k < 4; k++) {
         const lossAt = (value: number) => module.loss(Float64Array.from(params, (p, j) => (j === k ? value : p)), X, Y);
         expect(relativeError(grad[k], centralDifference(lossAt, params[k]), 1e-9)).toBeLessThanOrEqual(1e-6);
+      }
+    }
+  });
+
+  it("has H·v, equal to central differences of its gradient along v (1e-6)", () => {
+    expect(typeof module.hessianVectorProduct).toBe("function");
+    const X = Float64Array.from([0.5, -1.5, 2, -0.25]);
+    const Y = Float64Array.from([0.3, -0.7, 1, 0]);
+    const v = Float64Array.from([0.3, -1, 0.7, 0.2]);
+    for (const point of CHAIN_POINTS.filter(([w]) => Math.abs(w) < 1)) {
+      const params = Float64Array.from(point);
+      const hv = new Float64Array(4);
+      module.hessianVectorProduct!(params, X, Y, v, hv);
+      for (let k = 0; k < 4; k++) {
+        const gradientAt = (t: number) => {
+          const grad = new Float64Array(4);
+          module.lossAndGradient(Float64Array.from(params, (p, j) => p + t * v[j]), X, Y, grad);
+          return grad[k];
+        };
+        expect(relativeError(hv[k], centralDifference(gradientAt, 0), 1e-9)).toBeLessThanOrEqual(1e-6);
       }
     }
   });

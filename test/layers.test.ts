@@ -10,10 +10,7 @@ import { isExactByStructure, planLayers } from "../generator/nn/layers.ts";
 
 const [x1, x2, y] = symbols("x1 x2 y");
 
-/**
- * A 2-3-1 network from dense(), its loss a squared error of the sigmoid output. (Not of a linear output:
- * out − y would flatten the output's sum into a bigger one, and the plan would not find the last layer.)
- */
+/** A 2-3-1 network from dense(), its loss a squared error of the sigmoid output. */
 function network() {
   const hidden = dense([x1, x2], 3, { layer: 1, activation: "tanh" });
   const out = dense(hidden.outputs, 1, { layer: 2, activation: "sigmoid" });

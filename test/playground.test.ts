@@ -107,6 +107,8 @@ describe("playground in Chromium", () => {
     const took = await waitUntil(async () => (await number(page, "accuracy")) >= 0.99, 5_000, "lbfgs accuracy ≥ 0.99");
     await waitUntil(async () => (await readout(page, "status")).startsWith("lbfgs stopped: "), 10_000, "lbfgs to stop by itself");
     expect(await readout(page, "start")).toBe("Start");
+    // A normal stop is information, not an error: the status line is not shown in red.
+    expect(await page.getByTestId("status").evaluate((el) => getComputedStyle(el).color)).not.toBe("rgb(187, 0, 0)");
     const iterations = await number(page, "epoch");
     console.log(`seed/lbfgs: accuracy ≥ 0.99 after ${took} ms; stopped after ${iterations} iterations: ${await readout(page, "status")}`);
     expect(iterations).toBeLessThan(200);

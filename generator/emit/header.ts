@@ -1,10 +1,14 @@
 /** The comment at the top of every generated file: provenance, summary, how to regenerate. */
-import { HESSIAN_MAX_PARAMS, hessianVectorProductOps, type CompiledModel } from "../compile.ts";
+import {
+  HESSIAN_MAX_GRADIENT_OPS, HESSIAN_MAX_PARAMS, SECOND_ORDER_MAX_GRADIENT_OPS, hessianVectorProductOps, type CompiledModel,
+} from "../compile.ts";
 
 function secondOrderSummary(compiled: CompiledModel): string {
-  if (hessianVectorProductOps(compiled) === undefined) return "no second-order functions (left out on request).";
-  const hvp = `Hessian·v ${hessianVectorProductOps(compiled)}${compiled.loopHessianVectorProduct ? " (loops)" : ""}`;
-  return compiled.hessian ? `${hvp}, Hessian ${compiled.hessian.counts.total}.` : `${hvp} (no dense Hessian above ${HESSIAN_MAX_PARAMS} parameters).`;
+  const hvpOps = hessianVectorProductOps(compiled);
+  if (hvpOps === undefined) return `no second-order functions (unrolled loss+gradient above ${SECOND_ORDER_MAX_GRADIENT_OPS} operations).`;
+  const hvp = `Hessian·v ${hvpOps}${compiled.loopHessianVectorProduct ? " (loops)" : ""}`;
+  if (compiled.hessian) return `${hvp}, Hessian ${compiled.hessian.counts.total}.`;
+  return `${hvp} (no dense Hessian above ${HESSIAN_MAX_PARAMS} parameters or ${HESSIAN_MAX_GRADIENT_OPS} loss+gradient operations).`;
 }
 
 /** Where a module came from, as the CLI knows it; paths are relative to the output folder's project. */

@@ -18,7 +18,7 @@
 import type { ActivationKernel, LoopHessianVectorProduct } from "../compile.ts";
 import type { Program } from "../symbolic/schedule.ts";
 import { assignmentLines, boundaryCheck, operandCode, signature, temp, useCounts, type EmittedBatch, type EmittedFunction, type Layout } from "./batch.ts";
-import { fn, range, TILE } from "./loops.ts";
+import { fn, inputTileLoader, range, TILE } from "./loops.ts";
 
 /** emit/ reads activations through the compiled model, not from nn/ (test/boundaries.test.ts). */
 type Activation = ActivationKernel["activation"];
@@ -280,16 +280,6 @@ function deltaFunction(layer: HvpLayer, below: HvpLayer): EmittedFunction {
 // The exported function
 // ---------------------------------------------------------------------------------------------
 
-function loadInputsFunction(inputs: number): EmittedFunction {
-  return fn("_hvLoadInputs", [["X", "Float64Array"], ["s0", "number"], ["m", "number"]], "void", [
-    `const a = ${A(0)};`,
-    "for (let s = 0; s < m; s++) {",
-    `const row = (s0 + s) * ${inputs};`,
-    ...range(inputs).map((i) => `a[${i * TILE} + s] = X[${plus("row", i)}];`),
-    "}",
-  ], "The tile's rows of X, stored unit-major (input i's samples at i·TILE), for H·v.");
-}
-
 function exportedFunction(layers: readonly HvpLayer[], layout: Layout): EmittedFunction {
   const P = layout.params.length;
   const backward = [...layers].reverse().flatMap((l) => [`_hvGradient${l.index}(out, _m);`, ...(l.index > 1 ? [`_hvDelta${l.index}(params, v, _m);`] : [])]);
@@ -323,12 +313,15 @@ export function emitLoopHessianVectorProduct(hvp: LoopHessianVectorProduct, layo
   }));
   const buffer = (name: string, units: number) => ({ name, initializer: `new Float64Array(${units * TILE})` });
   const constants = [
-    buffer(A(0), layout.inputs.length),
+    buffer(A(0), layers[0].fanIn),
     ...layers.flatMap((l) => [A, R, D, E].map((b) => buffer(b(l.index), l.units))),
   ];
   const functions = [
     exportedFunction(layers, layout),
-    loadInputsFunction(layout.inputs.length),
+    inputTileLoader("_hvLoadInputs", A(0), layout, hvp.features && names.program(hvp.features),
+      hvp.features
+        ? "The tile's features (the first layer's inputs, from the rows of X), stored unit-major (feature i's samples at i·TILE), for H·v."
+        : "The tile's rows of X, stored unit-major (input i's samples at i·TILE), for H·v."),
     ...layers.map(forwardFunction),
     headFunction(hvp, layers[layers.length - 1], layout, names),
     ...[...layers].reverse().flatMap((l) => [gradientFunction(l), ...(l.index > 1 ? [deltaFunction(l, layers[l.index - 2])] : [])]),

@@ -277,14 +277,33 @@ function deltaFunction(layer: LayerInfo, below: LayerInfo): EmittedFunction {
 // Inputs and the head
 // ---------------------------------------------------------------------------------------------
 
-function loadInputsFunction(inputs: number): EmittedFunction {
-  return fn("_loadInputs", [["X", "Float64Array"], ["s0", "number"], ["m", "number"]], "void", [
-    `const a = ${aBuf(0)};`,
+/**
+ * The tile's rows of X into `buffer`, unit-major (unit i's samples at i·TILE): the inputs themselves,
+ * or, when the first layer reads features, the feature program per sample (renamed to the inputs'
+ * locals), whose outputs are the first layer's inputs. Shared by the gradient's and H·v's loaders.
+ */
+export function inputTileLoader(name: string, buffer: string, layout: Layout, features: Program | undefined, docs: string): EmittedFunction {
+  const D = layout.inputs.length;
+  const column = (i: number) => `X[row${i > 0 ? ` + ${i}` : ""}]`;
+  let body: string[];
+  if (!features) {
+    body = range(D).map((i) => `a[${i * TILE} + s] = ${column(i)};`);
+  } else {
+    const used = new Set(features.assignments.flatMap((a) => a.args.flatMap((o) => (o.kind === "sym" ? [o.name] : []))));
+    for (const o of features.outputs) if (o.kind === "sym") used.add(o.name);
+    body = [
+      ...layout.inputs.flatMap((x, i) => (used.has(x) ? [`const ${x} = ${column(i)};`] : [])),
+      ...assignmentLines(features, features.assignments.map((_, i) => i), useCounts(features)),
+      ...features.outputs.map((o, i) => `a[${i * TILE} + s] = ${operandCode(o, temp)};`),
+    ];
+  }
+  return fn(name, [["X", "Float64Array"], ["s0", "number"], ["m", "number"]], "void", [
+    `const a = ${buffer};`,
     "for (let s = 0; s < m; s++) {",
-    `const row = (s0 + s) * ${inputs};`,
-    ...range(inputs).map((i) => `a[${i * TILE} + s] = X[row${i > 0 ? ` + ${i}` : ""}];`),
+    `const row = (s0 + s) * ${D};`,
+    ...body,
     "}",
-  ], "The tile's rows of X, stored unit-major (input i's samples at i·TILE).");
+  ], docs);
 }
 
 type HeadKind = "loss" | "lossAndGradient" | "predict";
@@ -387,7 +406,7 @@ export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalName
   const last = layers[layers.length - 1];
   const buffer = (name: string, units: number) => ({ name, initializer: `new Float64Array(${units * TILE})` });
   const constants = [
-    buffer(aBuf(0), layout.inputs.length),
+    buffer(aBuf(0), layers[0].fanIn),
     ...layers.flatMap((l) => [
       buffer(aBuf(l.index), l.units),
       ...(l.kernel ? [buffer(fBuf(l.index), l.units)] : []),
@@ -396,7 +415,9 @@ export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalName
   ];
   const functions = [
     ...batchFunctions(layers, layout),
-    loadInputsFunction(layout.inputs.length),
+    inputTileLoader("_loadInputs", aBuf(0), layout, model.features && names.program(model.features), model.features
+      ? "The tile's features (the first layer's inputs, computed from the rows of X), stored unit-major (feature i's samples at i·TILE)."
+      : "The tile's rows of X, stored unit-major (input i's samples at i·TILE)."),
     ...layers.map(forwardFunction),
     headFunction(model, last, layout, names, "loss"),
     headFunction(model, last, layout, names, "lossAndGradient"),

@@ -2,14 +2,14 @@
  * Layer plans: whether a model is a stack of recorded dense layers (dense.ts) followed by a small head,
  * and if so the pieces the loop emitter needs.
  *
- *   inputs ─► dense 1 ─► … ─► dense L ─► head(h, y) ─► loss, outputs
+ *   inputs ─► [features] ─► dense 1 ─► … ─► dense L ─► head(h, y) ─► loss, outputs
  *
  * The head is the loss and the outputs with the last layer's outputs replaced by fresh symbols h_k, so
  * it is an ordinary small scalar model (σ + BCE, softmax + cross-entropy, MSE, …) that goes through
  * the usual simplify → gradient → lowerStable → schedule stages and is printed unrolled. Everything a
  * record claims is checked against the model's own expressions; when anything does not fit (a weight
  * shared between layers, a regulariser on the weights, parameters out of layer order, a loss that
- * reads the inputs), there is no plan and the model is emitted unrolled, as before.
+ * reads the inputs, a first layer reading a parameter), there is no plan and the model is emitted unrolled, as before.
  */
 import { add, Expr, isGenuine, mul, rebuild, sym } from "../symbolic/expr.ts";
 import { ACTIVATIONS } from "./activations.ts";
@@ -36,6 +36,11 @@ export interface LayerPlan {
   readonly headLoss: Expr;
   /** The model's outputs as functions of headInputs. */
   readonly headOutputs: readonly Expr[];
+  /**
+   * What the first layer reads when it is not the model's inputs themselves: per input of the layer, an
+   * expression of the model's inputs alone (features such as x1², sin x2), computed per sample.
+   */
+  readonly features?: readonly Expr[];
 }
 
 /** A plan, or why the model is not a plain stack of its recorded dense layers. */
@@ -43,7 +48,10 @@ export function planLayers(model: LayeredModelParts): LayerPlan | { readonly rea
   const layers = model.layers;
   if (layers.length === 0) return { reason: "no dense layers recorded" };
   const same = (a: readonly Expr[], b: readonly Expr[]) => a.length === b.length && a.every((e, i) => e === b[i]);
-  if (!same(layers[0].inputs, model.inputs)) return { reason: "the first layer does not read the model's inputs in order" };
+  const features = same(layers[0].inputs, model.inputs) ? undefined : layers[0].inputs;
+  if (features && !readsOnlyInputs(features, model.inputs)) {
+    return { reason: "the first layer reads something other than the model's inputs or expressions of them alone" };
+  }
   for (let l = 1; l < layers.length; l++) {
     if (!same(layers[l].inputs, layers[l - 1].outputs)) return { reason: `layer ${l + 1} does not read layer ${l}'s outputs` };
   }
@@ -62,11 +70,18 @@ export function planLayers(model: LayeredModelParts): LayerPlan | { readonly rea
   const last = layers[layers.length - 1];
   const taken = new Set([...model.inputs, ...model.targets, ...model.params].map((s) => s.name));
   const headInputs = last.outputs.map((_, j) => sym(freshName(`h${j + 1}`, taken)));
-  const [headLoss, ...headOutputs] = substitute([model.loss, ...model.outputs], new Map(last.outputs.map((o, j) => [o, headInputs[j]])));
+  const replace = new Map(last.outputs.map((o, j) => [o, headInputs[j]]));
+  const [headLoss, ...headOutputs] = substitute([model.loss, ...model.outputs], replace, absorbedSums(last, headInputs));
   const allowed = new Set([...headInputs, ...model.targets].map((s) => s.name));
   const stray = [...freeSymbols([headLoss, ...headOutputs])].filter((n) => !allowed.has(n));
   if (stray.length > 0) return { reason: `the loss or outputs read ${stray.slice(0, 3).join(", ")} other than through the last layer` };
-  return { layers, offsets, headInputs, headLoss, headOutputs };
+  return { layers, offsets, headInputs, headLoss, headOutputs, ...(features ? { features } : {}) };
+}
+
+/** Whether every expression reads the model's inputs and nothing else (no parameter, no target). */
+function readsOnlyInputs(features: readonly Expr[], inputs: readonly Expr[]): boolean {
+  const names = new Set(inputs.map((x) => x.name));
+  return [...freeSymbols(features)].every((name) => names.has(name));
 }
 
 /**
@@ -145,24 +160,52 @@ function freshName(base: string, taken: Set<string>): string {
 }
 
 /**
- * `roots` with every node of `replace` replaced. Iterative post-order that does not descend into
- * replaced nodes, so the (large) network below the last layer is never walked.
+ * A linear last layer's z_j = Σ w·a + b is a sum, and the constructors flatten a sum of up to 16 terms
+ * into any sum it is added to: (z − y)² holds add(w·a…, b, −y), not z. Such a sum still reads the layer
+ * only through z_j if it has every term of z_j: it is then h_j + the other terms. Returns that rewrite
+ * for a node, or undefined. Hash-consing makes equal terms the same node, and like terms are collected,
+ * so a term of z_j that also appears among the others would have merged with it and fails the test.
  */
-function substitute(roots: readonly Expr[], replace: ReadonlyMap<Expr, Expr>): Expr[] {
+type SumRewrite = (node: Expr) => Expr | undefined;
+
+function absorbedSums(last: DenseLayer, headInputs: readonly Expr[]): SumRewrite {
+  const sums = last.outputs.flatMap((z, j) => (z.op === "add" ? [{ terms: new Set(z.args), z, h: headInputs[j] }] : []));
+  if (sums.length === 0) return () => undefined;
+  return (node) => {
+    if (node.op !== "add") return undefined;
+    for (const { terms, z, h } of sums) {
+      if (node === z || node.args.length <= terms.size) continue;
+      const rest = node.args.filter((term) => !terms.has(term));
+      if (rest.length === node.args.length - terms.size) return add(h, ...rest);
+    }
+    return undefined;
+  };
+}
+
+/**
+ * `roots` with every node of `replace` replaced, and every sum that `rewriteSum` rewrites replaced by
+ * its rewrite (whose other terms are then substituted in turn). Iterative post-order that does not
+ * descend into replaced nodes, so the (large) network below the last layer is never walked.
+ */
+function substitute(roots: readonly Expr[], replace: ReadonlyMap<Expr, Expr>, rewriteSum: SumRewrite): Expr[] {
   const done = new Map<Expr, Expr>(replace);
-  const stack: { node: Expr; next: number }[] = [];
+  // node: what is rebuilt (the rewrite, for a rewritten sum); original: the model's node it stands for.
+  const stack: { node: Expr; original: Expr; next: number }[] = [];
+  const visit = (original: Expr) => stack.push({ node: rewriteSum(original) ?? original, original, next: 0 });
   for (const root of roots) {
     if (done.has(root)) continue;
-    stack.push({ node: root, next: 0 });
+    visit(root);
     while (stack.length > 0) {
       const top = stack[stack.length - 1];
       if (top.next < top.node.args.length) {
         const child = top.node.args[top.next++];
-        if (!done.has(child)) stack.push({ node: child, next: 0 });
+        if (!done.has(child)) visit(child);
       } else {
         stack.pop();
         const n = top.node;
-        if (!done.has(n)) done.set(n, n.args.length === 0 ? n : rebuild(n.op, n.args.map((a) => done.get(a)!), n));
+        const rebuilt = done.get(n) ?? (n.args.length === 0 ? n : rebuild(n.op, n.args.map((a) => done.get(a)!), n));
+        done.set(n, rebuilt);
+        done.set(top.original, rebuilt);
       }
     }
   }

@@ -76,7 +76,7 @@ const send = (message: ToWorker) => worker.postMessage(message);
 worker.onmessage = (event: MessageEvent<FromWorker>) => {
   const message = event.data;
   if (message.type === "error") {
-    readouts.status.textContent = message.message;
+    showStatus(message.message, "error");
   } else if (message.type === "ready") {
     onReady(message);
   } else {
@@ -178,13 +178,19 @@ function onControlChange(event: Event): void {
   else setup();
 }
 
+/** The status line: red for errors (a non-finite loss, a failed build), plain for stops and notices. */
+function showStatus(text: string, severity: "info" | "error"): void {
+  readouts.status.textContent = text;
+  readouts.status.classList.toggle("error", severity === "error");
+}
+
 /** The URL always holds the current state, so a copied link reproduces the run. */
 function writeUrl(): void {
   window.history.replaceState(null, "", stateToSearch(state));
 }
 
 function setup(): void {
-  readouts.status.textContent = "";
+  showStatus("", "info");
   const custom = state.model === CUSTOM;
   send({
     type: "setup",
@@ -224,7 +230,7 @@ function onReady(message: Ready): void {
   newton.disabled = !message.hasHessianVectorProduct;
   newton.textContent = message.hasHessianVectorProduct ? OPTIMIZER_LABELS.newton : "newton (needs H·v: this module has none)";
   state.optimizer = message.optimizer;
-  if (message.notice) readouts.status.textContent = message.notice;
+  if (message.notice) showStatus(message.notice, "info");
   history = { epochs: [], train: [], test: [] };
   fillSelect(controls.dataset, message.datasets.map((name) => [name, name]));
   if (!message.datasets.includes(state.data)) {
@@ -285,7 +291,8 @@ function onSnapshot(message: Snapshot): void {
   } else if (message.epoch < last) {
     history = { epochs: [message.epoch], train: [message.loss], test: [message.testLoss] };
   }
-  if (message.problem) readouts.status.textContent = message.problem;
+  if (message.problem) showStatus(message.problem, "error");
+  else if (message.stopped) showStatus(message.stopped, "info");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -54,7 +54,9 @@ export interface Snapshot extends Metrics {
   surface: Float64Array;
   /** NEURON_GRID² rows × neurons of the probe's outputs (empty without a probe). */
   neuronSurface: Float64Array;
-  /** A message when training stopped by itself (non-finite loss; lbfgs or newton converged or stuck). */
+  /** Why training stopped by itself, or "": lbfgs or newton converged or stuck (a normal stop), … */
+  stopped: string;
+  /** … or the loss became non-finite (an error). */
   problem: string;
 }
 

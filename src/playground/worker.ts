@@ -36,6 +36,7 @@ interface Session {
 
 let session: Session | undefined;
 let running = false;
+let stopped = "";
 let problem = "";
 /** Recent (time, epoch) samples for epochs per second over about the last second. */
 let rate: { time: number; epoch: number }[] = [];
@@ -57,6 +58,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     case "run":
       if (!session || running) return;
       running = true;
+      stopped = "";
       problem = "";
       rate = [];
       scheduleSlice();
@@ -128,6 +130,7 @@ function reset(model: GeneratedModel, probe: GeneratedModel | undefined, setting
     surface: new Float64Array(grid * grid * model.MODEL.outputs),
     neuronSurface: new Float64Array(NEURON_GRID * NEURON_GRID * neurons),
   };
+  stopped = "";
   problem = "";
   const ready: Ready = {
     type: "ready",
@@ -156,7 +159,7 @@ function trainEpoch(s: Session): boolean {
   const loss = s.trainer.step();
   if (s.trainer.finished) {
     running = false;
-    problem = s.trainer.finished;
+    stopped = s.trainer.finished;
     return false;
   }
   if (Number.isFinite(loss)) return true;
@@ -217,6 +220,7 @@ function snapshot(): void {
     params: Float64Array.from(s.trainer.params),
     surface: Float64Array.from(s.surface),
     neuronSurface: Float64Array.from(s.neuronSurface),
+    stopped,
     problem,
   };
   post(message, [message.params.buffer, message.surface.buffer, message.neuronSurface.buffer]);
