@@ -323,8 +323,9 @@ function loopHvpOps(plan: LayerPlan, head: Program, kernels: ReadonlyMap<Activat
 /**
  * f(z) and f'(z) as one scalar program, so that they share their transcendental call through the
  * stable lowering: tanh(z) and sech²(z) from one expm1, σ(z) and σ(z)·σ(−z) from one exp(−|z|).
- * Measured against the previous kernels (f(z) forward; g·(1 − a²) backward from the stored a = tanh(z),
- * or g·σ'(z) recomputed from z): see README.md's performance section.
+ * Against the former kernels (Math.tanh forward, g·(1 − a²) backward from the stored a; σ' recomputed
+ * from z), old and new modules in one process on a loaded machine, lossAndGradient: 2-16-16-1
+ * 1.01–1.013×, 2-64-64-1 0.967×, 2-16-1 1.09×; loop H·v 0.57–0.87× (its kernel lost a tanh and an exp).
  */
 function activationKernel(activation: Activation): ActivationKernel {
   const z = sym("z");
