@@ -16,9 +16,9 @@ import { ACTIVATIONS, type Activation } from "./nn/activations.ts";
 import { planLayers, type LayerPlan } from "./nn/layers.ts";
 import { diff, gradient } from "./symbolic/differentiate.ts";
 import { sym, type Expr } from "./symbolic/expr.ts";
-import { freeSymbols } from "./symbolic/dag.ts";
+import { freeSymbols, topologicalOrder } from "./symbolic/dag.ts";
 import { directionalDerivative, jacobianOfGradient, upperTriangle } from "./symbolic/second-order.ts";
-import { lowerStable } from "./symbolic/lower.ts";
+import { lowerStable, type LowerOptions } from "./symbolic/lower.ts";
 import { schedule, type Program } from "./symbolic/schedule.ts";
 import { simplifyAll } from "./symbolic/simplify.ts";
 
@@ -180,19 +180,30 @@ function compileUnrolled(definition: ModelDefinition): UnrolledModel {
   const [loss] = simplifyAll([definition.loss]);
   const outputs = simplifyAll(definition.outputs);
   const grads = gradient(loss, definition.params);
-  const lossProgram = schedule(lowerStable([loss]), { varying: perSample });
-  const lossAndGradient = schedule(lowerStable([loss, ...grads]), { varying: perSample });
+  // Sized as 1 − tanh² makes it (the limits below were measured so); within SECOND_ORDER_MAX_GRADIENT_OPS,
+  // every program is lowered with the accurate tanh' (lower.ts, tanhParts), which costs ~20 operations
+  // per tanh around one expm1: more than a very large program affords (a 20 000-deep tanh chain ran out
+  // of a 4 GB heap with it), so larger ones keep Math.tanh and 1 − tanh², accurate in absolute terms only.
+  const compact = schedule(lowerStable([loss, ...grads], COMPACT_TANH), { varying: perSample });
+  const gradientOps = compact.counts.total;
+  const options = gradientOps <= SECOND_ORDER_MAX_GRADIENT_OPS ? {} : COMPACT_TANH;
+  const usesTanh = topologicalOrder([loss, ...outputs]).some((n) => n.op === "tanh");
+  const lossAndGradient = usesTanh && options !== COMPACT_TANH ? schedule(lowerStable([loss, ...grads]), { varying: perSample }) : compact;
+  const lossProgram = schedule(lowerStable([loss], options), { varying: perSample });
   return {
     strategy: "unrolled",
     definition,
     loss: lossProgram,
     lossAndGradient,
-    predict: schedule(lowerStable(outputs), { varying: new Set(names(definition.inputs)) }),
+    predict: schedule(lowerStable(outputs, options), { varying: new Set(names(definition.inputs)) }),
     ops: { loss: lossProgram.counts.total, lossAndGradient: lossAndGradient.counts.total },
     ...(definition.params.length > HVP_MAX_PARAMS ? loopHvpIfLayered(definition) : undefined) ??
-      (lossAndGradient.counts.total <= SECOND_ORDER_MAX_GRADIENT_OPS ? secondOrder(definition, loss, grads, outputs, lossAndGradient.counts.total <= HESSIAN_MAX_GRADIENT_OPS) : { direction: [] }),
+      (gradientOps <= SECOND_ORDER_MAX_GRADIENT_OPS ? secondOrder(definition, loss, grads, outputs, gradientOps <= HESSIAN_MAX_GRADIENT_OPS) : { direction: [] }),
   };
 }
+
+/** Lowering for unrolled programs above SECOND_ORDER_MAX_GRADIENT_OPS (see compileUnrolled). */
+const COMPACT_TANH: LowerOptions = { compactTanh: true };
 
 /**
  * H·v (forward over reverse: the gradient DAG differentiated along v) and the dense Hessian, for models

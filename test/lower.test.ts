@@ -69,6 +69,11 @@ describe("sharing of transcendental calls", () => {
     expect([counts.expm1, counts.tanh ?? 0, counts.exp ?? 0, counts.div]).toEqual([1, 0, 0, 1]);
   });
 
+  it("with compactTanh (programs too large for the expm1 form), tanh stays Math.tanh and tanh' stays 1 − tanh²", () => {
+    const first = diff(tanh(z), z);
+    expect(lowerStable([tanh(z), first], { compactTanh: true })).toEqual([tanh(z), first]);
+  });
+
   it("softmax over logsumexp reuses the shifted exponentials: 2 exps for 2 classes", () => {
     const lse = logsumexp(a, b);
     const counts = opsOf([lse, exp(sub(a, lse)), exp(sub(b, lse))]);

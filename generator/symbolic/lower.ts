@@ -124,7 +124,15 @@ function tanhComplementArgument(n: Expr): Expr | undefined {
   return t?.op === "tanh" && add(1, neg(pow(t, 2))) === n ? t.args[0] : undefined;
 }
 
-export function lowerStable(roots: readonly Expr[]): Expr[] {
+export interface LowerOptions {
+  /**
+   * Keep Math.tanh and the derivative table's 1 − tanh(z)² (accurate in absolute terms only): for
+   * programs too large to afford tanhParts' ~20 operations per tanh (compile.ts decides).
+   */
+  readonly compactTanh?: boolean;
+}
+
+export function lowerStable(roots: readonly Expr[], options: LowerOptions = {}): Expr[] {
   const memo = new Map<Expr, Expr>();
   const lseMemo = new Map<Expr, { m: Expr; sum: Expr; shifted: (x: Expr) => Expr }>();
 
@@ -156,9 +164,10 @@ export function lowerStable(roots: readonly Expr[]): Expr[] {
         return add(m, log(sum));
       }
       case "tanh":
+        if (options.compactTanh) break;
         return tanhParts(lower(n.args[0])).tanh;
       case "add": {
-        const tanhArgument = tanhComplementArgument(n);
+        const tanhArgument = options.compactTanh ? undefined : tanhComplementArgument(n);
         if (tanhArgument) return tanhParts(lower(tanhArgument)).sech2;
         const pair = complementarySoftplusPair(n);
         if (!pair) break;
