@@ -19,9 +19,10 @@
  * tanh(z) and tanh'(z) = sech²(z) (the derivative table's 1 − tanh(z)², wherever the gradient uses it)
  * share one E = expm1(±2|z|), see tanhParts: tanh to 2 ulps of Math.tanh and sech² relatively accurate
  * for every z (1 − tanh² rounds to 0 once |z| > ~19, where the exact value is 4·e^(−2|z|): 7.2e-35 at
- * 40), for about the cost of Math.tanh alone. Rewriting here, after differentiation, keeps the DAG that
- * is differentiated unchanged: the reverse-mode adjoints stay products of one more factor per layer,
- * which forward mode shares (second-order.ts).
+ * 40), for about the cost of Math.tanh alone (unless compactTanh: very large programs, see compile.ts).
+ * Rewriting here, after differentiation, keeps the DAG that is differentiated unchanged: the
+ * reverse-mode adjoints stay products of one more factor per layer, which forward mode shares
+ * (second-order.ts).
  */
 import {
   abs, add, exp, expm1, isNum, log, log1p, max, mul, neg, ONE, pow, rebuild, relu, select, type Expr,

@@ -28,7 +28,7 @@
  *   adjoints stay products of one more factor per layer, which productTangent shares), and its tangent
  *   is −2·tanh·ṫ = −2·tanh(z)·(1 − tanh²)·ż: a product, nothing to cancel. The stable lowering then
  *   builds tanh(z) and every 1 − tanh(z)² as sech²(z) from one expm1 (lower.ts, tanhParts), in every
- *   program, first order included, so tanh' and tanh'' are relatively accurate, and finite differences
+ *   program with second-order code, first order included (larger unrolled ones keep 1 − tanh²: compile.ts), so tanh' and tanh'' are relatively accurate, and finite differences
  *   of the generated gradient are smooth where units saturate; evaluate() lowers the same way.
  * - the softmax block: the tangent of p_k = exp(x − lse(a)) is p_k·(ẋ − Σᵢ pᵢ·ȧᵢ), and for the class
  *   that dominates (p_k → 1) ẋ_k − p_k·ẋ_k cancels. With Σᵢ pᵢ = 1 it equals p_k·Σᵢ pᵢ·(ẋ − ȧᵢ), where
