@@ -15,8 +15,8 @@ import type { ModelDefinition } from "./model.ts";
 import { ACTIVATIONS, type Activation } from "./nn/activations.ts";
 import { planLayers, type LayerPlan } from "./nn/layers.ts";
 import { diff, gradient } from "./symbolic/differentiate.ts";
-import { mul, rebuild, sym, type Expr } from "./symbolic/expr.ts";
-import { freeSymbols } from "./symbolic/dag.ts";
+import { sym, type Expr } from "./symbolic/expr.ts";
+import { freeSymbols, topologicalOrder } from "./symbolic/dag.ts";
 import { directionalDerivative, jacobianOfGradient, upperTriangle } from "./symbolic/second-order.ts";
 import { lowerStable, type LowerOptions } from "./symbolic/lower.ts";
 import { schedule, type Program } from "./symbolic/schedule.ts";
@@ -86,15 +86,15 @@ export interface UnrolledModel extends SecondOrderPrograms {
   readonly ops: OpTotals;
 }
 
-/** An activation's elementwise kernels: a = f(z), and g·f'(z) from whichever of z and a it needs. */
+/**
+ * An activation's elementwise kernel: the forward pass computes a = f(z) and f'(z) together (sharing
+ * their transcendental call: one expm1 for tanh, one exp for σ) and stores both, so the backward pass
+ * only multiplies by the stored f'(z).
+ */
 export interface ActivationKernel {
   readonly activation: Activation;
-  /** Reads symbol z; outputs [f(z)]. */
+  /** Reads symbol z; outputs [f(z), f'(z)]. */
   readonly forward: Program;
-  /** Reads symbols g (∂loss/∂a) and z or a; outputs [g·f'(z)]. */
-  readonly backward: Program;
-  /** Whether backward reads z (then the forward pass keeps z as well as a). */
-  readonly needsZ: boolean;
 }
 
 export interface LoopModel extends SecondOrderPrograms {
@@ -180,19 +180,30 @@ function compileUnrolled(definition: ModelDefinition): UnrolledModel {
   const [loss] = simplifyAll([definition.loss]);
   const outputs = simplifyAll(definition.outputs);
   const grads = gradient(loss, definition.params);
-  const lossProgram = schedule(lowerStable([loss]), { varying: perSample });
-  const lossAndGradient = schedule(lowerStable([loss, ...grads]), { varying: perSample });
+  // Sized as 1 − tanh² makes it (the limits below were measured so); within SECOND_ORDER_MAX_GRADIENT_OPS,
+  // every program is lowered with the accurate tanh' (lower.ts, tanhParts), which costs ~20 operations
+  // per tanh around one expm1: more than a very large program affords (a 20 000-deep tanh chain ran out
+  // of a 4 GB heap with it), so larger ones keep Math.tanh and 1 − tanh², accurate in absolute terms only.
+  const compact = schedule(lowerStable([loss, ...grads], COMPACT_TANH), { varying: perSample });
+  const gradientOps = compact.counts.total;
+  const options = gradientOps <= SECOND_ORDER_MAX_GRADIENT_OPS ? {} : COMPACT_TANH;
+  const usesTanh = topologicalOrder([loss, ...outputs]).some((n) => n.op === "tanh");
+  const lossAndGradient = usesTanh && options !== COMPACT_TANH ? schedule(lowerStable([loss, ...grads]), { varying: perSample }) : compact;
+  const lossProgram = schedule(lowerStable([loss], options), { varying: perSample });
   return {
     strategy: "unrolled",
     definition,
     loss: lossProgram,
     lossAndGradient,
-    predict: schedule(lowerStable(outputs), { varying: new Set(names(definition.inputs)) }),
+    predict: schedule(lowerStable(outputs, options), { varying: new Set(names(definition.inputs)) }),
     ops: { loss: lossProgram.counts.total, lossAndGradient: lossAndGradient.counts.total },
     ...(definition.params.length > HVP_MAX_PARAMS ? loopHvpIfLayered(definition) : undefined) ??
-      (lossAndGradient.counts.total <= SECOND_ORDER_MAX_GRADIENT_OPS ? secondOrder(definition, loss, grads, outputs, lossAndGradient.counts.total <= HESSIAN_MAX_GRADIENT_OPS) : { direction: [] }),
+      (gradientOps <= SECOND_ORDER_MAX_GRADIENT_OPS ? secondOrder(definition, loss, grads, outputs, gradientOps <= HESSIAN_MAX_GRADIENT_OPS) : { direction: [] }),
   };
 }
+
+/** Lowering for unrolled programs above SECOND_ORDER_MAX_GRADIENT_OPS (see compileUnrolled). */
+const COMPACT_TANH: LowerOptions = { compactTanh: true };
 
 /**
  * H·v (forward over reverse: the gradient DAG differentiated along v) and the dense Hessian, for models
@@ -206,9 +217,9 @@ function secondOrder(definition: ModelDefinition, loss: Expr, grads: readonly Ex
   const direction = directionSymbols(P, freeSymbols([loss, ...outputs]));
   const hvp = directionalDerivative(grads, definition.params, direction);
   return {
-    hessianVectorProduct: schedule(lowerStable([loss, ...hvp], ACCURATE), { varying: perSample }),
+    hessianVectorProduct: schedule(lowerStable([loss, ...hvp]), { varying: perSample }),
     direction: direction.map((s) => s.name),
-    hessian: P <= HESSIAN_MAX_PARAMS && smallGradient ? schedule(lowerStable([loss, ...upperHessian(grads, definition.params)], ACCURATE), { varying: perSample }) : undefined,
+    hessian: P <= HESSIAN_MAX_PARAMS && smallGradient ? schedule(lowerStable([loss, ...upperHessian(grads, definition.params)]), { varying: perSample }) : undefined,
   };
 }
 
@@ -225,18 +236,15 @@ function upperHessian(grads: readonly Expr[], params: readonly Expr[]): Expr[] {
   return upperTriangle(params.length).map(([j, k]) => H[j][k]);
 }
 
-/** Simplify → lower → schedule of a small per-sample program (everything varies). */
-function scalarProgram(roots: readonly Expr[], options?: LowerOptions): Program {
-  return schedule(lowerStable(roots, options));
+/** Lower → schedule of a small per-sample program (everything varies). */
+function scalarProgram(roots: readonly Expr[]): Program {
+  return schedule(lowerStable(roots));
 }
 
 /** The first layer's features per sample (constants of the parameters: nothing is differentiated). */
 function featureProgram(plan: LayerPlan): Program | undefined {
   return plan.features && scalarProgram(simplifyAll(plan.features));
 }
-
-/** Second-order programs lower tanh' = 1 − tanh² as sech², relatively accurate in saturation (lower.ts). */
-const ACCURATE: LowerOptions = { accurateTanhDerivative: true };
 
 function compileLoops(definition: ModelDefinition, plan: LayerPlan): LoopModel {
   const [loss] = simplifyAll([plan.headLoss]);
@@ -281,7 +289,7 @@ function loopHvp(definition: ModelDefinition, plan: LayerPlan): LoopHessianVecto
   const taken = new Set([...definition.targets, ...plan.headInputs].map((s) => s.name));
   const tangents = directionSymbols(plan.headInputs.length, taken);
   const headGradient = gradient(headLoss, plan.headInputs);
-  const head = scalarProgram([headLoss, ...headGradient, ...directionalDerivative(headGradient, plan.headInputs, tangents)], ACCURATE);
+  const head = scalarProgram([headLoss, ...headGradient, ...directionalDerivative(headGradient, plan.headInputs, tangents)]);
   const kernels = new Map<Activation, Program>();
   for (const layer of plan.layers) {
     if (layer.activation !== "linear" && !kernels.has(layer.activation)) kernels.set(layer.activation, secondOrderKernel(layer.activation));
@@ -293,13 +301,13 @@ function loopHvp(definition: ModelDefinition, plan: LayerPlan): LoopHessianVecto
   };
 }
 
-/** [f(z), f'(z), f''(z)·rz] for the symbols z and rz, with the accurate tanh' (second-order.ts). */
+/** [f(z), f'(z), f''(z)·rz] for the symbols z and rz (tanh' as sech², relatively accurate: lower.ts). */
 function secondOrderKernel(activation: Activation): Program {
   const [z, rz] = [sym("z"), sym("rz")];
   const [f] = simplifyAll([ACTIVATIONS[activation](z)]);
   const f1 = diff(f, z);
   const f2 = directionalDerivative([f1], [z], [rz])[0];
-  return scalarProgram([f, f1, f2], ACCURATE);
+  return scalarProgram([f, f1, f2]);
 }
 
 /**
@@ -324,37 +332,23 @@ function loopHvpOps(plan: LayerPlan, head: Program, kernels: ReadonlyMap<Activat
 }
 
 /**
- * f'(z) as the derivative table writes it; where it is written with f(z) itself (tanh' = 1 − tanh²),
- * that is read from the stored activation a instead of being computed again. Otherwise (σ' = σ(z)σ(−z),
- * whose stable lowering is e·r² from one exp(−|z|)) it is computed from z.
+ * f(z) and f'(z) as one scalar program, so that they share their transcendental call through the
+ * stable lowering: tanh(z) and sech²(z) from one expm1, σ(z) and σ(z)·σ(−z) from one exp(−|z|).
+ * Against the former kernels (Math.tanh forward, g·(1 − a²) backward from the stored a; σ' recomputed
+ * from z), old and new modules in one process on a loaded machine, lossAndGradient: 2-16-16-1
+ * 1.01–1.013×, 2-64-64-1 0.967×, 2-16-1 1.09×; loop H·v 0.57–0.87× (its kernel lost a tanh and an exp).
  */
 function activationKernel(activation: Activation): ActivationKernel {
-  const [z, a, g] = [sym("z"), sym("a"), sym("g")];
-  const f = ACTIVATIONS[activation](z);
-  const [fz] = simplifyAll([f]);
-  const derivative = diff(fz, z);
-  const fromA = replaceNode(derivative, fz, a);
-  const needsZ = freeSymbols([fromA]).has("z");
-  return {
-    activation,
-    forward: scalarProgram([fz]),
-    backward: scalarProgram(simplifyAll([mul(g, needsZ ? derivative : fromA)])),
-    needsZ,
-  };
-}
-
-/** `e` with every occurrence of `target` replaced by `by` (small kernels only: recursive). */
-function replaceNode(e: Expr, target: Expr, by: Expr): Expr {
-  if (e === target) return by;
-  if (e.args.length === 0) return e;
-  const args = e.args.map((x) => replaceNode(x, target, by));
-  return rebuild(e.op, args, e);
+  const z = sym("z");
+  const [fz] = simplifyAll([ACTIVATIONS[activation](z)]);
+  return { activation, forward: scalarProgram([fz, diff(fz, z)]) };
 }
 
 /**
  * Operations per sample of the loop form: per layer of U units over F inputs, forward U·F multiplies
- * and U·F adds plus U activations; backward U·F multiply-adds for the weight gradient, U adds for the
- * bias, and (below the first layer) U·F multiply-adds and F activation derivatives for the delta.
+ * and U·F adds plus U activation kernels (f and f'); backward U·F multiply-adds for the weight gradient,
+ * U adds for the bias, and (below the first layer) U·F multiply-adds and F products by the stored f'
+ * for the delta.
  */
 function loopOps(
   plan: LayerPlan, headLoss: Program, headLossAndGradient: Program, kernels: ReadonlyMap<Activation, ActivationKernel>, features: Program | undefined,
@@ -370,7 +364,7 @@ function loopOps(
     if (l > 0) {
       const below = plan.layers[l - 1];
       const belowKernel = below.activation === "linear" ? undefined : kernels.get(below.activation);
-      backward += 2 * U * F + F * (belowKernel?.backward.counts.total ?? 0);
+      backward += 2 * U * F + (belowKernel ? F : 0);
     }
   });
   return { loss: forward + headLoss.counts.total, lossAndGradient: forward + headLossAndGradient.counts.total + backward };

@@ -1,7 +1,7 @@
 /** Every op's derivative rule against central finite differences, at seeded random points. */
 import { describe, expect, it } from "vitest";
 import {
-  abs, add, diff, div, evaluate, exp, gradient, log, log1p, logsumexp, max, mul, neg, pow, relu, select, sigmoid,
+  abs, add, diff, div, evaluate, exp, expm1, gradient, log, log1p, logsumexp, max, mul, neg, pow, relu, select, sigmoid,
   softplus, sqrt, step, sub, symbols, tanh, sin, cos, type Expr,
 } from "../generator/index.ts";
 import { PARTIALS } from "../generator/symbolic/derivatives.ts";
@@ -25,6 +25,7 @@ const ROWS: [string, Expr, [number, number]][] = [
   ["exp", exp(x), [-5, 5]],
   ["log", log(x), [0.1, 5]],
   ["log1p", log1p(x), [-0.9, 5]],
+  ["expm1", expm1(mul(a, x)), [-5, 5]],
   ["sigmoid", sigmoid(x), [-8, 8]],
   ["tanh", tanh(x), [-4, 4]],
   ["softplus", softplus(x), [-8, 8]],

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  abs, add, evaluate, evaluateLiteral, exp, log, log1p, logsumexp, lowerStable, max, mul, neg, pow, relu, schedule, select,
-  sigmoid, softplus, sub, symbols, type Expr,
+  abs, add, diff, evaluate, evaluateLiteral, exp, log, log1p, logsumexp, lowerStable, max, mul, neg, pow, relu, schedule, select,
+  sigmoid, softplus, sub, symbols, tanh, type Expr,
 } from "../generator/index.ts";
 import { relativeError } from "./helpers.ts";
 
@@ -61,6 +61,17 @@ describe("sharing of transcendental calls", () => {
     const derivative = sub(mul(sub(1, y), sigmoid(z)), mul(y, sigmoid(neg(z))));
     const counts = opsOf([bce, derivative]);
     expect([counts.exp, counts.log1p, counts.div]).toEqual([1, 1, 1]);
+  });
+
+  it("tanh(z), its derivative 1 − tanh(z)² and its second derivative: one expm1, no tanh or exp call", () => {
+    const first = diff(tanh(z), z);
+    const counts = opsOf([tanh(z), first, diff(first, z)]);
+    expect([counts.expm1, counts.tanh ?? 0, counts.exp ?? 0, counts.div]).toEqual([1, 0, 0, 1]);
+  });
+
+  it("with compactTanh (programs too large for the expm1 form), tanh stays Math.tanh and tanh' stays 1 − tanh²", () => {
+    const first = diff(tanh(z), z);
+    expect(lowerStable([tanh(z), first], { compactTanh: true })).toEqual([tanh(z), first]);
   });
 
   it("softmax over logsumexp reuses the shifted exponentials: 2 exps for 2 classes", () => {

@@ -11,7 +11,7 @@
  */
 export type HessianVectorProduct = (params: Float64Array, X: Float64Array, Y: Float64Array, v: Float64Array, out: Float64Array) => number;
 
-function sech2(z: number): number {
+export function sech2(z: number): number {
   if (Math.abs(z) > 350) return 4 * Math.exp(-2 * Math.abs(z));
   const c = Math.cosh(z);
   return 1 / (c * c);

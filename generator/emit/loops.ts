@@ -4,20 +4,20 @@
  * and outputs of the last layer's outputs) and the activations' elementwise kernels stay unrolled
  * straight-line code from the usual scalar stages, so the stable forms are the same as unrolled code's.
  *
- * Data layout. The batch is processed in tiles of TILE samples. Per tile, every layer's activations
- * (and, where the activation's derivative needs it, its pre-activations) and every layer's delta
- * ∂loss/∂z are stored unit-major: unit j's TILE samples are one contiguous run, at j·TILE. These
+ * Data layout. The batch is processed in tiles of TILE samples. Per tile, every layer's activations,
+ * its activation's derivative f'(z) (computed with f(z) in one kernel, so that they share their
+ * transcendental call) and its delta ∂loss/∂z are stored unit-major: unit j's TILE samples are one contiguous run, at j·TILE. These
  * buffers are module-level Float64Arrays of a fixed size allocated once, when the module is loaded,
  * so no call allocates, whatever the batch size. (They make the module's functions non-reentrant,
  * which plain synchronous JavaScript never is; each worker thread has its own module instance.)
  *
  * Register blocking (the design measured by hand in issue 10; a plain axpy was 1.45× slower):
- * - forward z = W·a + b: 2 units × 4 samples per inner iteration, 8 accumulators in locals, the
- *   activation applied as the sums are stored;
+ * - forward z = W·a + b: 2 units × 4 samples per inner iteration, 8 accumulators in locals; then
+ *   one pass of the activation's kernel over the layer, a = f(z) in place and f'(z) beside it;
  * - weight gradient ∂W = D·Aᵀ: 2 units × 4 inputs per iteration over the samples, the bias's sum of
  *   the deltas in the same pass as the last block of inputs;
- * - input delta Wᵀ·D: 2 inputs × 4 samples per iteration over the units, the activation's
- *   derivative applied as it is stored.
+ * - input delta Wᵀ·D: 2 inputs × 4 samples per iteration over the units, times the stored f'(z)
+ *   of the layer below as it is stored.
  * Odd unit counts and the samples past a multiple of 4 get one-unit or one-sample tails.
  */
 import type { ActivationKernel, LoopModel } from "../compile.ts";
@@ -34,9 +34,10 @@ import {
 export const TILE = 256;
 
 const aBuf = (l: number) => `_a${l}`;
-const zBuf = (l: number) => `_z${l}`;
+/** f'(z) of layer l's activation, from the forward pass. */
+const fBuf = (l: number) => `_f${l}`;
 const dBuf = (l: number) => `_d${l}`;
-const kernelName = (k: ActivationKernel, pass: "Forward" | "Backward") => `_${k.activation}${pass}`;
+const kernelName = (k: ActivationKernel) => `_${k.activation}Forward`;
 
 interface LayerInfo {
   readonly index: number; // 1-based
@@ -73,26 +74,25 @@ export const range = (n: number) => Array.from({ length: n }, (_, k) => k);
 // Elementwise kernels
 // ---------------------------------------------------------------------------------------------
 
-/** A small scalar program as a function of its symbols, returning its one output. */
-function kernelFunction(name: string, program: Program, parameters: string[], docs: string): EmittedFunction {
-  const uses = useCounts(program);
+/**
+ * The activation's kernel over a layer's buffers: z (in _a) → a = f(z) in place, and f'(z) in _f; both
+ * from one scalar program (compile.ts, activationKernel), so they share their transcendental call.
+ */
+function kernelFunction(kernel: ActivationKernel): EmittedFunction {
+  const program = kernel.forward;
   const statements = [
-    ...assignmentLines(program, program.assignments.map((_, i) => i), uses),
-    `return ${operandCode(program.outputs[0], temp)};`,
+    "for (let _j = 0; _j < _u; _j++) {",
+    `for (let _at = _j * ${TILE}, _end = _at + _m; _at < _end; _at++) {`,
+    "const z = _a[_at];",
+    ...assignmentLines(program, program.assignments.map((_, i) => i), useCounts(program)),
+    `_a[_at] = ${operandCode(program.outputs[0], temp)};`,
+    `_f[_at] = ${operandCode(program.outputs[1], temp)};`,
+    "}",
+    "}",
   ];
-  return fn(name, parameters.map((p) => [p, "number"]), "number", statements, docs);
+  return fn(kernelName(kernel), [["_a", "Float64Array"], ["_f", "Float64Array"], ["_u", "number"], ["_m", "number"]], "void", statements,
+    `${kernel.activation} over _u units × _m samples: z → a = ${kernel.activation}(z) in _a (in place), and ${kernel.activation}'(z) in _f.`);
 }
-
-function kernelFunctions(kernel: ActivationKernel): EmittedFunction[] {
-  const input = kernel.needsZ ? "z" : "a";
-  return [
-    kernelFunction(kernelName(kernel, "Forward"), kernel.forward, ["z"], `${kernel.activation}(z).`),
-    kernelFunction(kernelName(kernel, "Backward"), kernel.backward, [input, "g"], `g·${kernel.activation}'(z), from ${input === "a" ? `a = ${kernel.activation}(z)` : "z"}.`),
-  ];
-}
-
-/** `value` through the layer's activation, or itself for a linear layer. */
-const activate = (layer: LayerInfo, value: string) => (layer.kernel ? `${kernelName(layer.kernel, "Forward")}(${value})` : value);
 
 // ---------------------------------------------------------------------------------------------
 // Forward: z = W·a + b, 2 units × 4 samples
@@ -113,11 +113,7 @@ function forwardBlock(layer: LayerInfo, units: number, samples: number): string[
   for (const u of range(units)) for (const k of range(samples)) lines.push(`${acc(u, k)} += p${u} * x${k};`);
   lines.push("}");
   for (const u of range(units)) {
-    for (const k of range(samples)) {
-      const at = `o${u} + s${k > 0 ? ` + ${k}` : ""}`;
-      if (layer.kernel?.needsZ) lines.push(`zs[${at}] = ${acc(u, k)};`);
-      lines.push(`out[${at}] = ${activate(layer, acc(u, k))};`);
-    }
+    for (const k of range(samples)) lines.push(`out[o${u} + s${k > 0 ? ` + ${k}` : ""}] = ${acc(u, k)};`);
   }
   return lines;
 }
@@ -148,10 +144,10 @@ function forwardFunction(layer: LayerInfo): EmittedFunction {
   const statements = [
     `const a = ${aBuf(layer.index - 1)};`,
     `const out = ${aBuf(layer.index)};`,
-    ...(layer.kernel?.needsZ ? [`const zs = ${zBuf(layer.index)};`] : []),
     "const m4 = m - (m % 4);",
     ...(even > 0 ? forwardUnits(layer, 2, `for (let j = 0; j < ${even}; j += 2) {`, "j") : []),
     ...(U % 2 ? forwardUnits(layer, 1, "{", String(U - 1)) : []),
+    ...(layer.kernel ? [`${kernelName(layer.kernel)}(out, ${fBuf(layer.index)}, ${U}, m);`] : []),
   ];
   const what = `${U}×${layer.fanIn}`;
   return fn(`_forward${layer.index}`, [["params", "Float64Array"], ["m", "number"]], "void", statements,
@@ -239,7 +235,7 @@ function deltaBlock(layer: LayerInfo, below: LayerInfo, inputs: number, samples:
   for (const u of range(inputs)) {
     for (const k of range(samples)) {
       const at = `o${u} + s${k > 0 ? ` + ${k}` : ""}`;
-      const value = below.kernel ? `${kernelName(below.kernel, "Backward")}(v[${at}], ${acc(u, k)})` : acc(u, k);
+      const value = below.kernel ? `f[${at}] * ${acc(u, k)}` : acc(u, k);
       lines.push(`db[${at}] = ${value};`);
     }
   }
@@ -268,7 +264,7 @@ function deltaFunction(layer: LayerInfo, below: LayerInfo): EmittedFunction {
   const statements = [
     `const d = ${dBuf(layer.index)};`,
     `const db = ${dBuf(below.index)};`,
-    ...(below.kernel ? [`const v = ${below.kernel.needsZ ? zBuf(below.index) : aBuf(below.index)};`] : []),
+    ...(below.kernel ? [`const f = ${fBuf(below.index)};`] : []),
     "const m4 = m - (m % 4);",
     ...(even > 0 ? deltaInputs(layer, below, 2, `for (let i = 0; i < ${even}; i += 2) {`) : []),
     ...(F % 2 ? deltaInputs(layer, below, 1, `{\nconst i = ${F - 1};`) : []),
@@ -340,7 +336,7 @@ function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, names: 
             ? model.plan.headInputs.map((_, j) => {
                 const at = `${j ? `${j * TILE} + ` : ""}_s`;
                 const g = value(j + 1);
-                const d = last.kernel ? `${kernelName(last.kernel, "Backward")}(${last.kernel.needsZ ? "_z" : "_h"}[${at}], ${g})` : g;
+                const d = last.kernel ? `_f[${at}] * ${g}` : g;
                 return `_d[${at}] = ${d};`;
               })
             : []),
@@ -348,7 +344,7 @@ function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, names: 
   const statements = [
     `const _h = ${aBuf(last.index)};`,
     ...(storesDeltas ? [`const _d = ${dBuf(last.index)};`] : []),
-    ...(storesDeltas && last.kernel?.needsZ ? [`const _z = ${zBuf(last.index)};`] : []),
+    ...(storesDeltas && last.kernel ? [`const _f = ${fBuf(last.index)};`] : []),
     ...(returnsLoss ? ["let _loss = 0;"] : []),
     "for (let _s = 0; _s < _m; _s++) {",
     ...reads,
@@ -413,7 +409,7 @@ export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalName
     buffer(aBuf(0), layers[0].fanIn),
     ...layers.flatMap((l) => [
       buffer(aBuf(l.index), l.units),
-      ...(l.kernel?.needsZ ? [buffer(zBuf(l.index), l.units)] : []),
+      ...(l.kernel ? [buffer(fBuf(l.index), l.units)] : []),
       buffer(dBuf(l.index), l.units),
     ]),
   ];
@@ -427,7 +423,7 @@ export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalName
     headFunction(model, last, layout, names, "lossAndGradient"),
     headFunction(model, last, layout, names, "predict"),
     ...[...layers].reverse().flatMap((l) => [gradientFunction(l), ...(l.index > 1 ? [deltaFunction(l, layers[l.index - 2])] : [])]),
-    ...[...model.kernels.values()].flatMap(kernelFunctions),
+    ...[...model.kernels.values()].map(kernelFunction),
   ];
   return { functions, constants };
 }

@@ -53,6 +53,7 @@ const PRINT: Record<Op, (a: string[], operands: readonly Operand[]) => string> =
   exp: call("Math.exp"),
   log: call("Math.log"),
   log1p: call("Math.log1p"),
+  expm1: call("Math.expm1"),
   tanh: call("Math.tanh"),
   abs: call("Math.abs"),
   max: call("Math.max"),

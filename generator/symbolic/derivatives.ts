@@ -6,7 +6,8 @@
  * - σ'(z) = σ(z)·σ(−z), not σ(z)(1 − σ(z)): the latter loses every digit once σ(z) rounds to 1.
  * - relu'(0) = 0 (step(0) = 0), as PyTorch and JAX define it; abs'(0) = 1; ties in max count for
  *   every maximal argument. These points have measure zero for training.
- * - tanh'(z) = 1 − tanh(z)²: accurate in absolute terms (~1e-16) but not relatively once |z| > ~18.
+ * - tanh'(z) = 1 − tanh(z)²: accurate in absolute terms (~1e-16) but not relatively once |z| > ~18; the
+ *   stable lowering (lower.ts) computes it as sech²(z), relatively accurate, sharing tanh(z)'s expm1.
  */
 import {
   add, cos, exp, log, mul, neg, pow, select, sigmoid, sin, step, tanh, MINUS_ONE, ONE, ZERO, type Expr,
@@ -29,6 +30,7 @@ export const PARTIALS: Readonly<Record<Op, Partial>> = {
   exp: (node) => node,
   log: (node) => pow(arg0(node), -1),
   log1p: (node) => pow(add(1, arg0(node)), -1),
+  expm1: (node) => exp(arg0(node)),
   sigmoid: (node) => mul(node, sigmoid(neg(arg0(node)))),
   tanh: (node) => add(1, neg(pow(tanh(arg0(node)), 2))),
   softplus: (node) => sigmoid(arg0(node)),

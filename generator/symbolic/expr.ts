@@ -375,6 +375,8 @@ function unaryOp(op: Op): (x: ExprLike) => Expr {
 export const exp = unaryOp("exp");
 export const log = unaryOp("log");
 export const log1p = unaryOp("log1p");
+/** exp(x) − 1, accurate near 0 (a machine op of the stable lowering). */
+export const expm1 = unaryOp("expm1");
 export const sigmoid = unaryOp("sigmoid");
 export const tanh = unaryOp("tanh");
 export const softplus = unaryOp("softplus");
@@ -421,6 +423,7 @@ const CONSTRUCTORS: { readonly [K in CompoundOp]: (args: readonly Expr[]) => Exp
   exp: ([x]) => exp(x),
   log: ([x]) => log(x),
   log1p: ([x]) => log1p(x),
+  expm1: ([x]) => expm1(x),
   sigmoid: ([x]) => sigmoid(x),
   tanh: ([x]) => tanh(x),
   softplus: ([x]) => softplus(x),

@@ -16,14 +16,16 @@
  * b = 1 − y) becomes log1p(e) + (z ≥ 0 ? b·z : −a·z): one log1p and one branch instead of two
  * relu branches and two sums, and still exact (no term cancels for 0/1 labels).
  *
- * With `accurateTanhDerivative` (second-order programs), tanh'(z) = 1 − tanh(z)² as the derivative table
- * writes it becomes sech²(z) from exp(−|z|) and exp(−2|z|) (see sech2): relatively accurate where
- * 1 − tanh² rounds to 0 (|z| > ~19; the exact value at 40 is 7.2e-35), for two exps per unit. Rewriting
- * here, after differentiation, keeps the DAG that is differentiated unchanged: the reverse-mode
- * adjoints stay products of one more factor per layer, which forward mode shares (second-order.ts).
+ * tanh(z) and tanh'(z) = sech²(z) (the derivative table's 1 − tanh(z)², wherever the gradient uses it)
+ * share one E = expm1(±2|z|), see tanhParts: tanh to 2 ulps of Math.tanh and sech² relatively accurate
+ * for every z (1 − tanh² rounds to 0 once |z| > ~19, where the exact value is 4·e^(−2|z|): 7.2e-35 at
+ * 40), for about the cost of Math.tanh alone (unless compactTanh: very large programs, see compile.ts).
+ * Rewriting here, after differentiation, keeps the DAG that is differentiated unchanged: the
+ * reverse-mode adjoints stay products of one more factor per layer, which forward mode shares
+ * (second-order.ts).
  */
 import {
-  abs, add, exp, isNum, log, log1p, max, mul, neg, ONE, pow, rebuild, relu, select, type Expr,
+  abs, add, exp, expm1, isNum, log, log1p, max, mul, neg, ONE, pow, rebuild, relu, select, type Expr,
 } from "./expr.ts";
 import { topologicalOrder } from "./dag.ts";
 
@@ -90,14 +92,29 @@ export function minusLogSumExp(u: Expr): { rest: Expr; lse: Expr } | undefined {
 }
 
 /**
- * sech²(z) = (2·e₁/(1 + e₁²))² with e₁ = exp(−|z|) (e₁² is printed as exp(−2|z|)): relatively accurate
- * for every z. A power, not the product 4·e·r²: a product would merge into every product it
- * multiplies, and the reverse-mode adjoints, products of one more factor per layer, would stop sharing
- * their prefixes (a 50-deep tanh chain's H·v: 9 800 operations instead of 3 400).
+ * tanh(z) and sech²(z) from one E = expm1(x), with x = 2|z| for |z| ≥ 1 and x = −2|z| below (the two
+ * halves of fdlibm's tanh, whose Math.tanh they match to 2 ulps) and r = 1/(2 + E):
+ *   |tanh(z)| = 1 − 2r (|z| ≥ 1)  or  −E·r (|z| < 1)        sech²(z) = 4r(1 − r) = 4r − (2r)²
+ * since (1 + E)/(2 + E)² = r(1 − r) for either sign of x. Nothing cancels: for |z| ≥ 1, 1 − 2r ≥ 0.76
+ * and r ≤ 0.12 (sech² is 0 once E overflows beyond |z| ≈ 355, where it is below the smallest normal
+ * number anyway); for |z| < 1, −E is accurate near 0 and r(1 − r) ≥ 0.1 (test/tanh.test.ts: sech² to
+ * 1e-14 relative of mpmath everywhere, 1.5e-15 the worst seen). The sign select keeps tanh(−0) = −0,
+ * tanh(NaN) = NaN and tanh(±∞) = ±1, as Math.tanh has them.
+ * sech² is a sum, not the product 4·r·(1 − r): a product would merge into every product it multiplies,
+ * and the reverse-mode adjoints, products of one more factor per layer, would stop sharing their
+ * prefixes (measured with an earlier product form of sech², a 50-deep tanh chain's H·v: 9 800
+ * operations instead of 3 400).
  */
-function sech2(z: Expr): Expr {
-  const e1 = exp(neg(abs(z)));
-  return pow(mul(2, e1, pow(add(1, pow(e1, 2)), -1)), 2);
+function tanhParts(z: Expr): { tanh: Expr; sech2: Expr } {
+  const y = abs(z);
+  const large = add(y, -1); // select(large, a, b): a for |z| ≥ 1
+  const E = expm1(select(large, mul(2, y), mul(-2, y)));
+  const r = pow(add(2, E), -1);
+  const magnitude = select(large, add(1, mul(-2, r)), neg(mul(E, r)));
+  return {
+    tanh: select(z, select(neg(z), z, magnitude), neg(magnitude)),
+    sech2: add(mul(4, r), neg(pow(mul(2, r), 2))),
+  };
 }
 
 /** z for the node 1 − tanh(z)² (the derivative table's tanh'), else undefined. */
@@ -109,8 +126,11 @@ function tanhComplementArgument(n: Expr): Expr | undefined {
 }
 
 export interface LowerOptions {
-  /** Lower 1 − tanh(z)² as sech²(z) from one exp(−2|z|) (see the file comment). */
-  readonly accurateTanhDerivative?: boolean;
+  /**
+   * Keep Math.tanh and the derivative table's 1 − tanh(z)² (accurate in absolute terms only): for
+   * programs too large to afford tanhParts' ~20 operations per tanh (compile.ts decides).
+   */
+  readonly compactTanh?: boolean;
 }
 
 export function lowerStable(roots: readonly Expr[], options: LowerOptions = {}): Expr[] {
@@ -144,9 +164,12 @@ export function lowerStable(roots: readonly Expr[], options: LowerOptions = {}):
         const { m, sum } = lseParts(n);
         return add(m, log(sum));
       }
+      case "tanh":
+        if (options.compactTanh) break;
+        return tanhParts(lower(n.args[0])).tanh;
       case "add": {
-        const tanhArgument = options.accurateTanhDerivative ? tanhComplementArgument(n) : undefined;
-        if (tanhArgument) return sech2(lower(tanhArgument));
+        const tanhArgument = options.compactTanh ? undefined : tanhComplementArgument(n);
+        if (tanhArgument) return tanhParts(lower(tanhArgument)).sech2;
         const pair = complementarySoftplusPair(n);
         if (!pair) break;
         const [a, b] = pair.map((k) => weightedSoftplus(n.args[k])!);

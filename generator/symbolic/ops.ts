@@ -8,7 +8,8 @@
  * Ops come in two layers:
  * - the modelling ops a user writes (add, mul, pow, exp, log, sigmoid, tanh, softplus, relu, sin, cos, …);
  * - the machine ops the stable lowering (lower.ts) introduces after differentiation
- *   (abs, log1p, max, select), so σ(z), σ(−z), softplus(±z) can share one exp(−|z|).
+ *   (abs, log1p, expm1, max, select), so σ(z), σ(−z), softplus(±z) can share one exp(−|z|) and tanh(z),
+ *   tanh'(z) one expm1.
  * Every op is differentiable through the table, so any expression can be differentiated again.
  */
 export type LeafOp = "num" | "sym";
@@ -20,6 +21,7 @@ export type Op =
   | "exp"
   | "log"
   | "log1p"
+  | "expm1"
   | "sigmoid"
   | "tanh"
   | "softplus"
@@ -111,6 +113,8 @@ export const OPS: Readonly<Record<Op, OpInfo>> = {
   select: { rank: 16, arity: 3, commutative: false, evaluate: (a) => (a[0] >= 0 ? a[1] : a[2]) },
   sin: { rank: 17, arity: 1, commutative: false, evaluate: unary(Math.sin) },
   cos: { rank: 18, arity: 1, commutative: false, evaluate: unary(Math.cos) },
+  /** exp(x) − 1, accurate near 0 where exp(x) − 1 cancels. */
+  expm1: { rank: 19, arity: 1, commutative: false, evaluate: unary(Math.expm1) },
 };
 
 /** The ranks of OPS as one table, after checking that no two ops share a rank. */

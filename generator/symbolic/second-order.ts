@@ -21,18 +21,15 @@
  *   log-sum-exp: ∂/∂aᵢ = exp(aᵢ − lse) → ∂²/∂aᵢ∂aⱼ = softmaxᵢ·(δᵢⱼ − softmaxⱼ),
  * and the stable lowering (lower.ts) builds every σ(±z) from one exp(−|z|), so all of them are finite
  * and accurate at pre-activations of ±40, ±400, ±800.
- * Two derivatives of the table are accurate only in absolute terms in saturation, and second-order
- * programs replace them with forms that stay relatively accurate at pre-activations of ±40, ±400, ±800:
+ * Two derivatives of the table are accurate only in absolute terms in saturation, and are replaced with
+ * forms that stay relatively accurate at pre-activations of ±40, ±400, ±800:
  * - tanh'(z) = 1 − tanh(z)² rounds to 0 once |z| > ~19 (tanh² rounds to 1), although the exact value
  *   is 4·e^(−2|z|) (7.2e-35 at |z| = 40). The DAG keeps the table's 1 − tanh² (so the gradient's
  *   adjoints stay products of one more factor per layer, which productTangent shares), and its tangent
- *   is −2·tanh·ṫ = −2·tanh(z)·(1 − tanh²)·ż: a product, nothing to cancel. Second-order programs then
- *   lower every 1 − tanh(z)² as sech²(z) = 4·e·r² from one e = exp(−2|z|) (lower.ts,
- *   accurateTanhDerivative), so tanh' and tanh'' are relatively accurate; evaluate the symbolic
- *   results through lowerStable(…, { accurateTanhDerivative: true }) for the same. The first-order
- *   gradient keeps 1 − tanh², read from the stored activation: lowering it as sech² there was measured
- *   at +28 % operations and 1.36–1.56× the time of lossAndGradient for the 2-16-1 models, 1.48× for
- *   2-16-16-1 and 1.05–1.24× for 2-64-64-1 (one exp per unit, and the loop kernels must keep z).
+ *   is −2·tanh·ṫ = −2·tanh(z)·(1 − tanh²)·ż: a product, nothing to cancel. The stable lowering then
+ *   builds tanh(z) and every 1 − tanh(z)² as sech²(z) from one expm1 (lower.ts, tanhParts), in every
+ *   program with second-order code, first order included (larger unrolled ones keep 1 − tanh²: compile.ts), so tanh' and tanh'' are relatively accurate, and finite differences
+ *   of the generated gradient are smooth where units saturate; evaluate() lowers the same way.
  * - the softmax block: the tangent of p_k = exp(x − lse(a)) is p_k·(ẋ − Σᵢ pᵢ·ȧᵢ), and for the class
  *   that dominates (p_k → 1) ẋ_k − p_k·ẋ_k cancels. With Σᵢ pᵢ = 1 it equals p_k·Σᵢ pᵢ·(ẋ − ȧᵢ), where
  *   the i = k term is exactly zero: p_k(1 − p_k)·ż_k becomes p_k·Σ_{i≠k} pᵢ·ż_k, without the 1 − p_k
