@@ -155,10 +155,11 @@ const throwingModule = (body: string) =>
   `export * from ${JSON.stringify(join(root, "generated", "seed.ts"))};\n` +
   `export function lossAndGradient(): number {\n  ${body}\n  return 0;\n}\n`;
 
-/** `symgrad train …` in a child process, as a user runs it. */
-function symgrad(args: string[]): Promise<Result> {
+/** `symgrad train …` in a child process, as a user runs it (`nodeFlags` before the script, as `node --flag symgrad …`). */
+function symgrad(args: string[], nodeFlags: string[] = []): Promise<Result> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", join(root, "generator", "bin.ts"), "train", ...args], { maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
+    const argv = [...nodeFlags, "--import", "tsx", join(root, "generator", "bin.ts"), "train", ...args];
+    execFile(process.execPath, argv, { maxBuffer: 1 << 24 }, (error, stdout, stderr) => {
       const failure = error as (Error & { code?: number; signal?: NodeJS.Signals }) | null;
       resolve({ code: failure ? (failure.code ?? null) : 0, signal: failure?.signal ?? null, stdout, stderr });
     });
@@ -168,6 +169,14 @@ function symgrad(args: string[]): Promise<Result> {
 const readJson = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 
 describe("symgrad train --workers", () => {
+  it("runs under V8 flags such as --max-old-space-size, which a worker's execArgv refuses (they apply to every thread anyway)", async () => {
+    const dir = scratchDir("symgrad-workers-flags-");
+    const r = await symgrad(["seed", "--epochs", "3", "--workers", "2", "--out", join(dir, "o")], ["--max-old-space-size=2048", "--stack-size=1500", "--no-warnings"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/2 workers/);
+  }, 120_000);
+
   it("trains a user's generated module file with 2 workers like 1 (to 1e-12) and says so in --json", async () => {
     const dir = scratchDir("symgrad-workers-");
     const file = join(dir, "net.ts");

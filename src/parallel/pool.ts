@@ -82,14 +82,28 @@ function tsxApiUrl(moduleUrl: string): string | undefined {
   );
 }
 
-/** The parent's Node flags, without tsx's own (the worker registers tsx itself, once). */
+/**
+ * Flags that change how the worker loads modules or reports errors, with the option's value as the next
+ * argument when it is not written `--flag=value`. Only these are passed on: V8's flags
+ * (--max-old-space-size, --stack-size, …) and per-process ones (--title, …) already apply to every
+ * thread, and a Worker given them in execArgv throws ERR_WORKER_INVALID_EXEC_ARGV.
+ */
+const WORKER_FLAGS_WITH_VALUE = new Set(["--import", "--require", "-r", "--loader", "--experimental-loader", "--conditions", "-C"]);
+const WORKER_FLAGS = [
+  ...WORKER_FLAGS_WITH_VALUE, "--experimental-", "--no-experimental-", "--enable-source-maps", "--no-warnings",
+  "--no-deprecation", "--trace-warnings", "--trace-uncaught", "--preserve-symlinks", "--input-type",
+];
+
+/** The parent's flags a worker takes (see WORKER_FLAGS), without tsx's own (the worker registers tsx itself, once). */
 function workerExecArgv(): string[] {
   const flags: string[] = [];
-  for (let i = 0; i < process.execArgv.length; i++) {
-    const flag = process.execArgv[i];
-    const value = process.execArgv[i + 1];
-    if ((flag === "--require" || flag === "--import") && value?.includes("tsx")) i++;
-    else if (!flag.includes("tsx")) flags.push(flag);
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const flag = args[i];
+    const name = flag.split("=")[0];
+    const value = WORKER_FLAGS_WITH_VALUE.has(name) && !flag.includes("=") ? args[++i] : undefined;
+    const kept = WORKER_FLAGS.some((f) => (f.endsWith("-") ? name.startsWith(f) : name === f));
+    if (kept && !`${flag} ${value ?? ""}`.includes("tsx")) flags.push(flag, ...(value === undefined ? [] : [value]));
   }
   return flags;
 }
