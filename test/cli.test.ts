@@ -1,8 +1,8 @@
 /** `symgrad generate` as a user runs it: flags, errors, exit codes, what it may overwrite, --check. */
 import { afterAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
-  chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync,
+  chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -187,6 +187,20 @@ describe("symgrad generate", () => {
     expect(symgrad(["generate", "--check"], dir).status).toBe(0);
     expect(symgrad(["generate", "--check", "--quick"], dir).status).toBe(0);
   });
+});
+
+describe("symgrad generate into a closed pipe (symgrad generate | head)", () => {
+  it("drops what is left to print, still writes every module, and exits 0 without a stack trace", async () => {
+    const dir = project({ "m.ts": modelSource("piped") });
+    const child = spawn(join(root, "node_modules/.bin/tsx"), [join(root, "generator/bin.ts"), "generate", "m.ts", "--out", "gen"], { cwd: dir });
+    child.stdout.destroy(); // the reader is gone before the first line: every write meets EPIPE
+    let stderr = "";
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(existsSync(join(dir, "gen", "piped.ts"))).toBe(true);
+  }, 60_000);
 });
 
 describe("symgrad generate --check", () => {
