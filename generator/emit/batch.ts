@@ -157,6 +157,14 @@ export function operandCode(o: Operand, tempCode: (i: number) => string, symbolC
   return tempCode(o.index);
 }
 
+/** The names of the symbols a program reads (by assignments or as an output): the locals it needs. */
+export function symbolsRead(program: Program): Set<string> {
+  const used = new Set<string>();
+  for (const a of program.assignments) for (const o of a.args) if (o.kind === "sym") used.add(o.name);
+  for (const o of program.outputs) if (o.kind === "sym") used.add(o.name);
+  return used;
+}
+
 /** How many times each temporary is read (by assignments and as an output). */
 export function useCounts(program: Program): Int32Array {
   const uses = new Int32Array(program.assignments.length);

@@ -17,7 +17,7 @@
  */
 import type { ActivationKernel, LoopHessianVectorProduct } from "../compile.ts";
 import type { Program } from "../symbolic/schedule.ts";
-import { assignmentLines, boundaryCheck, operandCode, signature, temp, useCounts, type EmittedBatch, type EmittedFunction, type Layout } from "./batch.ts";
+import { assignmentLines, boundaryCheck, operandCode, signature, symbolsRead, temp, useCounts, type EmittedBatch, type EmittedFunction, type Layout } from "./batch.ts";
 import { fn, inputTileLoader, range, TILE } from "./loops.ts";
 
 /** emit/ reads activations through the compiled model, not from nn/ (test/boundaries.test.ts). */
@@ -157,8 +157,7 @@ function headFunction(hvp: LoopHessianVectorProduct, last: HvpLayer, layout: Lay
   const program = names.program(hvp.head);
   const K = names.headInputs.length;
   const T = layout.targets.length;
-  const used = new Set(program.assignments.flatMap((a) => a.args.flatMap((o) => (o.kind === "sym" ? [o.name] : []))));
-  for (const o of program.outputs) if (o.kind === "sym") used.add(o.name);
+  const used = symbolsRead(program);
   const at = (k: number) => (k > 0 ? `${k * TILE} + _s` : "_s");
   const reads = [
     ...names.headInputs.flatMap((h, k) => (used.has(h) ? [`const ${h} = _h[${at(k)}];`] : [])),

@@ -23,7 +23,7 @@
 import type { ActivationKernel, LoopModel } from "../compile.ts";
 import type { Program } from "../symbolic/schedule.ts";
 import {
-  assignmentLines, BATCH_KINDS, batchSkeleton, operandCode, temp, useCounts,
+  assignmentLines, BATCH_KINDS, batchSkeleton, operandCode, symbolsRead, temp, useCounts,
   type BatchName, type EmittedBatch, type EmittedFunction, type Layout,
 } from "./batch.ts";
 
@@ -289,8 +289,7 @@ export function inputTileLoader(name: string, buffer: string, layout: Layout, fe
   if (!features) {
     body = range(D).map((i) => `a[${i * TILE} + s] = ${column(i)};`);
   } else {
-    const used = new Set(features.assignments.flatMap((a) => a.args.flatMap((o) => (o.kind === "sym" ? [o.name] : []))));
-    for (const o of features.outputs) if (o.kind === "sym") used.add(o.name);
+    const used = symbolsRead(features);
     body = [
       ...layout.inputs.flatMap((x, i) => (used.has(x) ? [`const ${x} = ${column(i)};`] : [])),
       ...assignmentLines(features, features.assignments.map((_, i) => i), useCounts(features)),
@@ -320,8 +319,7 @@ function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, names: 
   const program = names.program({ loss: model.headLoss, lossAndGradient: model.headLossAndGradient, predict: model.headPredict }[kind]);
   const T = layout.targets.length;
   const K = layout.outputs;
-  const used = new Set(program.assignments.flatMap((a) => a.args.flatMap((o) => (o.kind === "sym" ? [o.name] : []))));
-  for (const o of program.outputs) if (o.kind === "sym") used.add(o.name);
+  const used = symbolsRead(program);
   const reads = [
     ...names.headInputs.flatMap((h, j) => (used.has(h) ? [`const ${h} = _h[${j ? `${j * TILE} + ` : ""}_s];`] : [])),
     ...layout.targets.flatMap((y, k) => (used.has(y) ? [`const ${y} = Y[(_s0 + _s) * ${T}${k > 0 ? ` + ${k}` : ""}];`] : [])),
