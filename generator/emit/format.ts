@@ -9,12 +9,12 @@
  * the next: loading ts-morph, printing and prettier are half of a full rebuild's work, and the machine
  * has a second core.
  */
-import * as prettier from "prettier";
+import type { Options as PrettierOptions } from "prettier";
 import { createRequire } from "node:module";
 import { Worker } from "node:worker_threads";
 import { printModule, type ModuleStructure } from "./print.ts";
 
-const OPTIONS: prettier.Options = {
+const OPTIONS: PrettierOptions = {
   parser: "babel-ts",
   printWidth: 120,
   trailingComma: "all",
@@ -22,7 +22,13 @@ const OPTIONS: prettier.Options = {
   singleQuote: false,
 };
 
-export function formatTypeScript(source: string): Promise<string> {
+/**
+ * prettier is imported on first use, not with this module: `symgrad generate` imports this module for
+ * FormatWorker, and its main thread never formats (importing prettier there took ~0.5 s before the
+ * worker could even start).
+ */
+export async function formatTypeScript(source: string): Promise<string> {
+  const prettier = await import("prettier");
   return prettier.format(source, OPTIONS);
 }
 
