@@ -115,6 +115,20 @@ function layerProblem(layer: DenseLayer): string | undefined {
  * be right (an input that is the constant 0 drops its term): layerProblem decides then.
  */
 export function isExactByStructure(layer: DenseLayer): boolean {
+  if (EXACT_RECORDS.has(layer)) return true;
+  const exact = checkStructure(layer);
+  // A frozen record over frozen arrays cannot change, and its nodes are immutable: the answer holds for
+  // good. (A model is checked when defineModel runs, and its layers planned when it is compiled: for a
+  // 66 000-weight network each walk took ~0.2 s.)
+  const lists = [layer.inputs, layer.params, layer.z, layer.outputs];
+  if (exact && Object.isFrozen(layer) && lists.every((list) => Object.isFrozen(list))) EXACT_RECORDS.add(layer);
+  return exact;
+}
+
+/** Records isExactByStructure has proved exact, frozen (so that the proof stays true). */
+const EXACT_RECORDS = new WeakSet<DenseLayer>();
+
+function checkStructure(layer: DenseLayer): boolean {
   const { inputs, params, z, outputs } = layer;
   if (![inputs, params, z, outputs].every(Array.isArray)) return false;
   const fanIn = inputs.length;

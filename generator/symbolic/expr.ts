@@ -54,8 +54,12 @@ export class Expr {
     this.args = args;
     this.value = value;
     this.name = name;
-    this.height = args.reduce((h, a) => Math.max(h, a.height + 1), 0);
-    [this.hash1, this.hash2] = structuralHashes(op, args, op === "num" ? String(value) : name);
+    let height = 0;
+    for (const a of args) if (a.height >= height) height = a.height + 1;
+    this.height = height;
+    const text = op === "num" ? String(value) : name;
+    this.hash1 = structuralHash(0x811c9dc5, op, args, text, 0);
+    this.hash2 = structuralHash(0x050c5d1f, op, args, text, 0x9e37);
     Object.freeze(this);
   }
 
@@ -89,31 +93,76 @@ function mix(h: number, word: number): number {
   return Math.imul(h ^ word, 0x01000193) >>> 0;
 }
 
-function structuralHashes(op: Op, args: readonly Expr[], text: string): [number, number] {
-  let h1 = mix(0x811c9dc5, OP_RANK[op]);
-  let h2 = mix(0x050c5d1f, OP_RANK[op]);
-  for (let i = 0; i < text.length; i++) {
-    h1 = mix(h1, text.charCodeAt(i));
-    h2 = mix(h2, text.charCodeAt(i) + 0x9e37);
-  }
-  for (const a of args) {
-    h1 = mix(mix(h1, a.hash1), a.hash2);
-    h2 = mix(mix(h2, a.hash2), a.hash1);
-  }
-  return [h1, h2];
+/**
+ * One of the two structural hashes (seed and character offset differ; the second mixes each argument's
+ * hashes in the other order). Computed one at a time: a pair returned in an array was an allocation
+ * per node, and a network of 66 000 weights makes hundreds of thousands of nodes.
+ */
+function structuralHash(seed: number, op: Op, args: readonly Expr[], text: string, offset: number): number {
+  let h = mix(seed, OP_RANK[op]);
+  for (let i = 0; i < text.length; i++) h = mix(h, text.charCodeAt(i) + offset);
+  const first = offset === 0;
+  for (const a of args) h = first ? mix(mix(h, a.hash1), a.hash2) : mix(mix(h, a.hash2), a.hash1);
+  return h;
 }
 
 /** What the constructors accept: an expression, or a plain number standing for a constant. */
 export type ExprLike = Expr | number;
 
-const internTable = new Map<string, Expr>();
 let nextId = 0;
 
-function intern(key: string, op: Op, args: readonly Expr[], value = NaN, name = ""): Expr {
-  const found = internTable.get(key);
+/**
+ * The intern tables: constants by value, symbols by name, and compound nodes by a 32-bit hash of
+ * (op, argument ids), checked against the node found (a compound node whose hash another node holds
+ * already goes to `collidedNodes`, under its full key). Numbers as keys, not strings such as "mul,12,34":
+ * a network of 66 000 weights interns hundreds of thousands of nodes, and a string key per lookup was
+ * most of the constructors' time and garbage.
+ */
+const constants = new Map<number, Expr>();
+const symbolsByName = new Map<string, Expr>();
+const compoundNodes = new Map<number, Expr>();
+const collidedNodes = new Map<string, Expr>();
+
+/** The arguments of every leaf (one frozen empty array rather than one per symbol and constant). */
+const NO_ARGS: readonly Expr[] = Object.freeze([]);
+
+function makeNode(op: Op, args: Expr[], value = NaN, name = ""): Expr {
+  return new Expr(CONSTRUCTION_TOKEN, nextId++, op, args.length === 0 ? NO_ARGS : Object.freeze(args), value, name);
+}
+
+/** FNV-style hash of a compound node's op and argument ids, as a signed 32-bit integer (a small-integer key). */
+function compoundHash(op: Op, args: readonly Expr[]): number {
+  let h = mix(0x811c9dc5, OP_RANK[op]);
+  for (const a of args) h = mix(h, a.id);
+  return h | 0;
+}
+
+function compoundKey(op: Op, args: readonly Expr[]): string {
+  let key: string = op;
+  for (const a of args) key += `,${a.id}`;
+  return key;
+}
+
+function isNodeOf(n: Expr, op: Op, args: readonly Expr[]): boolean {
+  if (n.op !== op || n.args.length !== args.length) return false;
+  for (let i = 0; i < args.length; i++) if (n.args[i] !== args[i]) return false;
+  return true;
+}
+
+function findCompound(op: Op, args: readonly Expr[], hash: number): Expr | undefined {
+  const found = compoundNodes.get(hash);
+  if (found !== undefined && isNodeOf(found, op, args)) return found;
+  return collidedNodes.size > 0 ? collidedNodes.get(compoundKey(op, args)) : undefined;
+}
+
+/** The compound node of `op` on `args` (which the caller hands over: a fresh array, frozen here if new). */
+function internCompound(op: Op, args: Expr[]): Expr {
+  const hash = compoundHash(op, args);
+  const found = findCompound(op, args, hash);
   if (found) return found;
-  const node = new Expr(CONSTRUCTION_TOKEN, nextId++, op, Object.freeze(args.slice()), value, name);
-  internTable.set(key, node);
+  const node = makeNode(op, args);
+  if (compoundNodes.has(hash)) collidedNodes.set(compoundKey(op, args), node);
+  else compoundNodes.set(hash, node);
   return node;
 }
 
@@ -123,13 +172,20 @@ export function num(value: number): Expr {
     throw new RangeError(`num: constant must be a finite number, got ${String(value)}`);
   }
   const v = value === 0 ? 0 : value; // −0 and 0 are one constant
-  return intern(`#${v}`, "num", [], v);
+  let node = constants.get(v);
+  if (node === undefined) constants.set(v, (node = makeNode("num", [], v)));
+  return node;
 }
 
 /** A symbol. The name must be a valid identifier that generated code can use as-is. */
 export function sym(name: string): Expr {
+  // A name already interned was checked when its symbol was made.
+  const existing = typeof name === "string" ? symbolsByName.get(name) : undefined;
+  if (existing) return existing;
   checkSymbolName(name);
-  return intern(`$${name}`, "sym", [], NaN, name);
+  const node = makeNode("sym", [], NaN, name);
+  symbolsByName.set(name, node);
+  return node;
 }
 
 /** Space- or comma-separated names, like `sp.symbols("x1 x2 y")`. */
@@ -159,16 +215,10 @@ export const MINUS_ONE = num(-1);
 
 export const isNum = (e: Expr, v?: number): boolean => e.op === "num" && (v === undefined || e.value === v);
 
-function compoundKey(op: Op, args: readonly Expr[]): string {
-  let key: string = op;
-  for (const a of args) key += `,${a.id}`;
-  return key;
-}
-
 /** Build a compound node from already canonical arguments (sorting commutative ones). */
 function node(op: Op, args: Expr[]): Expr {
   if (OPS[op].commutative) args.sort(compareExpr);
-  return intern(compoundKey(op, args), op, args);
+  return internCompound(op, args);
 }
 
 /**
@@ -182,7 +232,7 @@ export function isGenuine(x: unknown): x is Expr {
 
 /** The existing node of `op` on exactly these arguments (in canonical order), without creating one. */
 export function findNode(op: Op, args: readonly Expr[]): Expr | undefined {
-  return internTable.get(compoundKey(op, args));
+  return findCompound(op, args, compoundHash(op, args));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,14 +307,15 @@ export function add(...args: ExprLike[]): Expr {
   const terms = flatten("add", args).sort(compareExpr);
   let constant = 0;
   // Like terms share their non-numeric factors; the key is their identities in canonical order.
-  const groups = new Map<string, { coefficient: number; factors: readonly Expr[]; first: Expr; count: number }>();
+  const groups = new Map<number | string, { coefficient: number; factors: readonly Expr[]; first: Expr; count: number }>();
   for (const term of terms) {
     if (term.op === "num") {
       constant += term.value;
       continue;
     }
     const [coefficient, factors] = splitCoefficient(term);
-    const key = factors.map((f) => f.id).join(",");
+    // A term of one factor (the usual case) is keyed by its id; several factors by their ids joined.
+    const key = factors.length === 1 ? factors[0].id : factors.map((f) => f.id).join(",");
     const group = groups.get(key);
     if (group) {
       group.coefficient += coefficient;
@@ -298,8 +349,27 @@ function splitPower(factor: Expr): [Expr, number] {
   return [factor, 1];
 }
 
+/**
+ * Whether a product of `a` and `b` is just the two of them in canonical order: both made by these
+ * constructors, distinct, and neither a constant, a product (which would be flattened) nor a power
+ * (whose base could merge with the other factor). A weight times an activation, the bulk of a dense
+ * layer, is such a product.
+ */
+function isPlainPair(a: ExprLike, b: ExprLike): a is Expr {
+  return a !== b && isPlainFactor(a) && isPlainFactor(b);
+}
+
+function isPlainFactor(e: ExprLike): boolean {
+  return isGenuine(e) && e.op !== "num" && e.op !== "mul" && e.op !== "pow";
+}
+
 /** n-ary product. */
 export function mul(...args: ExprLike[]): Expr {
+  if (args.length === 2 && isPlainPair(args[0], args[1])) {
+    // What the general path below returns for such a pair, without its maps and copies.
+    const [a, b] = args as [Expr, Expr];
+    return internCompound("mul", compareExpr(a, b) <= 0 ? [a, b] : [b, a]);
+  }
   const factors = flatten("mul", args).sort(compareExpr);
   let coefficient = 1;
   const powers = new Map<number, { base: Expr; exponent: number; first: Expr; count: number }>();

@@ -19,6 +19,9 @@ export const RESERVED_PREFIX = "_";
  */
 const IDENTIFIER = /^[\p{ID_Start}$_][\p{ID_Continue}$\u200C\u200D]*$/u;
 
+/** The ASCII identifiers, which IDENTIFIER accepts too; tested first because it is much faster (w2_17_5). */
+const ASCII_IDENTIFIER = /^[A-Za-z$_][A-Za-z0-9$_]*$/;
+
 /**
  * Words no binding may use in strict (module) code: JavaScript's reserved words, its strict-mode
  * reserved words, and `await` (reserved in modules). TypeScript's contextual keywords (type, number,
@@ -47,7 +50,7 @@ const NAMES_GENERATED_CODE_USES: ReadonlySet<string> = new Set([
 
 export function checkSymbolName(name: unknown): asserts name is string {
   if (typeof name !== "string") throw new TypeError(`symbol name must be a string, got ${typeof name}`);
-  if (!IDENTIFIER.test(name)) {
+  if (!ASCII_IDENTIFIER.test(name) && !IDENTIFIER.test(name)) {
     throw new RangeError(
       `symbol name ${JSON.stringify(name)} is not a JavaScript identifier (a letter, "$" or "_", then letters, digits, "$" or "_")`,
     );
@@ -57,8 +60,10 @@ export function checkSymbolName(name: unknown): asserts name is string {
 
 /** Whether `name` has the shape of a name the generator invents (`_` then letters and digits only). */
 export function isGeneratorName(name: string): boolean {
-  return /^_[A-Za-z0-9]*$/.test(name);
+  return name.charCodeAt(0) === 95 /* _ */ && GENERATOR_NAME.test(name);
 }
+
+const GENERATOR_NAME = /^_[A-Za-z0-9]*$/;
 
 /** Whether a symbol's name can be used verbatim as a local in generated code. */
 export function isSafeLocal(name: string): boolean {
