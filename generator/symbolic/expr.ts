@@ -57,9 +57,8 @@ export class Expr {
     let height = 0;
     for (const a of args) if (a.height >= height) height = a.height + 1;
     this.height = height;
-    const text = op === "num" ? String(value) : name;
-    this.hash1 = structuralHash(0x811c9dc5, op, args, text, 0);
-    this.hash2 = structuralHash(0x050c5d1f, op, args, text, 0x9e37);
+    this.hash1 = structuralHashes(op, args, op === "num" ? String(value) : name);
+    this.hash2 = secondHash;
     Object.freeze(this);
   }
 
@@ -93,17 +92,26 @@ function mix(h: number, word: number): number {
   return Math.imul(h ^ word, 0x01000193) >>> 0;
 }
 
+/** The second hash of the last structuralHashes call (returned this way: a pair in an array was an allocation per node). */
+let secondHash = 0;
+
 /**
- * One of the two structural hashes (seed and character offset differ; the second mixes each argument's
- * hashes in the other order). Computed one at a time: a pair returned in an array was an allocation
- * per node, and a network of 66 000 weights makes hundreds of thousands of nodes.
+ * Two independent hashes of a node's structure: returns the first, leaves the second in secondHash. A
+ * network of 66 000 weights makes hundreds of thousands of nodes, each hashed once.
  */
-function structuralHash(seed: number, op: Op, args: readonly Expr[], text: string, offset: number): number {
-  let h = mix(seed, OP_RANK[op]);
-  for (let i = 0; i < text.length; i++) h = mix(h, text.charCodeAt(i) + offset);
-  const first = offset === 0;
-  for (const a of args) h = first ? mix(mix(h, a.hash1), a.hash2) : mix(mix(h, a.hash2), a.hash1);
-  return h;
+function structuralHashes(op: Op, args: readonly Expr[], text: string): number {
+  let h1 = mix(0x811c9dc5, OP_RANK[op]);
+  let h2 = mix(0x050c5d1f, OP_RANK[op]);
+  for (let i = 0; i < text.length; i++) {
+    h1 = mix(h1, text.charCodeAt(i));
+    h2 = mix(h2, text.charCodeAt(i) + 0x9e37);
+  }
+  for (const a of args) {
+    h1 = mix(mix(h1, a.hash1), a.hash2);
+    h2 = mix(mix(h2, a.hash2), a.hash1);
+  }
+  secondHash = h2;
+  return h1;
 }
 
 /** What the constructors accept: an expression, or a plain number standing for a constant. */
@@ -115,8 +123,8 @@ let nextId = 0;
  * The intern tables: constants by value, symbols by name, and compound nodes by a 32-bit hash of
  * (op, argument ids), checked against the node found (a compound node whose hash another node holds
  * already goes to `collidedNodes`, under its full key). Numbers as keys, not strings such as "mul,12,34":
- * a network of 66 000 weights interns hundreds of thousands of nodes, and a string key per lookup was
- * most of the constructors' time and garbage.
+ * a network of 66 000 weights interns hundreds of thousands of nodes, and a string key cost each lookup
+ * an allocation and a hash of the string.
  */
 const constants = new Map<number, Expr>();
 const symbolsByName = new Map<string, Expr>();
