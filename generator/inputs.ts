@@ -7,7 +7,7 @@ import { dirname, join, resolve } from "node:path";
 import { glob, isDynamicPattern } from "tinyglobby";
 import { UsageError } from "./errors.ts";
 import { bundle, evaluateBundle, LoadError, loadFile, type Bundle } from "./load.ts";
-import { isModelDefinition, validateModel, type ModelDefinition } from "./model.ts";
+import type { ModelDefinition } from "./model.ts";
 
 export interface ModelFile {
   /** Absolute path of the model file. */
@@ -83,6 +83,8 @@ export async function loadModelFile(file: string, shownAs = file, bundled?: Prom
     if (error instanceof LoadError) throw new UsageError(`${shownAs}: ${error.message}`);
     throw error;
   }
+  // Imported here: `symgrad generate` starts its printing worker before it loads the generator's core.
+  const { isModelDefinition, validateModel } = await import("./model.ts");
   const exported = loaded.exports.default;
   if (!isModelDefinition(exported)) {
     throw new UsageError(`${shownAs} must have a default export made by defineModel(...)`);

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { checkOutputDir } from "../src/files.ts";
 import { UsageError } from "./errors.ts";
-import { GENERATED_MARK, STAMP_PREFIX } from "./emit/header.ts";
+import { GENERATED_MARK, STAMP_PREFIX } from "./emit/marks.ts";
 
 /** The registry's file name in every output folder; no model may take it. */
 export const REGISTRY_FILE = "index.ts";

@@ -18,8 +18,6 @@ import type { Formatter } from "../emit/format.ts";
 import type { CompiledModel } from "../compile.ts";
 import { folderProblems, moduleFreshness, quickCheck, type FreshModule } from "../freshness.ts";
 import { modelStamp } from "../stamp.ts";
-import { naiveCount, report } from "./report.ts";
-import { watchModels } from "./watch.ts";
 
 export const GENERATE_HELP = `Usage: symgrad generate [MODEL_FILE|GLOB ...] --out DIR [options]
 
@@ -334,6 +332,20 @@ export async function generateCommand(argv: string[]): Promise<number> {
   }
   if (options.quick && !options.check) throw new UsageError("--quick goes with --check");
   if (options.check && options.watch) throw new UsageError("--check and --watch do not go together");
+  // A run that rebuilds every model starts its printing worker first: loading ts-morph and prettier takes
+  // the worker ~1 s, which it spends while this thread reads the plan, loads the generator and runs the
+  // model files. (Other runs start it only once they know that some module must be rebuilt.)
+  const rebuildsEverything = (options.force || options.check) && !options.quick && !options.watch;
+  const { FormatWorker } = await import("../emit/format.ts");
+  const early = rebuildsEverything ? new FormatWorker() : undefined;
+  try {
+    return await generate(options, () => early ?? new FormatWorker());
+  } finally {
+    await early?.close();
+  }
+}
+
+async function generate(options: Options, startFormatWorker: () => import("../emit/format.ts").FormatWorker): Promise<number> {
   const plan = await resolvePlan(options.inputs, options.out);
   const shown = portable(process.cwd(), plan.out);
 
@@ -346,7 +358,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
     if (!options.quiet) console.log(`${shown} is fresh (by stamp, ${plan.files.length} models).`);
     return 0;
   }
-  if (options.watch) return watchModels(plan, options);
+  if (options.watch) return (await import("./watch.ts")).watchModels(plan, options);
   // Without --force, a module whose header stamp matches its model file's current sources and this
   // generator is what a rebuild would write: it is kept as it is, and its model file is not even run.
   const kept = options.check || options.force ? [] : await freshModules(plan);
@@ -355,10 +367,11 @@ export async function generateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const keptFiles = new Set(kept.map((k) => k.modelFile));
-  // ts-morph and prettier load on their own thread now, while the model files load and run.
-  const { FormatWorker } = await import("../emit/format.ts");
-  const formatWorker = new FormatWorker();
+  // ts-morph and prettier load on their own thread (if not already), while the model files load and run.
+  const formatWorker = startFormatWorker();
   let built: Build;
+  // The generator's core (which report.ts imports) loads once the worker is on its way.
+  const { naiveCount, report } = await import("./report.ts");
   try {
     const models = loadModels({ ...plan, files: plan.files.filter((f) => !keptFiles.has(f)) });
     const countForReport = (compiled: readonly CompiledModel[]) => {

@@ -115,8 +115,9 @@ export class FormatWorker {
     this.pending.clear();
   }
 
-  /** Ends the worker; results still pending are dropped (their promises never settle). */
+  /** Ends the worker (again: nothing); results still pending are dropped (their promises never settle). */
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     this.pending.clear();
     await this.worker.terminate();
