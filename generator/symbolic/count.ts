@@ -6,7 +6,7 @@ import type { Expr } from "./expr.ts";
 import { topologicalOrder } from "./dag.ts";
 import type { Operand } from "./schedule.ts";
 import { assignmentCost, totalCost } from "./cost.ts";
-import { diffLiteral } from "./differentiate.ts";
+import { diffLiteralEach } from "./differentiate.ts";
 
 const asOperand = (e: Expr): Operand =>
   e.op === "num" ? { kind: "num", value: e.value } : e.op === "sym" ? { kind: "sym", name: e.name } : { kind: "temp", index: 0 };
@@ -39,16 +39,17 @@ export interface NaiveCount {
  * Otherwise up to `sampleSize` evenly spaced parameters are, and the total is scaled to all of them.
  */
 export function naiveGradientOps(loss: Expr, params: readonly Expr[], sampleSize = 32, groups?: readonly (readonly Expr[])[]): NaiveCount {
-  const derivativeOps = (p: Expr) => treeOps(diffLiteral(loss, p));
+  const derivativeOps = (ps: readonly Expr[]) => diffLiteralEach(loss, ps).map(treeOps);
   if (groups && groups.every((g) => g.length > 0)) {
-    const gradientOps = groups.reduce((s, g) => s + g.length * derivativeOps(g[0]), 0);
+    const ops = derivativeOps(groups.map((g) => g[0]));
+    const gradientOps = groups.reduce((s, g, k) => s + g.length * ops[k], 0);
     return { ops: treeOps(loss) + gradientOps, estimated: groups.some((g) => g.length > 1) };
   }
   const estimated = params.length > sampleSize;
   const sample = estimated
     ? Array.from({ length: sampleSize }, (_, k) => params[Math.floor((k * params.length) / sampleSize)])
     : params;
-  const sampled = sample.reduce((s, p) => s + derivativeOps(p), 0);
+  const sampled = derivativeOps(sample).reduce((s, ops) => s + ops, 0);
   const gradientOps = estimated ? Math.round((sampled * params.length) / sampleSize) : sampled;
   return { ops: treeOps(loss) + gradientOps, estimated };
 }

@@ -47,8 +47,18 @@ export function diffLiteral(f: Expr, x: Expr): Expr {
   return forward(f, x);
 }
 
-function forward(f: Expr, x: Expr): Expr {
+/**
+ * diffLiteral for each of `xs`, walking f's DAG once for all of them (the report's naive count takes
+ * several derivatives of a whole network).
+ */
+export function diffLiteralEach(f: Expr, xs: readonly Expr[]): Expr[] {
+  if (!(f instanceof Expr)) throw new TypeError("diffLiteral: the first argument must be an Expr");
+  xs.forEach((x) => checkSymbol(x, "diffLiteral"));
   const order = topologicalOrder([f]);
+  return xs.map((x) => forward(f, x, order));
+}
+
+function forward(f: Expr, x: Expr, order: readonly Expr[] = topologicalOrder([f])): Expr {
   const live = dependents(order, new Set([x]));
   const derivative = new Map<Expr, Expr>();
   for (const n of order) {
