@@ -7,6 +7,7 @@ import type { Op } from "../symbolic/ops.ts";
 import type { Operand } from "../symbolic/schedule.ts";
 import { formatNumber } from "../symbolic/show.ts";
 import { negationFactor, powerForm } from "../symbolic/cost.ts";
+import { FAST_EXP } from "./fast-math.ts";
 
 /** A number as a TypeScript operand: parenthesised when negative, so `a * (-2)` can never misparse. */
 export function numberLiteral(v: number): string {
@@ -50,7 +51,7 @@ const PRINT: Record<Op, (a: string[], operands: readonly Operand[]) => string> =
   add: (a) => a.join(" + "),
   mul: productCode,
   pow: (a, operands) => powerCode(a[0], operands[1], a[1]),
-  exp: call("Math.exp"),
+  exp: call(FAST_EXP), // the inlinable e^x of fast-math.ts, which the module then defines
   log: call("Math.log"),
   log1p: call("Math.log1p"),
   expm1: call("Math.expm1"),
@@ -63,9 +64,9 @@ const PRINT: Record<Op, (a: string[], operands: readonly Operand[]) => string> =
   step: ([x]) => `${x} > 0 ? 1 : 0`,
   select: ([c, a, b]) => `${c} >= 0 ? ${a} : ${b}`,
   // Lowering (lower.ts) replaces these before emission; their direct spellings are kept for completeness.
-  sigmoid: ([x]) => `1 / (1 + Math.exp(-${x}))`,
-  softplus: ([x]) => `Math.max(${x}, 0) + Math.log1p(Math.exp(-Math.abs(${x})))`,
-  logsumexp: (a) => `Math.log(${a.map((x) => `Math.exp(${x})`).join(" + ")})`,
+  sigmoid: ([x]) => `1 / (1 + ${FAST_EXP}(-${x}))`,
+  softplus: ([x]) => `Math.max(${x}, 0) + Math.log1p(${FAST_EXP}(-Math.abs(${x})))`,
+  logsumexp: (a) => `Math.log(${a.map((x) => `${FAST_EXP}(${x})`).join(" + ")})`,
 };
 
 /** The right-hand side for an assignment of `op` on operands spelled as `code`. */
