@@ -1,22 +1,24 @@
 /**
- * The e^x generated modules inline instead of calling Math.exp (generator/emit/fast-math.ts): its tables
- * against exact integer arithmetic, and the function, as the emitter prints it, against V8's Math.exp
- * (an independent C++ fdlibm port) over every range, with Math.exp's own answers outside |x| < 708.
+ * The e^x and e^x − 1 generated modules inline instead of calling Math.exp and Math.expm1
+ * (generator/emit/fast-math.ts): their tables against exact integer arithmetic, and the functions, as the
+ * emitter prints them, against V8's Math.exp and Math.expm1 (an independent C++ fdlibm port) over every
+ * range, with V8's own answers outside 0 < |x| < 708.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { transformSync } from "esbuild";
 import { describe, expect, it } from "vitest";
-import { EXP_TABLE_HI, EXP_TABLE_LO, fastExpStatements, INV_LN2_32, LN2_32_HI, LN2_32_LO } from "../generator/emit/fast-math.ts";
+import { EXP_TABLE_HI, EXP_TABLE_LO, fastMathStatements, INV_LN2_32, LN2_32_HI, LN2_32_LO } from "../generator/emit/fast-math.ts";
 import { printModule } from "../generator/emit/print.ts";
 import { rng, uniform } from "./helpers.ts";
 
-/** `_exp` compiled from the printed statements (TypeScript → JavaScript by esbuild). */
-function printedExp(): (x: number) => number {
-  const ts = printModule({ statements: fastExpStatements() });
+type Unary = (x: number) => number;
+/** `_exp` and `_expm1` compiled from the printed statements (TypeScript → JavaScript by esbuild). */
+function printedHelpers(): { exp: Unary; expm1: Unary } {
+  const ts = printModule({ statements: fastMathStatements({ exp: true, expm1: true }) });
   const js = transformSync(ts, { loader: "ts" }).code;
-  return new Function(`${js}\nreturn _exp;`)() as (x: number) => number;
+  return new Function(`${js}\nreturn { exp: _exp, expm1: _expm1 };`)() as { exp: Unary; expm1: Unary };
 }
-const exp = printedExp();
+const { exp, expm1 } = printedHelpers();
 
 const bits = new BigInt64Array(1);
 const doubles = new Float64Array(bits.buffer);
@@ -114,19 +116,62 @@ describe("_exp as generated modules print it", () => {
   });
 });
 
+describe("_expm1 as generated modules print it", () => {
+  const ranges: [string, number, number][] = [
+    ["the table path, −708 to 708", -708, 708],
+    ["tanh's arguments below |z| = 1: −2 to 0", -2, 0],
+    ["tanh's arguments from |z| = 1: 2 to 50", 2, 50],
+    ["the polynomial, ±1/16", -0.0625, 0.0625],
+    ["across the switch to the table, ±(0.05 to 0.08)", 0.05, 0.08],
+    ["first table steps, ±(0.01 to 0.05)", 0.01, 0.05],
+  ];
+  it.each(ranges)("within 1 ulp of Math.expm1: %s", (name, lo, hi) => {
+    const random = rng(`fast-expm1/${name}`);
+    let worst = 0;
+    for (let i = 0; i < 50_000; i++) {
+      const x = uniform(random, lo, hi);
+      worst = Math.max(worst, ulps(expm1(x), Math.expm1(x)), ulps(expm1(-x), Math.expm1(-x)));
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+  });
+
+  it("within 1 ulp of Math.expm1 for tiny |x| (1e-300 to 1e-8, both signs), where e^x − 1 would lose every digit", () => {
+    const random = rng("fast-expm1/tiny");
+    for (let i = 0; i < 20_000; i++) {
+      const x = (random() < 0.5 ? -1 : 1) * 10 ** uniform(random, -300, -8);
+      expect(ulps(expm1(x), Math.expm1(x))).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("is Math.expm1 itself at ±0 (keeping the sign), outside |x| < 708, at ±∞ and NaN", () => {
+    const random = rng("fast-expm1/outside");
+    const outside = [0, -0, 708, 709.78, 709.79, 710, -708, -745.2, -1e300, Infinity, -Infinity];
+    for (let i = 0; i < 2000; i++) outside.push(uniform(random, 708, 710), uniform(random, -800, -708));
+    for (const x of outside) expect(expm1(x)).toBe(Math.expm1(x)); // toBe: Object.is, so −0 ≠ 0
+    expect(expm1(NaN)).toBeNaN();
+  });
+});
+
 describe("generated modules", () => {
   const dir = new URL("../generated/", import.meta.url);
   const modules = readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "index.ts");
-  it.each(modules)("%s calls e^x through _exp, which it defines once, and Math.exp only in _exp's fallback", (file) => {
-    const text = readFileSync(new URL(file, dir), "utf8");
-    const calls = text.match(/\b_exp\(/g)?.length ?? 0;
-    const definitions = text.match(/^function _exp\(/gm)?.length ?? 0;
-    const mathExp = text.match(/Math\.exp\(/g)?.length ?? 0;
-    if (calls === 0) {
-      expect(mathExp).toBe(0);
-      return;
-    }
-    expect(definitions).toBe(1);
-    expect(mathExp).toBe(1);
-  });
+  const helpers = [
+    ["_exp", "Math.exp"],
+    ["_expm1", "Math.expm1"],
+  ] as const;
+  it.each(modules.flatMap((file) => helpers.map(([helper, builtin]) => [file, helper, builtin])))(
+    "%s calls %s, which it defines once, and %s only in its fallback",
+    (file, helper, builtin) => {
+      const text = readFileSync(new URL(file, dir), "utf8");
+      const count = (pattern: RegExp) => text.match(pattern)?.length ?? 0;
+      const calls = count(new RegExp(`\\b${helper}\\(`, "g"));
+      const builtinCalls = count(new RegExp(`${builtin.replace(".", "\\.")}\\(`, "g"));
+      if (calls === 0) {
+        expect(builtinCalls).toBe(0);
+        return;
+      }
+      expect(count(new RegExp(`^function ${helper}\\(`, "gm"))).toBe(1);
+      expect(builtinCalls).toBe(1);
+    },
+  );
 });

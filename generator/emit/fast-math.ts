@@ -1,6 +1,6 @@
 /**
- * e^x for generated code: `_exp`, emitted into every module whose code calls it (print-expr.ts spells
- * the exp op `_exp(…)`), so modules keep importing nothing.
+ * e^x and e^x − 1 for generated code: `_exp` and `_expm1`, emitted into every module whose code calls
+ * them (print-expr.ts spells the exp and expm1 ops so), so modules keep importing nothing.
  *
  * Why not Math.exp: V8 runs Math.exp as a call into its C++ fdlibm port, which TurboFan cannot inline;
  * the call costs about 8 ns and every live floating-point register is saved around it. The seed's
@@ -22,8 +22,9 @@
 import type { StatementStructures } from "ts-morph";
 import { CONST_DECLARATION, structureKind } from "./print.ts";
 
-/** The name generated code calls e^x by. */
+/** The names generated code calls e^x and e^x − 1 by. */
 export const FAST_EXP = "_exp";
+export const FAST_EXPM1 = "_expm1";
 
 /** 2^(j/32), j = 0 … 31, rounded to the nearest double (computed with mpmath at 200 bits). */
 export const EXP_TABLE_HI: readonly number[] = [
@@ -56,13 +57,13 @@ const TABLE_RANGE = 708;
 
 const list = (values: readonly number[]) => values.map((v) => String(v)).join(", ");
 
-/** `_exp` and its tables, as module statements, for a module whose code calls FAST_EXP. */
-export function fastExpStatements(): StatementStructures[] {
+/** The tables `_exp` and `_expm1` share. */
+function tableStatements(): StatementStructures[] {
   return [
     {
       kind: structureKind("VariableStatement"),
       declarationKind: CONST_DECLARATION,
-      docs: ["2^(j/32) as hi + lo, j = 0 … 31 (_exp's table)."],
+      docs: ["2^(j/32) as hi + lo, j = 0 … 31 (the exp table)."],
       declarations: [
         { name: "_expHi", initializer: `new Float64Array([${list(EXP_TABLE_HI)}])` },
         { name: "_expLo", initializer: `new Float64Array([${list(EXP_TABLE_LO)}])` },
@@ -71,7 +72,7 @@ export function fastExpStatements(): StatementStructures[] {
     {
       kind: structureKind("VariableStatement"),
       declarationKind: CONST_DECLARATION,
-      docs: ["2^m at _pow2[m + 1023], m = −1023 … 1023: exact powers of two (_exp's scale factors)."],
+      docs: ["2^m at _pow2[m + 1023], m = −1023 … 1023: exact powers of two (the exp scale factors)."],
       declarations: [{ name: "_pow2", initializer: "_powersOfTwo()" }],
     },
     {
@@ -88,29 +89,86 @@ export function fastExpStatements(): StatementStructures[] {
         "return table;",
       ],
     },
-    {
-      kind: structureKind("Function"),
-      name: FAST_EXP,
-      parameters: [{ name: "x", type: "number" }],
-      returnType: "number",
-      docs: [
-        "e^x within 1 ulp of Math.exp, inlined where Math.exp would be a call: x = k·ln2/32 + r, " +
-          "e^x = 2^(k>>5) · 2^((k&31)/32) · e^r. Outside |x| < 708, Math.exp answers.",
-      ],
-      statements: [
-        `if (!(Math.abs(x) < ${TABLE_RANGE})) return Math.exp(x);`,
-        `const k = Math.round(x * ${INV_LN2_32});`,
-        `const r = x - k * ${LN2_32_HI} - k * ${LN2_32_LO};`,
-        "const j = k & 31;",
-        "const hi = _expHi[j];",
-        "const expm1r = r + r * r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720)))));",
-        "return _pow2[(k >> 5) + 1023] * (hi + (_expLo[j] + hi * expm1r));",
-      ],
-    },
   ];
 }
 
-/** Whether any of these function bodies calls FAST_EXP. */
-export function callsFastExp(statements: readonly string[]): boolean {
-  return statements.some((s) => s.includes(`${FAST_EXP}(`));
+/** x = k·ln2/32 + r: the statements that define k and r from x (|r| ≤ ln2/64). */
+const REDUCE = [`const k = Math.round(x * ${INV_LN2_32});`, `const r = x - k * ${LN2_32_HI} - k * ${LN2_32_LO};`];
+
+/**
+ * Statements that leave in `name` the Horner form of 1/2! + t/3! + … + t^(last−2)/last!, which is
+ * (e^t − 1 − t)/t² truncated after the term of degree `last`: one line per coefficient.
+ */
+function taylorTail(name: string, t: string, last: number): string[] {
+  const lines = [`let ${name} = 1 / ${factorial(last)};`];
+  for (let n = last - 1; n >= 2; n--) lines.push(`${name} = 1 / ${factorial(n)} + ${t} * ${name};`);
+  return lines;
+}
+const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
+
+function expFunction(): StatementStructures {
+  return {
+    kind: structureKind("Function"),
+    name: FAST_EXP,
+    parameters: [{ name: "x", type: "number" }],
+    returnType: "number",
+    docs: [
+      "e^x within 1 ulp of Math.exp, inlined where Math.exp would be a call: x = k·ln2/32 + r, " +
+        "e^x = 2^(k>>5) · 2^((k&31)/32) · e^r. Outside |x| < 708, Math.exp answers.",
+    ],
+    statements: [
+      `if (!(Math.abs(x) < ${TABLE_RANGE})) return Math.exp(x);`,
+      ...REDUCE,
+      "const j = k & 31;",
+      "const hi = _expHi[j];",
+      ...taylorTail("tail", "r", 6), // e^r − 1 = r + r²·tail, to < 4e-18 relative for |r| ≤ ln2/64
+      "return _pow2[(k >> 5) + 1023] * (hi + (_expLo[j] + hi * (r + r * r * tail)));",
+    ],
+  };
+}
+
+function expm1Function(): StatementStructures {
+  return {
+    kind: structureKind("Function"),
+    name: FAST_EXPM1,
+    parameters: [{ name: "x", type: "number" }],
+    returnType: "number",
+    docs: [
+      "e^x − 1 within 1 ulp of Math.expm1: a Taylor polynomial for |x| < 1/16, else _exp's table with the " +
+        "− 1 summed exactly. Outside 0 < |x| < 708, Math.expm1 answers.",
+    ],
+    statements: [
+      "const ax = Math.abs(x);",
+      `if (!(ax > 0 && ax < ${TABLE_RANGE})) return Math.expm1(x);`,
+      "if (ax < 0.0625) {",
+      ...taylorTail("small", "x", 9).map((line) => `  ${line}`), // to < 1e-18 relative for |x| < 1/16
+      "  return x + x * x * small;",
+      "}",
+      ...REDUCE,
+      "const j = k & 31;",
+      "const hi = _expHi[j];",
+      "const scale = _pow2[(k >> 5) + 1023];",
+      ...taylorTail("tail", "r", 6),
+      "// scale·hi − 1 = sum + error exactly (TwoSum), then the small terms.",
+      "const scaled = scale * hi;",
+      "const sum = scaled - 1;",
+      "const back = sum - scaled;",
+      "const error = scaled - (sum - back) + (-1 - back);",
+      "return sum + (error + scale * (_expLo[j] + hi * (r + r * r * tail)));",
+    ],
+  };
+}
+
+/** The fast exp helpers a module's code calls (and the tables they share), as module statements. */
+export function fastMathStatements(uses: { exp: boolean; expm1: boolean }): StatementStructures[] {
+  if (!uses.exp && !uses.expm1) return [];
+  return [...tableStatements(), ...(uses.exp ? [expFunction()] : []), ...(uses.expm1 ? [expm1Function()] : [])];
+}
+
+/** Which of the fast exp helpers these function bodies call. */
+export function fastMathUses(statements: readonly string[]): { exp: boolean; expm1: boolean } {
+  return {
+    exp: statements.some((s) => s.includes(`${FAST_EXP}(`)),
+    expm1: statements.some((s) => s.includes(`${FAST_EXPM1}(`)),
+  };
 }

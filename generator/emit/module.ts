@@ -15,7 +15,7 @@ import { upperTriangle } from "../symbolic/second-order.ts";
 
 import { HASH_PLACEHOLDER } from "./code-hash.ts";
 import { CONST_DECLARATION, printModule, structureKind, type ModuleStructure } from "./print.ts";
-import { callsFastExp, fastExpStatements } from "./fast-math.ts";
+import { fastMathStatements, fastMathUses } from "./fast-math.ts";
 
 export interface EmitOptions {
   /** Largest number of per-sample assignments emitted as one flat function. */
@@ -254,7 +254,7 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
     batches.push(emitLoopHessianVectorProduct(loopHvp, layout, hvpNames));
   }
   const parameters = parameterNames(compiled, userNames.params);
-  const callsExp = batches.some((b) => b.functions.some((f) => callsFastExp(f.statements)));
+  const fastMath = fastMathUses(batches.flatMap((b) => b.functions.flatMap((f) => f.statements)));
   return [
     describeModel(compiled),
     ...parameters.list,
@@ -264,7 +264,7 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
     ...packing(userNames.params),
     ...batches.flatMap((b) => b.constants.map((c) => constant(c.name, c.initializer, false))),
     ...batches.flatMap((b) => b.functions.map(functionStructure)),
-    ...(callsExp ? fastExpStatements() : []),
+    ...fastMathStatements(fastMath),
     ...checks(layout.params.length),
   ];
 }
