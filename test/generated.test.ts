@@ -39,18 +39,23 @@ function batch(model: ModelDefinition, seed: string, scale: number) {
   return { params, X, Y };
 }
 
-/** Mean of the interpreter's [loss, ...gradient] over the batch. */
-function interpreted(model: ModelDefinition, interpreter: ProgramInterpreter, b: ReturnType<typeof batch>): number[] {
+/** The interpreter's [loss, ...gradient] of each row of the batch. */
+function interpretedRows(model: ModelDefinition, interpreter: ProgramInterpreter, b: ReturnType<typeof batch>): number[][] {
   const D = model.inputs.length;
   const T = model.targets.length;
-  const mean = new Array<number>(model.params.length + 1).fill(0);
   model.params.forEach((p, k) => interpreter.setInput(p.name, b.params[k]));
-  for (let i = 0; i < N; i++) {
+  return Array.from({ length: N }, (_, i) => {
     model.inputs.forEach((x, j) => interpreter.setInput(x.name, b.X[i * D + j]));
     model.targets.forEach((y, j) => interpreter.setInput(y.name, b.Y[i * T + j]));
-    interpreter.runLoaded().forEach((v, k) => (mean[k] += v));
-  }
-  return mean.map((v) => v / N);
+    return [...interpreter.runLoaded()];
+  });
+}
+
+/** Mean over rows of each component (or of its absolute value). */
+function meanOverRows(rows: number[][], map: (v: number) => number = (v) => v): number[] {
+  const mean = new Array<number>(rows[0].length).fill(0);
+  for (const row of rows) row.forEach((v, k) => (mean[k] += map(v)));
+  return mean.map((v) => v / rows.length);
 }
 
 // Scales of the parameters: ordinary, then large enough to saturate every unit.
@@ -72,7 +77,8 @@ function interpreterOracle(model: ModelDefinition): Oracle {
   const interpreter = new ProgramInterpreter(compiled.lossAndGradient);
   const predictor = new ProgramInterpreter(compiled.predict);
   return {
-    lossAndGradient: (b) => interpreted(model, interpreter, b),
+    lossAndGradient: (b) => meanOverRows(interpretedRows(model, interpreter, b)),
+    gradientTermSize: (b) => meanOverRows(interpretedRows(model, interpreter, b), Math.abs).slice(1),
     predict: (b) =>
       Array.from({ length: N }, (_, i) => {
         const env: Record<string, number> = {};

@@ -1,14 +1,19 @@
 /**
  * tanh(z) and tanh'(z) = sech²(z) as every generated program computes them (lower.ts, tanhParts: one
- * expm1 for both), run as the printed code of the loop modules' activation kernel (compile.ts's
- * ActivationKernel, printed like emit/loops.ts prints it): tanh against Math.tanh (≤ 2 ulps over dense
- * sweeps, and the same ±0, NaN and ±∞), sech² against mpmath references (1000 digits,
- * test/fixtures/second_derivative_references.*: ≤ 1e-14 relative wherever sech² is a normal number).
+ * expm1 for both, the generated `_expm1` of emit/fast-math.ts), run as the printed code of the loop
+ * modules' activation kernel (compile.ts's ActivationKernel, printed like emit/loops.ts prints it):
+ * tanh against mpmath references (≤ 3 ulps from the exact value; measured 2.5), against Math.tanh over
+ * dense sweeps (≤ 5 ulps: Math.tanh is itself 2.4 ulps from the exact value on the references) and the same ±0,
+ * NaN and ±∞; sech² against mpmath references (1000 digits, test/fixtures/second_derivative_references.*:
+ * ≤ 1e-14 relative wherever sech² is a normal number).
  */
 import { readFileSync } from "node:fs";
+import { transformSync } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { compileModel } from "../generator/compile.ts";
 import { assignmentLines, operandCode, temp, useCounts } from "../generator/emit/batch.ts";
+import { fastMathStatements } from "../generator/emit/fast-math.ts";
+import { printModule } from "../generator/emit/print.ts";
 import { defineModel, mlp } from "../generator/index.ts";
 import type { Program } from "../generator/symbolic/schedule.ts";
 import { relativeError, rng } from "./helpers.ts";
@@ -21,11 +26,13 @@ function tanhKernel(): Program {
   return compiled.kernels.get("tanh")!.forward;
 }
 
-/** The program printed as the emitter prints it, as a function z → [tanh(z), sech²(z)]. */
+/** The program printed as the emitter prints it, with the module's exp helpers, as a function z → [tanh(z), sech²(z)]. */
 function printed(program: Program): (z: number) => [number, number] {
+  const helpers = transformSync(printModule({ statements: fastMathStatements({ exp: true, expm1: true }) }), { loader: "ts" }).code;
   const lines = assignmentLines(program, program.assignments.map((_, i) => i), useCounts(program));
   const [a, f] = program.outputs.map((o) => operandCode(o, temp));
-  return new Function("z", `${lines.join("\n")}\nreturn [${a}, ${f}];`) as (z: number) => [number, number];
+  const body = `${helpers}\nreturn (z) => {\n${lines.join("\n")}\nreturn [${a}, ${f}];\n};`;
+  return new Function(body)() as (z: number) => [number, number];
 }
 
 const program = tanhKernel();
@@ -56,14 +63,14 @@ describe("tanh and sech² from one expm1", () => {
     ["19 to 20 (tanh rounds to 1)", 19, 20],
     ["20 to 800", 20, 800],
   ];
-  it.each(ranges)("tanh within 2 ulps of Math.tanh: %s, both signs", (name, lo, hi) => {
+  it.each(ranges)("tanh within 5 ulps of Math.tanh: %s, both signs", (name, lo, hi) => {
     const random = rng(`tanh/${name}`);
     let worst = 0;
     for (let k = 0; k < 20_000; k++) {
       const magnitude = lo < 1e-2 ? lo * Math.pow(hi / lo, random()) : lo + (hi - lo) * random();
       for (const z of [magnitude, -magnitude]) worst = Math.max(worst, Math.abs(ulps(kernel(z)[0], Math.tanh(z))));
     }
-    expect(worst).toBeLessThanOrEqual(2);
+    expect(worst).toBeLessThanOrEqual(5);
   });
 
   it("tanh is Math.tanh at ±0, ±1e-300, the smallest subnormal, ±1, ±19, ±20, ±400, ±800, ±∞ and NaN", () => {
@@ -82,6 +89,7 @@ describe("tanh and sech² from one expm1", () => {
 
   const fixtures = JSON.parse(readFileSync(new URL("./fixtures/second_derivative_references.json", import.meta.url), "utf8")) as {
     sech2Sweep: [string, string][];
+    tanhSweep: [z: string, nearest: string, nearestError: number][];
   };
   const SMALLEST_NORMAL = 2.2250738585072014e-308;
 
@@ -94,6 +102,23 @@ describe("tanh and sech² from one expm1", () => {
       if (reference >= SMALLEST_NORMAL) expect(relativeError(s, reference), `sech²(${zText})`).toBeLessThanOrEqual(1e-14);
       else expect(s, `sech²(${zText})`).toBeLessThan(SMALLEST_NORMAL);
     }
+  });
+
+  it(`tanh within 3 ulps of the exact value on ${fixtures.tanhSweep.length} points (mpmath), like Math.tanh`, () => {
+    expect(fixtures.tanhSweep.length).toBeGreaterThan(8000);
+    // Error in ulps of a computed t: its distance in ulps from the double nearest the exact value, minus
+    // that double's own error (the fixture's third column).
+    const error = (t: number, nearest: number, nearestError: number) => Math.abs(ulps(t, nearest) - nearestError);
+    let worst = 0;
+    let worstMathTanh = 0;
+    for (const [zText, nearestText, nearestError] of fixtures.tanhSweep) {
+      const z = Number(zText);
+      const nearest = Number(nearestText);
+      worst = Math.max(worst, error(kernel(z)[0], nearest, nearestError));
+      worstMathTanh = Math.max(worstMathTanh, error(Math.tanh(z), nearest, nearestError));
+    }
+    expect(worst).toBeLessThanOrEqual(3);
+    expect(worstMathTanh).toBeLessThanOrEqual(3); // the bar: V8's own tanh (2.4 ulps on these points, Node 20)
   });
 
   it("sech² is relatively accurate where 1 − tanh² is not (|z| from 10 to 30)", () => {

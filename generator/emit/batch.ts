@@ -15,7 +15,7 @@
  * No layout allocates inside the functions.
  */
 import type { Assignment, Operand, Program } from "../symbolic/schedule.ts";
-import { numberLiteral, printAssignment } from "./print-expr.ts";
+import { BUILTIN_EXP_SPELLING, numberLiteral, printAssignment, type ExpSpelling } from "./print-expr.ts";
 
 /** Where a program output goes. */
 export type Sink =
@@ -183,6 +183,7 @@ export function assignmentLines(
   indices: readonly number[],
   uses: Int32Array,
   after: (i: number) => string[] = () => [],
+  exp?: ExpSpelling,
 ): string[] {
   const block = new Set(indices);
   const inBranch = new Set<number>();
@@ -200,7 +201,7 @@ export function assignmentLines(
   const rhs = (i: number): string => {
     const a = program.assignments[i];
     const code = a.args.map((o) => (o.kind === "temp" && inBranch.has(o.index) ? `(${rhs(o.index)})` : operandCode(o, temp)));
-    return printAssignment(a.op, a.args, code);
+    return printAssignment(a.op, a.args, code, exp);
   };
   return indices.filter((i) => !inBranch.has(i)).flatMap((i) => [`const ${temp(i)} = ${rhs(i)};`, ...after(i)]);
 }
@@ -373,7 +374,7 @@ function emitChunked(fn: BatchFunction, layout: Layout, chunkSize: number): Emit
     setup: [
       `const _s = ${scratch};`,
       ...readSymbols([...layout.params, ...(layout.direction ?? [])], symbolsUsed(invariant), reads),
-      ...assignmentLines(program, invariant.map((_, i) => i), uses, store),
+      ...assignmentLines(program, invariant.map((_, i) => i), uses, store, BUILTIN_EXP_SPELLING),
     ],
     sums: "in place",
     loop: [
@@ -457,7 +458,7 @@ function emitPart(
   const statements: string[] = [
     ...readSymbols([...layout.params, ...(layout.direction ?? []), ...layout.inputs, ...layout.targets], symbolsUsed(own), reads),
     ...[...loads].sort((a, b) => a - b).map((t) => `const ${temp(t)} = _s[${slot.get(t)}];`),
-    ...assignmentLines(program, own.map((_, j) => chunk.first + j), uses, storeInto(slot)),
+    ...assignmentLines(program, own.map((_, j) => chunk.first + j), uses, storeInto(slot), BUILTIN_EXP_SPELLING),
   ];
   program.outputs.forEach((o, k) => {
     if (o.kind === "temp" && inChunk(o.index) && sinks[k].kind !== "loss") {

@@ -15,6 +15,7 @@ import { upperTriangle } from "../symbolic/second-order.ts";
 
 import { HASH_PLACEHOLDER } from "./code-hash.ts";
 import { CONST_DECLARATION, printModule, structureKind, type ModuleStructure } from "./print.ts";
+import { fastMathStatements, fastMathUses } from "./fast-math.ts";
 
 export interface EmitOptions {
   /** Largest number of per-sample assignments emitted as one flat function. */
@@ -253,6 +254,7 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
     batches.push(emitLoopHessianVectorProduct(loopHvp, layout, hvpNames));
   }
   const parameters = parameterNames(compiled, userNames.params);
+  const fastMath = fastMathUses(batches.flatMap((b) => b.functions.flatMap((f) => f.statements)));
   return [
     describeModel(compiled),
     ...parameters.list,
@@ -262,6 +264,7 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
     ...packing(userNames.params),
     ...batches.flatMap((b) => b.constants.map((c) => constant(c.name, c.initializer, false))),
     ...batches.flatMap((b) => b.functions.map(functionStructure)),
+    ...fastMathStatements(fastMath),
     ...checks(layout.params.length),
   ];
 }

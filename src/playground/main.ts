@@ -321,13 +321,14 @@ function draw(now: number): void {
   drawLossChart(lossChart, history);
   if (ready.neurons > 0 && s.neuronSurface.length > 0) drawNeurons(neuronCanvases, s.neuronSurface, NEURON_GRID, ready.neurons);
   setText(readouts.epoch, String(s.epoch));
-  setText(readouts.eps, String(Math.round(s.epochsPerSecond)));
+  // Rates only mean something while training: a stopped run shows "—" rather than a rate of 0.
+  setText(readouts.eps, s.running ? String(Math.round(s.epochsPerSecond)) : "—");
   setText(readouts.loss, precise(s.loss));
   setText(readouts.testLoss, precise(s.testLoss));
   setText(readouts.accuracy, plain(s.accuracy, 4));
   setText(readouts.testAccuracy, plain(s.testAccuracy, 4));
   setText(readouts.r2, plain(s.r2, 4));
-  setText(readouts.fps, String(s.running ? frameTimes.length : 0));
+  setText(readouts.fps, s.running ? String(frameTimes.length) : "—");
   setText(startButton, s.running ? "Pause" : "Start");
   if (!s.running || now - paramsDrawnAt >= PARAMS_MS) {
     paramsDrawnAt = now;
