@@ -313,6 +313,7 @@ function flatten(op: "add" | "mul", args: readonly ExprLike[]): Expr[] {
 export function add(...args: ExprLike[]): Expr {
   // Sorted first, so that constants and coefficients are summed in one order whatever the build order.
   const terms = flatten("add", args).sort(compareExpr);
+  if (isPlainSum(terms)) return internCompound("add", terms);
   let constant = 0;
   // Like terms share their non-numeric factors; the key is their identities in canonical order.
   const groups = new Map<number | string, { coefficient: number; factors: readonly Expr[]; first: Expr; count: number }>();
@@ -337,6 +338,21 @@ export function add(...args: ExprLike[]): Expr {
   }
   if (constant !== 0 || out.length === 0) out.push(num(constant));
   return out.length === 1 ? out[0] : node("add", out);
+}
+
+/**
+ * Whether sorted terms are already their sum's arguments: at least two, no constant, no numeric
+ * coefficient, no term twice (equal terms sort next to each other), so that no like terms can be
+ * collected. A dense unit's Σ w·a + b is such a sum; the general path below would return the same node
+ * after grouping every term by its factors.
+ */
+function isPlainSum(terms: readonly Expr[]): boolean {
+  if (terms.length < 2) return false;
+  for (let i = 0; i < terms.length; i++) {
+    const t = terms[i];
+    if (t.op === "num" || (t.op === "mul" && t.args[0].op === "num") || (i > 0 && t === terms[i - 1])) return false;
+  }
+  return true;
 }
 
 export function neg(x: ExprLike): Expr {
