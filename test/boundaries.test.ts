@@ -8,6 +8,9 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const project = new Project({ skipAddingFilesFromTsConfig: true });
 project.addSourceFilesAtPaths([`${root}generator/**/*.ts`, `${root}generated/**/*.ts`, `${root}src/**/*.ts`]);
 
+/** What a dynamic import imports: "x" for import("x"), else the whole expression's text. */
+const dynamicSpecifier = (text: string) => /^import\(\s*(["'])([^"']*)\1\s*\)$/.exec(text)?.[2] ?? text;
+
 /** Every import/export-from specifier (static and dynamic) of the files under `folder`. */
 function importsUnder(folder: string): [file: string, specifier: string][] {
   return project
@@ -18,7 +21,7 @@ function importsUnder(folder: string): [file: string, specifier: string][] {
       const specifiers = [
         ...f.getImportDeclarations().map((d) => d.getModuleSpecifierValue()),
         ...f.getExportDeclarations().flatMap((d) => d.getModuleSpecifierValue() ?? []),
-        ...f.getDescendants().filter((n) => n.getText().startsWith("import(")).map((n) => n.getText()),
+        ...f.getDescendants().filter((n) => n.getText().startsWith("import(")).map((n) => dynamicSpecifier(n.getText())),
       ];
       return specifiers.map((s) => [file, s] as [string, string]);
     });

@@ -14,7 +14,7 @@ import { UsageError } from "../errors.ts";
 import { readConfig, expandInputs, loadModelFiles, CONFIG_FILES, type ModelFile } from "../inputs.ts";
 import { checkGeneratorOut, listExisting, portable, projectRoot, REGISTRY_FILE, type ExistingFile } from "../out-dir.ts";
 import type { GeneratedFile, GeneratedModule } from "../pipeline.ts";
-import type { Formatter } from "../emit/format.ts";
+import type { Formatter, FormatWorker } from "../emit/format.ts";
 import type { CompiledModel } from "../compile.ts";
 import { folderProblems, moduleFreshness, quickCheck, type FreshModule } from "../freshness.ts";
 import { modelStamp } from "../stamp.ts";
@@ -345,7 +345,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
   }
 }
 
-async function generate(options: Options, startFormatWorker: () => import("../emit/format.ts").FormatWorker): Promise<number> {
+async function generate(options: Options, startFormatWorker: () => FormatWorker): Promise<number> {
   const plan = await resolvePlan(options.inputs, options.out);
   const shown = portable(process.cwd(), plan.out);
 
