@@ -31,7 +31,11 @@ export class Expr {
   readonly name: string;
   /** Longest path to a leaf (leaves: 0). */
   readonly height: number;
-  /** Two independent 32-bit hashes of the structure (not of creation order), for compareExpr. */
+  /**
+   * Two independent 32-bit hashes of the structure (not of creation order), for compareExpr. Kept as
+   * signed integers (small integers to V8; unsigned values above 2^31 were a boxed number per field per
+   * node) and compared as unsigned.
+   */
   readonly hash1: number;
   readonly hash2: number;
   /** Present only on objects the constructor made: see isGenuine. */
@@ -57,8 +61,8 @@ export class Expr {
     let height = 0;
     for (const a of args) if (a.height >= height) height = a.height + 1;
     this.height = height;
-    this.hash1 = structuralHashes(op, args, op === "num" ? String(value) : name);
-    this.hash2 = secondHash;
+    this.hash1 = structuralHashes(op, args, op === "num" ? String(value) : name) | 0;
+    this.hash2 = secondHash | 0;
     Object.freeze(this);
   }
 
@@ -269,7 +273,7 @@ function compareTo(a: Expr, b: Expr, depth: number): number {
   if (a.op === "num") return a.value - b.value;
   if (a.op === "sym") return naturalOrder.compare(a.name, b.name) || (a.name < b.name ? -1 : 1);
   if (depth === 0) {
-    const byShape = a.height - b.height || a.hash1 - b.hash1 || a.hash2 - b.hash2;
+    const byShape = a.height - b.height || (a.hash1 >>> 0) - (b.hash1 >>> 0) || (a.hash2 >>> 0) - (b.hash2 >>> 0);
     // Equal hashes of different nodes (about one chance in 2^64): compare in full, as a last resort.
     if (byShape !== 0) return byShape;
     depth = Infinity;
