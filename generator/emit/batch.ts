@@ -142,10 +142,10 @@ const PULL_IN_DEPTH = 8;
 /** How each symbol is read: parameters from `params`, inputs and targets from the sample's row. */
 function symbolReads(layout: Layout): Map<string, string> {
   const reads = new Map<string, string>();
-  layout.params.forEach((p, k) => reads.set(p, `params[${k}]`));
-  layout.direction?.forEach((d, k) => reads.set(d, `v[${k}]`));
+  layout.params.forEach((p, k) => reads.set(p, `params[${k}]!`));
+  layout.direction?.forEach((d, k) => reads.set(d, `v[${k}]!`));
   const row = (array: string, width: number, j: number) =>
-    width === 1 ? `${array}[_i]` : `${array}[_i * ${width}${j > 0 ? ` + ${j}` : ""}]`;
+    width === 1 ? `${array}[_i]!` : `${array}[_i * ${width}${j > 0 ? ` + ${j}` : ""}]!`;
   layout.inputs.forEach((x, j) => reads.set(x, row("X", layout.inputs.length, j)));
   layout.targets.forEach((y, j) => reads.set(y, row("Y", layout.targets.length, j)));
   return reads;
@@ -271,7 +271,7 @@ export function batchSkeleton(kind: BatchKind, layout: Layout, body: BatchBody):
 
 /** Copies the upper triangle of a P×P row-major array (j ≤ k, computed) to the lower one. */
 function mirrorUpperTriangle(array: string, P: number): string[] {
-  return [`for (let _j = 1; _j < ${P}; _j++) for (let _k = 0; _k < _j; _k++) ${array}[_j * ${P} + _k] = ${array}[_k * ${P} + _j];`];
+  return [`for (let _j = 1; _j < ${P}; _j++) for (let _k = 0; _k < _j; _k++) ${array}[_j * ${P} + _k] = ${array}[_k * ${P} + _j]!;`];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,7 +364,7 @@ function emitChunked(fn: BatchFunction, layout: Layout, chunkSize: number): Emit
   const store = storeInto(slot);
   // Outputs not produced inside a part (the loss, invariant or constant values) are handled here.
   const driverValue = (o: Operand) =>
-    operandCode(o, (t) => (chunkOf(t) < 0 ? temp(t) : `_s[${slot.get(t)}]`), (name) => reads.get(name)!);
+    operandCode(o, (t) => (chunkOf(t) < 0 ? temp(t) : `_s[${slot.get(t)}]!`), (name) => reads.get(name)!);
   const driverSinks = program.outputs.flatMap((o, k) =>
     o.kind === "temp" && chunkOf(o.index) >= 0 && sinks[k].kind !== "loss"
       ? []
@@ -383,7 +383,7 @@ function emitChunked(fn: BatchFunction, layout: Layout, chunkSize: number): Emit
       ...driverSinks,
       "}",
     ],
-    finish: means ? [`for (let _k = 0; _k < ${means}.length; _k++) ${means}[_k] /= _n;`] : [],
+    finish: means ? [`for (let _k = 0; _k < ${means}.length; _k++) ${means}[_k]! /= _n;`] : [],
   };
   const parts = chunks.map((chunk, c) => emitPart(fn, layout, chunk, c, slot, uses, partName(c)));
   return {
@@ -436,7 +436,7 @@ function storeInto(slot: ReadonlyMap<number, number>): (i: number) => string[] {
 /** A sink in the chunked layout: gradients accumulate into, and outputs go to, `array` directly. */
 function chunkedSinkStatement(s: Sink, value: string, array: string): string {
   if (s.kind === "loss") return `_loss += ${value};`;
-  if (s.kind === "grad") return `${array}[${s.index}] += ${value};`;
+  if (s.kind === "grad") return `${array}[${s.index}]! += ${value};`;
   return `${outputElement(array, s)} = ${value};`;
 }
 
@@ -457,7 +457,7 @@ function emitPart(
   const reads = symbolReads(layout);
   const statements: string[] = [
     ...readSymbols([...layout.params, ...(layout.direction ?? []), ...layout.inputs, ...layout.targets], symbolsUsed(own), reads),
-    ...[...loads].sort((a, b) => a - b).map((t) => `const ${temp(t)} = _s[${slot.get(t)}];`),
+    ...[...loads].sort((a, b) => a - b).map((t) => `const ${temp(t)} = _s[${slot.get(t)}]!;`),
     ...assignmentLines(program, own.map((_, j) => chunk.first + j), uses, storeInto(slot), BUILTIN_EXP_SPELLING),
   ];
   program.outputs.forEach((o, k) => {
@@ -465,17 +465,20 @@ function emitPart(
       statements.push(chunkedSinkStatement(sinks[k], temp(o.index), "_sink"));
     }
   });
+  // Every part takes the same arguments; one that does not read an array names it _params, _X, …, so
+  // that a project compiling with noUnusedParameters accepts the module.
+  const named = (array: string) => (statements.some((s) => new RegExp(`\\b${array}\\b`).test(s)) ? array : `_${array}`);
   return {
     name,
     exported: false,
     parameters: [
-      { name: "params", type: "Float64Array" },
-      { name: "X", type: "Float64Array" },
-      { name: "Y", type: "Float64Array" },
+      { name: named("params"), type: "Float64Array" },
+      { name: named("X"), type: "Float64Array" },
+      { name: named("Y"), type: "Float64Array" },
       { name: "_i", type: "number" },
       { name: "_sink", type: "Float64Array" },
       { name: "_s", type: "Float64Array" },
-      ...(layout.direction ? [{ name: "v", type: "Float64Array" }] : []),
+      ...(layout.direction ? [{ name: named("v"), type: "Float64Array" }] : []),
     ],
     returnType: "void",
     statements,

@@ -83,8 +83,8 @@ function tableStatements(): StatementStructures[] {
         "const table = new Float64Array(2047);",
         "table[1023] = 1;",
         "for (let m = 1; m <= 1023; m++) {",
-        "  table[1023 + m] = table[1022 + m] * 2;",
-        "  table[1023 - m] = table[1024 - m] / 2;",
+        "  table[1023 + m] = table[1022 + m]! * 2;",
+        "  table[1023 - m] = table[1024 - m]! / 2;",
         "}",
         "return table;",
       ],
@@ -120,9 +120,9 @@ function expFunction(): StatementStructures {
       `if (!(Math.abs(x) < ${TABLE_RANGE})) return Math.exp(x);`,
       ...REDUCE,
       "const j = k & 31;",
-      "const hi = _expHi[j];",
+      "const hi = _expHi[j]!;",
       ...taylorTail("tail", "r", 6), // e^r − 1 = r + r²·tail, to < 4e-18 relative for |r| ≤ ln2/64
-      "return _pow2[(k >> 5) + 1023] * (hi + (_expLo[j] + hi * (r + r * r * tail)));",
+      "return _pow2[(k >> 5) + 1023]! * (hi + (_expLo[j]! + hi * (r + r * r * tail)));",
     ],
   };
 }
@@ -146,15 +146,15 @@ function expm1Function(): StatementStructures {
       "}",
       ...REDUCE,
       "const j = k & 31;",
-      "const hi = _expHi[j];",
-      "const scale = _pow2[(k >> 5) + 1023];",
+      "const hi = _expHi[j]!;",
+      "const scale = _pow2[(k >> 5) + 1023]!;",
       ...taylorTail("tail", "r", 6),
       "// scale·hi − 1 = sum + error exactly (TwoSum), then the small terms.",
       "const scaled = scale * hi;",
       "const sum = scaled - 1;",
       "const back = sum - scaled;",
       "const error = scaled - (sum - back) + (-1 - back);",
-      "return sum + (error + scale * (_expLo[j] + hi * (r + r * r * tail)));",
+      "return sum + (error + scale * (_expLo[j]! + hi * (r + r * r * tail)));",
     ],
   };
 }

@@ -67,11 +67,11 @@ function forwardBlock(layer: HvpLayer, units: number, samples: number): string[]
   const rz = (u: number, k: number) => `r${u}${k}`;
   const lines: string[] = [];
   for (const u of range(units)) {
-    lines.push(`let ${range(samples).map((k) => `${z(u, k)} = params[w${u} + ${F}], ${rz(u, k)} = v[w${u} + ${F}]`).join(", ")};`);
+    lines.push(`let ${range(samples).map((k) => `${z(u, k)} = params[w${u} + ${F}]!, ${rz(u, k)} = v[w${u} + ${F}]!`).join(", ")};`);
   }
   lines.push(`for (let i = 0, x = s; i < ${F}; i++, x += ${TILE}) {`);
-  for (const u of range(units)) lines.push(`const p${u} = params[w${u} + i], q${u} = v[w${u} + i];`);
-  for (const k of range(samples)) lines.push(`const x${k} = a[${plus("x", k)}];`, ...(withRa ? [`const y${k} = ra[${plus("x", k)}];`] : []));
+  for (const u of range(units)) lines.push(`const p${u} = params[w${u} + i]!, q${u} = v[w${u} + i]!;`);
+  for (const k of range(samples)) lines.push(`const x${k} = a[${plus("x", k)}]!;`, ...(withRa ? [`const y${k} = ra[${plus("x", k)}]!;`] : []));
   for (const u of range(units)) {
     for (const k of range(samples)) {
       lines.push(`${z(u, k)} += p${u} * x${k};`, `${rz(u, k)} += ${withRa ? `p${u} * y${k} + ` : ""}q${u} * x${k};`);
@@ -117,8 +117,8 @@ function activationFunction(activation: Activation, program: Program): EmittedFu
   const statements = [
     "for (let _j = 0; _j < _u; _j++) {",
     `for (let _at = _j * ${TILE}, _end = _at + _m; _at < _end; _at++) {`,
-    "const z = _a[_at];",
-    "const rz = _r[_at];",
+    "const z = _a[_at]!;",
+    "const rz = _r[_at]!;",
     ...assignmentLines(program, program.assignments.map((_, i) => i), uses),
     `const _f1 = ${value(1)};`,
     `_a[_at] = ${value(0)};`,
@@ -150,7 +150,7 @@ export interface HvpLocalNames {
  */
 function storeDeltas(activated: boolean, d: string, e: string, at: string, g: string, rg: string, f: string): string[] {
   if (!activated) return [`${d}[${at}] = ${g};`, `${e}[${at}] = ${rg};`];
-  return [`const ${f} = ${d}[${at}];`, `${d}[${at}] = ${f} * ${g};`, `${e}[${at}] = ${e}[${at}] * ${g} + ${f} * ${rg};`];
+  return [`const ${f} = ${d}[${at}]!;`, `${d}[${at}] = ${f} * ${g};`, `${e}[${at}] = ${e}[${at}]! * ${g} + ${f} * ${rg};`];
 }
 
 function headFunction(hvp: LoopHessianVectorProduct, last: HvpLayer, layout: Layout, names: HvpLocalNames): EmittedFunction {
@@ -160,9 +160,9 @@ function headFunction(hvp: LoopHessianVectorProduct, last: HvpLayer, layout: Lay
   const used = symbolsRead(program);
   const at = (k: number) => (k > 0 ? `${k * TILE} + _s` : "_s");
   const reads = [
-    ...names.headInputs.flatMap((h, k) => (used.has(h) ? [`const ${h} = _h[${at(k)}];`] : [])),
-    ...names.headTangents.flatMap((t, k) => (used.has(t) ? [`const ${t} = _rh[${at(k)}];`] : [])),
-    ...layout.targets.flatMap((y, k) => (used.has(y) ? [`const ${y} = Y[${plus(`(_s0 + _s) * ${T}`, k)}];`] : [])),
+    ...names.headInputs.flatMap((h, k) => (used.has(h) ? [`const ${h} = _h[${at(k)}]!;`] : [])),
+    ...names.headTangents.flatMap((t, k) => (used.has(t) ? [`const ${t} = _rh[${at(k)}]!;`] : [])),
+    ...layout.targets.flatMap((y, k) => (used.has(y) ? [`const ${y} = Y[${plus(`(_s0 + _s) * ${T}`, k)}]!;`] : [])),
   ];
   const value = (k: number) => operandCode(program.outputs[k], temp);
   const deltas = range(K).flatMap((k) => {
@@ -197,11 +197,12 @@ function gradientBlock(layer: HvpLayer, units: number, inputs: number): string[]
   const lines = [`let ${range(units).flatMap((u) => range(inputs).map((k) => `${acc(u, k)} = 0`)).join(", ")};`];
   for (const k of range(inputs)) lines.push(`const x${k}o = (${plus("i", k)}) * ${TILE};`);
   lines.push("for (let s = 0; s < m; s++) {");
-  for (const u of range(units)) lines.push(`const d${u} = d[e${u}o + s], e${u} = e[e${u}o + s];`);
-  for (const k of range(inputs)) lines.push(`const x${k} = a[x${k}o + s];`, ...(withRa ? [`const y${k} = ra[x${k}o + s];`] : []));
+  // Layer 1's inputs have no tangent (Ra = 0), so its δ is not read.
+  for (const u of range(units)) lines.push(withRa ? `const d${u} = d[e${u}o + s]!, e${u} = e[e${u}o + s]!;` : `const e${u} = e[e${u}o + s]!;`);
+  for (const k of range(inputs)) lines.push(`const x${k} = a[x${k}o + s]!;`, ...(withRa ? [`const y${k} = ra[x${k}o + s]!;`] : []));
   for (const u of range(units)) for (const k of range(inputs)) lines.push(`${acc(u, k)} += e${u} * x${k}${withRa ? ` + d${u} * y${k}` : ""};`);
   lines.push("}");
-  for (const u of range(units)) for (const k of range(inputs)) lines.push(`out[${plus(`w${u} + i`, k)}] += ${acc(u, k)};`);
+  for (const u of range(units)) for (const k of range(inputs)) lines.push(`out[${plus(`w${u} + i`, k)}]! += ${acc(u, k)};`);
   return lines;
 }
 
@@ -217,13 +218,13 @@ function gradientFunction(layer: HvpLayer): EmittedFunction {
     // The bias's entry is the sum of Rδ.
     `let ${range(count).map((u) => `b${u} = 0`).join(", ")};`,
     "for (let s = 0; s < m; s++) {",
-    ...range(count).map((u) => `b${u} += e[e${u}o + s];`),
+    ...range(count).map((u) => `b${u} += e[e${u}o + s]!;`),
     "}",
-    ...range(count).map((u) => `out[w${u} + ${F}] += b${u};`),
+    ...range(count).map((u) => `out[w${u} + ${F}]! += b${u};`),
   ];
   const l = layer.index;
   const statements = [
-    `const d = ${D(l)};`,
+    ...(l > 1 ? [`const d = ${D(l)};`] : []), // δ·Raᵀ: the inputs of layer 1 have no tangent
     `const e = ${E(l)};`,
     `const a = ${A(l - 1)};`,
     ...(l > 1 ? [`const ra = ${R(l - 1)};`] : []),
@@ -242,8 +243,8 @@ function deltaBlock(layer: HvpLayer, below: HvpLayer, inputs: number, samples: n
   const rg = (u: number, k: number) => `r${u}${k}`;
   const lines = [`let ${range(inputs).flatMap((u) => range(samples).map((k) => `${g(u, k)} = 0, ${rg(u, k)} = 0`)).join(", ")};`];
   lines.push(`for (let j = 0, w = ${layer.offset} + i, x = s; j < ${layer.units}; j++, w += ${layer.fanIn + 1}, x += ${TILE}) {`);
-  for (const u of range(inputs)) lines.push(`const p${u} = params[${plus("w", u)}], q${u} = v[${plus("w", u)}];`);
-  for (const k of range(samples)) lines.push(`const d${k} = d[${plus("x", k)}], e${k} = e[${plus("x", k)}];`);
+  for (const u of range(inputs)) lines.push(`const p${u} = params[${plus("w", u)}]!, q${u} = v[${plus("w", u)}]!;`);
+  for (const k of range(samples)) lines.push(`const d${k} = d[${plus("x", k)}]!, e${k} = e[${plus("x", k)}]!;`);
   for (const u of range(inputs)) {
     for (const k of range(samples)) lines.push(`${g(u, k)} += p${u} * d${k};`, `${rg(u, k)} += p${u} * e${k} + q${u} * d${k};`);
   }
@@ -295,7 +296,7 @@ function exportedFunction(layers: readonly HvpLayer[], layout: Layout): EmittedF
       "_loss += _hvHead(Y, _s0, _m);",
       ...backward,
       "}",
-      `for (let _k = 0; _k < ${P}; _k++) out[_k] /= _n;`,
+      `for (let _k = 0; _k < ${P}; _k++) out[_k]! /= _n;`,
       "return _loss / _n;",
     ],
   };

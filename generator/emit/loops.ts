@@ -83,7 +83,7 @@ function kernelFunction(kernel: ActivationKernel): EmittedFunction {
   const statements = [
     "for (let _j = 0; _j < _u; _j++) {",
     `for (let _at = _j * ${TILE}, _end = _at + _m; _at < _end; _at++) {`,
-    "const z = _a[_at];",
+    "const z = _a[_at]!;",
     ...assignmentLines(program, program.assignments.map((_, i) => i), useCounts(program)),
     `_a[_at] = ${operandCode(program.outputs[0], temp)};`,
     `_f[_at] = ${operandCode(program.outputs[1], temp)};`,
@@ -106,10 +106,10 @@ function forwardBlock(layer: LayerInfo, units: number, samples: number): string[
   const F = layer.fanIn;
   const acc = (u: number, k: number) => `z${u}${k}`;
   const lines: string[] = [];
-  for (const u of range(units)) lines.push(`let ${range(samples).map((k) => `${acc(u, k)} = params[w${u} + ${F}]`).join(", ")};`);
+  for (const u of range(units)) lines.push(`let ${range(samples).map((k) => `${acc(u, k)} = params[w${u} + ${F}]!`).join(", ")};`);
   lines.push(`for (let i = 0, x = s; i < ${F}; i++, x += ${TILE}) {`);
-  for (const u of range(units)) lines.push(`const p${u} = params[w${u} + i];`);
-  for (const k of range(samples)) lines.push(`const x${k} = a[x${k > 0 ? ` + ${k}` : ""}];`);
+  for (const u of range(units)) lines.push(`const p${u} = params[w${u} + i]!;`);
+  for (const k of range(samples)) lines.push(`const x${k} = a[x${k > 0 ? ` + ${k}` : ""}]!;`);
   for (const u of range(units)) for (const k of range(samples)) lines.push(`${acc(u, k)} += p${u} * x${k};`);
   lines.push("}");
   for (const u of range(units)) {
@@ -171,16 +171,16 @@ function gradientBlock(layer: LayerInfo, units: number, inputs: number, inputInd
   lines.push(`let ${accumulators.map((a) => `${a} = 0`).join(", ")};`);
   for (const k of range(inputs)) lines.push(`const x${k}o = (${inputIndex}${k > 0 ? ` + ${k}` : ""}) * ${TILE};`);
   lines.push("for (let s = 0; s < m; s++) {");
-  for (const u of range(units)) lines.push(`const e${u} = d[e${u}o + s];`);
-  for (const k of range(inputs)) lines.push(`const x${k} = a[x${k}o + s];`);
+  for (const u of range(units)) lines.push(`const e${u} = d[e${u}o + s]!;`);
+  for (const k of range(inputs)) lines.push(`const x${k} = a[x${k}o + s]!;`);
   for (const u of range(units)) {
     for (const k of range(inputs)) lines.push(`${acc(u, k)} += e${u} * x${k};`);
     if (bias) lines.push(`${biasAcc(u)} += e${u};`);
   }
   lines.push("}");
   for (const u of range(units)) {
-    for (const k of range(inputs)) lines.push(`grad[w${u} + ${inputIndex}${k > 0 ? ` + ${k}` : ""}] += ${acc(u, k)};`);
-    if (bias) lines.push(`grad[w${u} + ${layer.fanIn}] += ${biasAcc(u)};`);
+    for (const k of range(inputs)) lines.push(`grad[w${u} + ${inputIndex}${k > 0 ? ` + ${k}` : ""}]! += ${acc(u, k)};`);
+    if (bias) lines.push(`grad[w${u} + ${layer.fanIn}]! += ${biasAcc(u)};`);
   }
   return lines;
 }
@@ -228,14 +228,14 @@ function deltaBlock(layer: LayerInfo, below: LayerInfo, inputs: number, samples:
   const lines: string[] = [];
   lines.push(`let ${range(inputs).flatMap((u) => range(samples).map((k) => `${acc(u, k)} = 0`)).join(", ")};`);
   lines.push(`for (let j = 0, w = ${layer.offset} + i, e = s; j < ${layer.units}; j++, w += ${layer.fanIn + 1}, e += ${TILE}) {`);
-  for (const u of range(inputs)) lines.push(`const p${u} = params[w${u > 0 ? ` + ${u}` : ""}];`);
-  for (const k of range(samples)) lines.push(`const e${k} = d[e${k > 0 ? ` + ${k}` : ""}];`);
+  for (const u of range(inputs)) lines.push(`const p${u} = params[w${u > 0 ? ` + ${u}` : ""}]!;`);
+  for (const k of range(samples)) lines.push(`const e${k} = d[e${k > 0 ? ` + ${k}` : ""}]!;`);
   for (const u of range(inputs)) for (const k of range(samples)) lines.push(`${acc(u, k)} += p${u} * e${k};`);
   lines.push("}");
   for (const u of range(inputs)) {
     for (const k of range(samples)) {
       const at = `o${u} + s${k > 0 ? ` + ${k}` : ""}`;
-      const value = below.kernel ? `f[${at}] * ${acc(u, k)}` : acc(u, k);
+      const value = below.kernel ? `f[${at}]! * ${acc(u, k)}` : acc(u, k);
       lines.push(`db[${at}] = ${value};`);
     }
   }
@@ -284,7 +284,7 @@ function deltaFunction(layer: LayerInfo, below: LayerInfo): EmittedFunction {
  */
 export function inputTileLoader(name: string, buffer: string, layout: Layout, features: Program | undefined, docs: string): EmittedFunction {
   const D = layout.inputs.length;
-  const column = (i: number) => `X[row${i > 0 ? ` + ${i}` : ""}]`;
+  const column = (i: number) => `X[row${i > 0 ? ` + ${i}` : ""}]!`;
   let body: string[];
   if (!features) {
     body = range(D).map((i) => `a[${i * TILE} + s] = ${column(i)};`);
@@ -321,8 +321,8 @@ function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, names: 
   const K = layout.outputs;
   const used = symbolsRead(program);
   const reads = [
-    ...names.headInputs.flatMap((h, j) => (used.has(h) ? [`const ${h} = _h[${j ? `${j * TILE} + ` : ""}_s];`] : [])),
-    ...layout.targets.flatMap((y, k) => (used.has(y) ? [`const ${y} = Y[(_s0 + _s) * ${T}${k > 0 ? ` + ${k}` : ""}];`] : [])),
+    ...names.headInputs.flatMap((h, j) => (used.has(h) ? [`const ${h} = _h[${j ? `${j * TILE} + ` : ""}_s]!;`] : [])),
+    ...layout.targets.flatMap((y, k) => (used.has(y) ? [`const ${y} = Y[(_s0 + _s) * ${T}${k > 0 ? ` + ${k}` : ""}]!;`] : [])),
   ];
   const value = (k: number) => operandCode(program.outputs[k], temp);
   const sinks =
@@ -334,7 +334,7 @@ function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, names: 
             ? model.plan.headInputs.map((_, j) => {
                 const at = `${j ? `${j * TILE} + ` : ""}_s`;
                 const g = value(j + 1);
-                const d = last.kernel ? `_f[${at}] * ${g}` : g;
+                const d = last.kernel ? `_f[${at}]! * ${g}` : g;
                 return `_d[${at}] = ${d};`;
               })
             : []),
@@ -384,7 +384,7 @@ function batchFunctions(layers: readonly LayerInfo[], layout: Layout): EmittedFu
   return [
     tiled("loss", [...forward, "_loss += _headLoss(Y, _s0, _m);"]),
     tiled("lossAndGradient", [...forward, "_loss += _headLossAndGradient(Y, _s0, _m);", ...backward], [
-      `for (let _k = 0; _k < ${P}; _k++) grad[_k] /= _n;`,
+      `for (let _k = 0; _k < ${P}; _k++) grad[_k]! /= _n;`,
     ]),
     tiled("predict", [...forward, "_headPredict(out, _s0, _m);"]),
   ];

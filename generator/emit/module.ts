@@ -156,7 +156,7 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
         `_checkLength("packParams", "out", out, ${P}, "one per parameter");`,
         [
           `for (let _k = 0; _k < ${P}; _k++) {`,
-          "  const _v: unknown = p[PARAM_NAMES[_k]];",
+          "  const _v: unknown = p[PARAM_NAMES[_k]!];",
           '  if (typeof _v !== "number" || !Number.isFinite(_v)) {',
           "    throw new RangeError(`packParams: parameter ${JSON.stringify(PARAM_NAMES[_k])} must be a finite number, got ${typeof _v === \"number\" ? _v : typeof _v}`);",
           "  }",
@@ -176,7 +176,7 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
       statements: [
         `_checkLength("unpackParams", "a", a, ${P}, "one per parameter");`,
         `const p = ${emptyParams};`,
-        `for (let _k = 0; _k < ${P}; _k++) p[PARAM_NAMES[_k]] = a[_k];`,
+        `for (let _k = 0; _k < ${P}; _k++) p[PARAM_NAMES[_k]!] = a[_k]!;`,
         "return p;",
       ],
     },
