@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import {
   add, diff, div, evaluate, ProgramInterpreter, schedule, exp, gradient, log, mul, neg, num, pow, relu, show, sigmoid, sqrt, sub, sym, symbols, tanh,
 } from "../generator/index.ts";
+import { CompoundTable } from "../generator/symbolic/expr.ts";
 
 const [x, y, z] = symbols("x y z");
 
@@ -24,6 +25,16 @@ describe("hash-consing", () => {
     expect(add(mul(0.1, x), mul(0.2, x), mul(0.3, x))).toBe(add(mul(0.3, x), mul(0.2, x), mul(0.1, x)));
     expect(add(0.1, 0.2, 0.3, x)).toBe(add(x, 0.3, 0.2, 0.1));
     expect(mul(0.1, 3, 7, x)).toBe(mul(x, 7, 3, 0.1));
+  });
+
+  it("tells apart compound nodes whose hashes collide (CompoundTable, every hash equal)", () => {
+    const table = new CompoundTable(() => 7);
+    const nodes = [mul(x, y), mul(x, z), add(x, y), exp(x), mul(y, z)];
+    expect(nodes.map((n) => table.find(n.op, n.args))).toEqual(nodes.map(() => undefined));
+    for (const n of nodes) table.add(n);
+    for (const n of nodes) expect(table.find(n.op, n.args)).toBe(n);
+    expect(table.find("mul", [y, x])).toBeUndefined(); // arguments in another order: another node
+    expect(table.find("add", [x, z])).toBeUndefined();
   });
 
   it("is the same expression in a different process with a different build order", () => {

@@ -123,30 +123,39 @@ export type ExprLike = Expr | number;
 
 let nextId = 0;
 
-/**
- * The intern tables: constants by value, symbols by name, and compound nodes by a 32-bit hash of
- * (op, argument ids), checked against the node found (a compound node whose hash another node holds
- * already goes to `collidedNodes`, under its full key). Numbers as keys, not strings such as "mul,12,34":
- * a network of 66 000 weights interns hundreds of thousands of nodes, and a string key cost each lookup
- * an allocation and a hash of the string.
- */
-const constants = new Map<number, Expr>();
-const symbolsByName = new Map<string, Expr>();
-const compoundNodes = new Map<number, Expr>();
-const collidedNodes = new Map<string, Expr>();
-
-/** The arguments of every leaf (one frozen empty array rather than one per symbol and constant). */
-const NO_ARGS: readonly Expr[] = Object.freeze([]);
-
-function makeNode(op: Op, args: Expr[], value = NaN, name = ""): Expr {
-  return new Expr(CONSTRUCTION_TOKEN, nextId++, op, args.length === 0 ? NO_ARGS : Object.freeze(args), value, name);
-}
-
 /** FNV-style hash of a compound node's op and argument ids, as a signed 32-bit integer (a small-integer key). */
 function compoundHash(op: Op, args: readonly Expr[]): number {
   let h = mix(0x811c9dc5, OP_RANK[op]);
   for (const a of args) h = mix(h, a.id);
   return h | 0;
+}
+
+/**
+ * Compound nodes by a 32-bit hash of (op, argument ids), each checked against the node found; a node
+ * whose hash another node holds already is kept apart under its full key ("mul,12,34"). Numbers as keys,
+ * not such strings: a network of 66 000 weights interns hundreds of thousands of nodes, and a string key
+ * cost every lookup an allocation and a hash of the string. Exported for its test, which gives it a
+ * hash under which every node collides.
+ */
+export class CompoundTable {
+  private readonly byHash = new Map<number, Expr>();
+  private readonly collided = new Map<string, Expr>();
+
+  constructor(private readonly hash: (op: Op, args: readonly Expr[]) => number = compoundHash) {}
+
+  /** The node of `op` on exactly these arguments, if there is one. */
+  find(op: Op, args: readonly Expr[]): Expr | undefined {
+    const found = this.byHash.get(this.hash(op, args));
+    if (found !== undefined && isNodeOf(found, op, args)) return found;
+    return this.collided.size > 0 ? this.collided.get(compoundKey(op, args)) : undefined;
+  }
+
+  /** Adds a node that find() does not know yet. */
+  add(node: Expr): void {
+    const hash = this.hash(node.op, node.args);
+    if (this.byHash.has(hash)) this.collided.set(compoundKey(node.op, node.args), node);
+    else this.byHash.set(hash, node);
+  }
 }
 
 function compoundKey(op: Op, args: readonly Expr[]): string {
@@ -161,20 +170,24 @@ function isNodeOf(n: Expr, op: Op, args: readonly Expr[]): boolean {
   return true;
 }
 
-function findCompound(op: Op, args: readonly Expr[], hash: number): Expr | undefined {
-  const found = compoundNodes.get(hash);
-  if (found !== undefined && isNodeOf(found, op, args)) return found;
-  return collidedNodes.size > 0 ? collidedNodes.get(compoundKey(op, args)) : undefined;
+/** The intern tables: constants by value, symbols by name, compound nodes in a CompoundTable. */
+const constants = new Map<number, Expr>();
+const symbolsByName = new Map<string, Expr>();
+const compoundNodes = new CompoundTable();
+
+/** The arguments of every leaf (one frozen empty array rather than one per symbol and constant). */
+const NO_ARGS: readonly Expr[] = Object.freeze([]);
+
+function makeNode(op: Op, args: Expr[], value = NaN, name = ""): Expr {
+  return new Expr(CONSTRUCTION_TOKEN, nextId++, op, args.length === 0 ? NO_ARGS : Object.freeze(args), value, name);
 }
 
 /** The compound node of `op` on `args` (which the caller hands over: a fresh array, frozen here if new). */
 function internCompound(op: Op, args: Expr[]): Expr {
-  const hash = compoundHash(op, args);
-  const found = findCompound(op, args, hash);
+  const found = compoundNodes.find(op, args);
   if (found) return found;
   const node = makeNode(op, args);
-  if (compoundNodes.has(hash)) collidedNodes.set(compoundKey(op, args), node);
-  else compoundNodes.set(hash, node);
+  compoundNodes.add(node);
   return node;
 }
 
@@ -244,7 +257,7 @@ export function isGenuine(x: unknown): x is Expr {
 
 /** The existing node of `op` on exactly these arguments (in canonical order), without creating one. */
 export function findNode(op: Op, args: readonly Expr[]): Expr | undefined {
-  return findCompound(op, args, compoundHash(op, args));
+  return compoundNodes.find(op, args);
 }
 
 // ---------------------------------------------------------------------------------------------
