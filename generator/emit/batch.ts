@@ -501,10 +501,22 @@ export function signature(name: BatchName): Omit<EmittedFunction, "statements"> 
   };
 }
 
+/** `if (array is not a Float64Array of this length) throw …;`: a call only on failure (see boundaryCheck). */
+export function lengthCheck(fn: string, array: string, expected: string | number, what: string): string {
+  return `if (!(${array} instanceof Float64Array) || ${array}.length !== ${expected}) _lengthError(${fn}, "${array}", ${array}, ${expected}, "${what}");`;
+}
+
 /**
  * Length checks before the loop; `_n` is the number of samples. Messages are built only on failure.
  * The array a function writes (grad, out) must not share memory with one it reads: the split layout
  * reads params after it has started writing grad, so aliasing would silently change the result.
+ *
+ * The checks are conditions written into the function, and a helper is called only to throw. With a
+ * helper called on every call (they were `_checkLength(…)` and the like), TurboFan could optimize the
+ * batch function before V8 had allocated the helper's feedback (V8 does so lazily, after a function
+ * has run a while): the inlined helper then deoptimized the function on its next call, V8 re-entered
+ * it only through on-stack replacement, and the seed's lossAndGradient ran at ~1.3–1.6× its usual time
+ * in about one process in three (`--trace-deopt`: "Insufficient type feedback for call").
  */
 export function boundaryCheck(name: BatchName, layout: Layout): string[] {
   const kind = BATCH_KINDS[name];
@@ -512,27 +524,30 @@ export function boundaryCheck(name: BatchName, layout: Layout): string[] {
   const [rows, rowsShape] = rowsArray(kind);
   const P = layout.params.length;
   const rowWidth = { "rows of inputs": layout.inputs.length, "rows of targets": layout.targets.length, "rows of outputs": layout.outputs };
-  const lengthCheck = ([array, shape]: readonly [string, ArrayShape]): string => {
-    const check = (expected: string | number, what: string) => `_checkLength(${fn}, "${array}", ${array}, ${expected}, "${what}");`;
+  const check = ([array, shape]: readonly [string, ArrayShape]): string => {
     switch (shape) {
       case "params":
-        return `_checkParams(${fn}, ${array});`;
+      case "one per parameter":
+        return lengthCheck(fn, array, P, "one per parameter");
       case "rows of inputs":
       case "rows of targets":
       case "rows of outputs":
-        return check(`_n * ${rowWidth[shape]}`, `n×${shape.slice("rows of ".length)} for the n rows of ${rows}`);
-      case "one per parameter":
-        return check(P, "one per parameter");
+        return lengthCheck(fn, array, `_n * ${rowWidth[shape]}`, `n×${shape.slice("rows of ".length)} for the n rows of ${rows}`);
       case "params×params":
-        return check(P ** 2, "params×params");
+        return lengthCheck(fn, array, P ** 2, "params×params");
     }
   };
+  const width = rowWidth[rowsShape as keyof typeof rowWidth];
+  const badRows = `${rows}.length === 0${width === 1 ? "" : ` || ${rows}.length % ${width} !== 0`}`;
   const written = kind.writes?.array;
   const read = kind.arrays.map(([array]) => array).filter((array) => array !== written);
+  const overlap = (a: string, b: string) =>
+    `${a}.buffer === ${b}.buffer && ${a}.byteOffset < ${b}.byteOffset + ${b}.byteLength && ${b}.byteOffset < ${a}.byteOffset + ${a}.byteLength`;
   return [
-    ...kind.arrays.filter(([, shape]) => shape === "params").map(lengthCheck),
-    `const _n = _rows(${fn}, "${rows}", ${rows}, ${rowWidth[rowsShape as keyof typeof rowWidth]});`,
-    ...kind.arrays.filter(([array, shape]) => shape !== "params" && array !== rows).map(lengthCheck),
-    ...(written ? read.map((r) => `_checkDisjoint(${fn}, "${written}", ${written}, "${r}", ${r});`) : []),
+    ...kind.arrays.filter(([, shape]) => shape === "params").map(check),
+    `if (!(${rows} instanceof Float64Array) || ${badRows}) _rowsError(${fn}, "${rows}", ${rows}, ${width});`,
+    `const _n = ${width === 1 ? `${rows}.length` : `${rows}.length / ${width}`};`,
+    ...kind.arrays.filter(([array, shape]) => shape !== "params" && array !== rows).map(check),
+    ...(written ? read.map((r) => `if (${overlap(written, r)}) _aliasError(${fn}, "${written}", "${r}");`) : []),
   ];
 }

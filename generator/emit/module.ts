@@ -7,7 +7,7 @@ import type { FunctionDeclarationStructure, StatementStructures, VariableStateme
 import { hessianVectorProductOps, type CompiledModel, type UnrolledModel } from "../compile.ts";
 import { localNames } from "../symbolic/names.ts";
 import type { Operand, Program } from "../symbolic/schedule.ts";
-import { emitBatchFunction, type EmittedBatch, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
+import { emitBatchFunction, lengthCheck, type EmittedBatch, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
 import { header, type Provenance } from "./header.ts";
 import { emitLoopModel } from "./loops.ts";
 import { emitLoopHessianVectorProduct } from "./loops-hvp.ts";
@@ -153,7 +153,7 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
       docs: ["Parameters by name → the flat array the functions below take (in PARAM_NAMES order). Every parameter must be a finite number."],
       statements: [
         'if (typeof p !== "object" || p === null) throw new TypeError("packParams: p must be an object of parameters by name");',
-        `_checkLength("packParams", "out", out, ${P}, "one per parameter");`,
+        lengthCheck(`"packParams"`, "out", P, "one per parameter"),
         [
           `for (let _k = 0; _k < ${P}; _k++) {`,
           "  const _v: unknown = p[PARAM_NAMES[_k]!];",
@@ -174,7 +174,7 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
       returnType: "Params",
       docs: ["The flat parameter array → parameters by name."],
       statements: [
-        `_checkLength("unpackParams", "a", a, ${P}, "one per parameter");`,
+        lengthCheck(`"unpackParams"`, "a", P, "one per parameter"),
         `const p = ${emptyParams};`,
         `for (let _k = 0; _k < ${P}; _k++) p[PARAM_NAMES[_k]!] = a[_k]!;`,
         "return p;",
@@ -183,34 +183,29 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
   ];
 }
 
-/** Length checks shared by every function; they run once per call, outside the sample loop. */
-function checks(paramCount: number): FunctionDeclarationStructure[] {
-  const fn = (name: string, parameters: [string, string][], returnType: string, statements: string[]): FunctionDeclarationStructure => ({
+/**
+ * What the boundary checks call when one fails (batch.ts writes the checks into each function): they
+ * build the message and throw, and are never called when the arrays are right.
+ */
+function checkErrors(): FunctionDeclarationStructure[] {
+  const fn = (name: string, parameters: [string, string][], statements: string[]): FunctionDeclarationStructure => ({
     kind: structureKind("Function"),
     name,
     parameters: parameters.map(([n, type]) => ({ name: n, type })),
-    returnType,
+    returnType: "never",
     statements,
   });
   return [
-    fn("_checkLength", [["fn", "string"], ["arg", "string"], ["array", "Float64Array"], ["expected", "number"], ["what", "string"]], "void", [
+    fn("_lengthError", [["fn", "string"], ["arg", "string"], ["array", "unknown"], ["expected", "number"], ["what", "string"]], [
       "if (!(array instanceof Float64Array)) throw new TypeError(`${fn}: ${arg} must be a Float64Array`);",
-      "if (array.length !== expected) throw new RangeError(`${fn}: ${arg} must have length ${expected} (${what}), got ${array.length}`);",
+      "throw new RangeError(`${fn}: ${arg} must have length ${expected} (${what}), got ${array.length}`);",
     ]),
-    fn("_checkParams", [["fn", "string"], ["params", "Float64Array"]], "void", [
-      `_checkLength(fn, "params", params, ${paramCount}, "one per parameter");`,
-    ]),
-    fn("_checkDisjoint", [["fn", "string"], ["written", "string"], ["a", "Float64Array"], ["read", "string"], ["b", "Float64Array"]], "void", [
-      "if (a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength) {",
-      "  throw new RangeError(`${fn}: ${written} must not share memory with ${read} (pass separate arrays)`);",
-      "}",
-    ]),
-    fn("_rows", [["fn", "string"], ["arg", "string"], ["array", "Float64Array"], ["width", "number"]], "number", [
+    fn("_rowsError", [["fn", "string"], ["arg", "string"], ["array", "unknown"], ["width", "number"]], [
       "if (!(array instanceof Float64Array)) throw new TypeError(`${fn}: ${arg} must be a Float64Array`);",
-      "if (array.length === 0 || array.length % width !== 0) {",
-      "  throw new RangeError(`${fn}: ${arg} must hold n ≥ 1 rows of ${width} (a positive multiple of ${width}), got length ${array.length}`);",
-      "}",
-      "return array.length / width;",
+      "throw new RangeError(`${fn}: ${arg} must hold n ≥ 1 rows of ${width} (a positive multiple of ${width}), got length ${array.length}`);",
+    ]),
+    fn("_aliasError", [["fn", "string"], ["written", "string"], ["read", "string"]], [
+      "throw new RangeError(`${fn}: ${written} must not share memory with ${read} (pass separate arrays)`);",
     ]),
   ];
 }
@@ -265,7 +260,7 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
     ...batches.flatMap((b) => b.constants.map((c) => constant(c.name, c.initializer, false))),
     ...batches.flatMap((b) => b.functions.map(functionStructure)),
     ...fastMathStatements(fastMath),
-    ...checks(layout.params.length),
+    ...checkErrors(),
   ];
 }
 
