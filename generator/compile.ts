@@ -117,11 +117,12 @@ export type CompiledModel = UnrolledModel | LoopModel;
 
 /**
  * The crossover between the two strategies, measured with `npx tsx test/bench/crossover.ts` (same
- * data, 200 rows, tanh hidden, BCE; per-batch lossAndGradient, ratio loops/unrolled in one process):
- * see the table in README.md's performance section. Unrolled code wins while the per-sample program
- * stays small; from this width on, loops win.
+ * data, 200 rows; tanh and sigmoid hidden with a sigmoid output and BCE, tanh hidden with softmax and
+ * cross-entropy; per-batch lossAndGradient, ratio loops/unrolled in one process): see the tables in
+ * README.md's performance section. Without a hidden layer (2-1) unrolled code is faster (loops 1.18×);
+ * at 2 units the two are even (0.80–1.06×); from 4 units on, loops win (0.68–0.89×).
  */
-export const LOOP_MIN_WIDTH = 16;
+export const LOOP_MIN_WIDTH = 4;
 
 /**
  * Largest model that gets a dense `hessian` function: p(p + 1)/2 entries per sample, unrolled. At 65
