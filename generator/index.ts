@@ -3,7 +3,7 @@
  * (through `npm run generate`) turn it into flat TypeScript.
  */
 export {
-  Expr, type ExprLike, symbols, sym, num, add, sub, mul, div, neg, pow, sqrt, exp, expm1, log, log1p,
+  Expr, type ExprLike, type Symbols, symbols, sym, num, add, sub, mul, div, neg, pow, sqrt, exp, expm1, log, log1p,
   sigmoid, tanh, softplus, relu, step, abs, max, logsumexp, select, sin, cos, compareExpr,
 } from "./symbolic/expr.ts";
 export { diff, diffLiteral, gradient } from "./symbolic/differentiate.ts";

@@ -41,9 +41,11 @@ const n = 40;
 const X = new Float64Array(2 * n);
 const Y = new Float64Array(n);
 for (let i = 0; i < n; i++) {
-  X[2 * i] = Math.cos(i) * 2;
-  X[2 * i + 1] = Math.sin(3 * i) * 2;
-  Y[i] = X[2 * i] + X[2 * i + 1] > 0 ? 1 : 0;
+  const a = Math.cos(i) * 2;
+  const b = Math.sin(3 * i) * 2;
+  X[2 * i] = a;
+  X[2 * i + 1] = b;
+  Y[i] = a + b > 0 ? 1 : 0;
 }
 const data: Dataset = { name: "mine", inputNames: ["a", "b"], targetNames: ["label"], X, Y, n };
 const result = train(net, data, randomParams(net.PARAM_NAMES, 7), { optimizer: "adam", lr: 0.1, epochs: 200 });
@@ -80,7 +82,7 @@ beforeAll(() => {
   writeFileSync(join(app, "src", "scale.ts"), "export const SCALE = 1;\n");
   writeFileSync(join(app, "src", "app.ts"), APP);
   writeFileSync(join(app, "data.csv"), csv());
-  const install = run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, "typescript@5.9.3"]);
+  const install = run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball, "typescript@5.9.3", "@types/node@20.19.43"]);
   if (install.status !== 0) throw new Error(`npm install failed:\n${install.output}`);
 }, 300_000);
 
@@ -104,6 +106,28 @@ describe("a consumer project", () => {
     const { loss, accuracy } = JSON.parse(r.stdout.trim().split("\n").pop()!);
     expect(loss).toBeLessThan(0.2);
     expect(accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("its declaration files and the generated module type-check under the strictest options a project may set", () => {
+    // skipLibCheck off, so that symgrad's own .d.ts files are checked too (with @types/node: the runtime
+    // trains on worker threads). Errors in other packages' declarations are theirs (vega-lite 6's do
+    // not hold under exactOptionalPropertyTypes) and are ignored. The model file destructures
+    // symbols("…"), which noUncheckedIndexedAccess accepts because symbols types a literal as a tuple.
+    const strictest = {
+      target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", noEmit: true, skipLibCheck: false,
+      strict: true, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true, noUnusedLocals: true,
+      noUnusedParameters: true, noImplicitReturns: true, noPropertyAccessFromIndexSignature: true,
+      noImplicitOverride: true, noFallthroughCasesInSwitch: true, isolatedModules: true,
+    };
+    writeFileSync(join(app, "tsconfig.strictest.json"), JSON.stringify({ compilerOptions: strictest, include: ["src"] }));
+    const tsc = run(join(app, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.strictest.json", "--listFiles"]);
+    const checked = (file: string) => tsc.output.split("\n").some((line) => line.endsWith(file));
+    for (const file of ["node_modules/symgrad/dist/generator/index.d.ts", "node_modules/symgrad/dist/src/runtime.d.ts", "src/gen/net.ts"]) {
+      expect(checked(file), `${file} in the program`).toBe(true);
+    }
+    const errorFiles = [...tsc.output.matchAll(/^(\S+?)\(\d+,\d+\): error/gm)].map((m) => m[1]!);
+    const ours = errorFiles.filter((file) => !file.startsWith("node_modules/") || file.startsWith("node_modules/symgrad/"));
+    expect(ours, tsc.output).toEqual([]);
   });
 
   it("trains the generated file with `symgrad train`, writing a valid JSON run", () => {

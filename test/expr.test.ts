@@ -1,9 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { execFileSync } from "node:child_process";
 import {
   add, diff, div, evaluate, ProgramInterpreter, schedule, exp, gradient, log, mul, neg, num, pow, relu, show, sigmoid, sqrt, sub, sym, symbols, tanh,
 } from "../generator/index.ts";
-import { CompoundTable } from "../generator/symbolic/expr.ts";
+import { CompoundTable, NAME_SEPARATORS, type Expr } from "../generator/symbolic/expr.ts";
 
 const [x, y, z] = symbols("x y z");
 
@@ -90,6 +90,38 @@ describe("show", () => {
     [relu(tanh(x)), "relu(tanh(x))"],
   ])("%s", (e, text) => {
     expect(show(e)).toBe(text);
+  });
+});
+
+describe("symbols", () => {
+  // The type assertions are checked by `npm run typecheck` (tsc reads the tests), not when vitest runs.
+  it("types a literal's names as a tuple, so destructured names are Expr under noUncheckedIndexedAccess", () => {
+    expectTypeOf(symbols("w1 w2 b")).toEqualTypeOf<[Expr, Expr, Expr]>();
+    expectTypeOf(symbols(" a,b ,\n c\t")).toEqualTypeOf<[Expr, Expr, Expr]>();
+    expectTypeOf(symbols("x")).toEqualTypeOf<[Expr]>();
+    expectTypeOf(symbols("a\u00a0b\u3000c")).toEqualTypeOf<[Expr, Expr, Expr]>();
+    const known = "a b" as string;
+    expectTypeOf(symbols(known)).toEqualTypeOf<Expr[]>();
+    const long = Array.from({ length: 120 }, (_, i) => `x${i}`).join(" "); // a string, not a literal
+    expectTypeOf(symbols(long)).toEqualTypeOf<Expr[]>();
+    expectTypeOf(symbols(`w${known}`)).toEqualTypeOf<Expr[]>(); // a pattern: the names are unknown
+    expectTypeOf(symbols(Math.random() > 2 ? "a" : "b c")).toEqualTypeOf<[Expr] | [Expr, Expr]>();
+    // A literal longer than 400 characters is typed Expr[] (TypeScript limits how deep a type recurses):
+    const names = "w_00 w_01 w_02 w_03 w_04 w_05 w_06 w_07 w_08 w_09 w_10 w_11 w_12 w_13 w_14 w_15 w_16 w_17 w_18 w_19 w_20 w_21 w_22 w_23 w_24 w_25 w_26 w_27 w_28 w_29 w_30 w_31 w_32 w_33 w_34 w_35 w_36 w_37 w_38 w_39 w_40 w_41 w_42 w_43 w_44 w_45 w_46 w_47 w_48 w_49 w_50 w_51 w_52 w_53 w_54 w_55 w_56 w_57 w_58 w_59 w_60 w_61 w_62 w_63 w_64 w_65 w_66 w_67 w_68 w_69 w_70 w_71 w_72 w_73 w_74 w_75 w_76 w_77 w_78 w_79 w_80 w_81 w_82 w_83 w_84 w_85 w_86 w_87 w_88 w_89 w_90 w_91 w_92 w_93 w_94 w_95 w_96 w_97 w_98 w_99";
+    expect(names.length).toBeGreaterThan(400);
+    expectTypeOf(symbols(names)).toEqualTypeOf<Expr[]>();
+    expect(symbols(names)).toHaveLength(100);
+    expectTypeOf(symbols(names.slice(0, 99))).toEqualTypeOf<Expr[]>(); // slice: a string, not a literal
+    expect(symbols(" a,b ,\n c\t").map(show)).toEqual(["a", "b", "c"]);
+    expect(symbols("a\u00a0b\u3000c")).toHaveLength(3);
+  });
+
+  it("splits where its type does: NAME_SEPARATORS is exactly the comma and the characters of \\s", () => {
+    const separators = new Set<string>(NAME_SEPARATORS);
+    for (let code = 0; code <= 0xffff; code++) {
+      const c = String.fromCharCode(code);
+      expect(separators.has(c), `U+${code.toString(16)}`).toBe(/[\s,]/.test(c));
+    }
   });
 });
 

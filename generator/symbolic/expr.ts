@@ -213,12 +213,47 @@ export function sym(name: string): Expr {
   return node;
 }
 
+/**
+ * What separates the names given to `symbols`: a comma or any character of JavaScript's `\s` (the
+ * split below), listed so that the type `Symbols` splits exactly where the function does.
+ */
+export const NAME_SEPARATORS = [
+  ",", "\t", "\n", "\v", "\f", "\r", " ", "\u00a0", "\u1680", "\u2000", "\u2001", "\u2002", "\u2003", "\u2004",
+  "\u2005", "\u2006", "\u2007", "\u2008", "\u2009", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000", "\ufeff",
+] as const;
+type NameSeparator = (typeof NAME_SEPARATORS)[number];
+
+/**
+ * Counts the names of a literal string character by character, giving up (Expr[]) after
+ * SYMBOLS_TUPLE_MAX_CHARS characters: TypeScript refuses types that recurse ~1 000 levels deep, and a
+ * compile error in a user's model file would be worse than an untyped length.
+ */
+type ScanNames<S extends string, InName extends boolean, Names extends Expr[], Seen extends 0[]> =
+  Seen["length"] extends SymbolsTupleMaxChars ? Expr[]
+  : S extends `${infer C}${infer Rest}`
+    ? C extends NameSeparator ? ScanNames<Rest, false, Names, [...Seen, 0]>
+    : InName extends true ? ScanNames<Rest, true, Names, [...Seen, 0]>
+    : ScanNames<Rest, true, [...Names, Expr], [...Seen, 0]>
+  : Names;
+type SymbolsTupleMaxChars = 400;
+
+/**
+ * What `symbols(names)` returns: for a string literal (of up to 400 characters), a tuple of one Expr
+ * per name, so that `const [x, y] = symbols("x y")` types x and y as Expr even in a project compiled
+ * with noUncheckedIndexedAccess; for any other string, Expr[]. (`{} extends Record<S, true>` holds
+ * exactly when S is `string` or a pattern such as `x${number}`, whose names cannot be counted; a union
+ * of literals gives the union of their tuples.)
+ */
+export type Symbols<S extends string> = S extends unknown
+  ? {} extends Record<S, true> ? Expr[] : ScanNames<S, false, [], []>
+  : never;
+
 /** Space- or comma-separated names, like `sp.symbols("x1 x2 y")`. */
-export function symbols(names: string): Expr[] {
+export function symbols<S extends string>(names: S): Symbols<S> {
   if (typeof names !== "string") throw new TypeError("symbols: expected a string of names");
   const list = names.split(/[\s,]+/).filter((n) => n.length > 0);
   if (list.length === 0) throw new RangeError("symbols: no names given");
-  return list.map(sym);
+  return list.map(sym) as Symbols<S>;
 }
 
 export function toExpr(x: ExprLike): Expr {
