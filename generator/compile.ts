@@ -119,8 +119,9 @@ export type CompiledModel = UnrolledModel | LoopModel;
  * The crossover between the two strategies, measured with `npx tsx test/bench/crossover.ts` (same
  * data, 200 rows; tanh and sigmoid hidden with a sigmoid output and BCE, tanh hidden with softmax and
  * cross-entropy; per-batch lossAndGradient, ratio loops/unrolled in one process): see the tables in
- * README.md's performance section. Without a hidden layer (2-1) unrolled code is faster (loops 1.18×);
- * at 2 units the two are even (0.80–1.06×); from 4 units on, loops win (0.68–0.89×).
+ * README.md's performance section. Without a hidden layer (2-1) unrolled code is faster (loops 1.18–1.32×);
+ * at 2 units loops win on an idle machine (0.79–0.81×) but not always under load (up to 1.06×); from 4
+ * units on, loops win in every configuration, idle or loaded (0.68–0.89×).
  */
 export const LOOP_MIN_WIDTH = 4;
 
