@@ -1,8 +1,9 @@
 /**
  * The loop strategy (generator/emit/loops.ts) on shapes the shipped models do not have: odd unit
- * counts (one-unit tails), fan-ins of every remainder mod 4 (the last gradient block of 1–4 inputs that
- * also sums the bias), batches that are not a multiple of 4 samples (one-sample tails) and batches of
- * more than one 256-sample tile, at ordinary and saturated parameter scales. The oracle is the
+ * counts (one-unit tails), fan-ins of every remainder mod 4, and mod 3 in models at least
+ * WIDE_MIN_UNITS wide, which get 2 × 3 register blocks (the last gradient block of 1 to 4, or 1 to 3,
+ * inputs that also sums the bias), batches that are not a multiple of 4 or 3 samples (one-sample tails)
+ * and batches of more than one 256-sample tile, at ordinary and saturated parameter scales. The oracle is the
  * hand-written backprop of test/reference-mlp-gradient.ts (tanh' from cosh, relatively accurate in
  * saturation like the generated code's), which shares no code with the emitter.
  */
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileModel } from "../generator/compile.ts";
 import { formatTypeScript } from "../generator/emit/format.ts";
+import { WIDE_MIN_UNITS } from "../generator/emit/loops.ts";
 import { emitModule } from "../generator/emit/module.ts";
 import { defineModel, mlp } from "../generator/index.ts";
 import type { GeneratedModel } from "../src/contract.ts";
@@ -25,6 +27,9 @@ const SHAPES = [
   [3, 5, 7, 1],
   [5, 9, 6, 1],
   [4, 2, 1],
+  // WIDE_MIN_UNITS wide: blocks of 3 (fan-ins 5, 64, 7 and 66 leave 2, 1, 1 and 0 inputs over)
+  [5, 64, 7, 1],
+  [4, 66, 1],
 ];
 const ROWS = [1, 3, 5, 257, 300];
 const SCALES = [1, 30, 300];
@@ -36,7 +41,12 @@ async function loopModule(layers: number[]): Promise<GeneratedModel> {
   const compiled = compileModel(model, "loops");
   expect(compiled.strategy).toBe("loops");
   const file = join(dir, `${name}.ts`);
-  writeFileSync(file, await formatTypeScript(emitModule(compiled)));
+  const source = await formatTypeScript(emitModule(compiled));
+  // The register blocks this shape is meant to exercise (3 samples for wide models, else 4).
+  const block = Math.max(...layers.slice(1)) >= WIDE_MIN_UNITS ? 3 : 4;
+  expect(source).toContain(`const mb = m - (m % ${block});`);
+  expect(source).not.toContain(`const mb = m - (m % ${7 - block});`);
+  writeFileSync(file, source);
   return (await import(file)) as GeneratedModel;
 }
 

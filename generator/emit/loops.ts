@@ -11,14 +11,17 @@
  * so no call allocates, whatever the batch size. (They make the module's functions non-reentrant,
  * which plain synchronous JavaScript never is; each worker thread has its own module instance.)
  *
- * Register blocking (the design measured by hand in issue 10; a plain axpy was 1.45× slower):
- * - forward z = W·a + b: 2 units × 4 samples per inner iteration, 8 accumulators in locals; then
+ * Register blocking (the design measured by hand in issue 10; a plain axpy was 1.45× slower), with B = 4,
+ * or 3 in models whose widest layer has WIDE_MIN_UNITS units or more (see blockSize):
+ * - forward z = W·a + b: 2 units × B samples per inner iteration, 2B accumulators in locals; then
  *   one pass of the activation's kernel over the layer, a = f(z) in place and f'(z) beside it;
- * - weight gradient ∂W = D·Aᵀ: 2 units × 4 inputs per iteration over the samples, the bias's sum of
+ * - weight gradient ∂W = D·Aᵀ: 2 units × B inputs per iteration over the samples, the bias's sum of
  *   the deltas in the same pass as the last block of inputs;
- * - input delta Wᵀ·D: 2 inputs × 4 samples per iteration over the units, times the stored f'(z)
+ * - input delta Wᵀ·D: 2 inputs × B samples per iteration over the units, times the stored f'(z)
  *   of the layer below as it is stored.
- * Odd unit counts and the samples past a multiple of 4 get one-unit or one-sample tails.
+ * Odd unit counts and the samples past a multiple of B get one-unit or one-sample tails. The block
+ * shape does not change any sum's order: each output still adds its terms input by input (forward),
+ * unit by unit (delta) or sample by sample (gradient), so results are bitwise those of any other B.
  */
 import type { ActivationKernel, LoopModel } from "../compile.ts";
 import type { Program } from "../symbolic/schedule.ts";
@@ -33,6 +36,24 @@ import {
  */
 export const TILE = 256;
 
+/**
+ * Models whose widest layer has at least this many units get 2 × 3 register blocks, others 2 × 4.
+ * TurboFan computes a 2 × 4 block's 8 products before its 8 sums: 16 doubles are live, x64 allocates
+ * 15, and two accumulators live in stack slots (--print-opt-code: vaddsd with [rbp-…] operands), a
+ * loop-carried dependence through memory; 2 × 3 blocks have none. Measured in one process (interleaved,
+ * gradients bit for bit equal), lossAndGradient with 2 × 3 relative to 2 × 4: 2-64-64-1 0.83,
+ * 2-128-128-1 0.77, 2-256-256-1 0.74, 2-16-16-1 0.93–0.96; but once any ArrayBuffer in the process has
+ * been detached (tfjs-wasm growing its memory does it, as in `npm run bench`), V8 reloads typed arrays'
+ * lengths in these loops and the ratios become 0.98, 0.90, 0.88 and, for 2-16-16-1, 1.025–1.027. Narrow
+ * models keep 2 × 4.
+ */
+export const WIDE_MIN_UNITS = 64;
+
+/** Samples per register block (forward, input delta) and inputs per block (weight gradient). */
+function blockSize(model: LoopModel): number {
+  return Math.max(...model.plan.layers.map((layer) => layer.z.length)) >= WIDE_MIN_UNITS ? 3 : 4;
+}
+
 const aBuf = (l: number) => `_a${l}`;
 /** f'(z) of layer l's activation, from the forward pass. */
 const fBuf = (l: number) => `_f${l}`;
@@ -45,11 +66,15 @@ interface LayerInfo {
   readonly fanIn: number;
   /** Index of the layer's first parameter. */
   readonly offset: number;
+  /** The register block's sample (or input) count, the same for every layer of a model: blockSize. */
+  readonly block: number;
   readonly kernel: ActivationKernel | undefined;
 }
 
 function layerInfos(model: LoopModel): LayerInfo[] {
+  const block = blockSize(model);
   return model.plan.layers.map((layer, k) => ({
+    block,
     index: k + 1,
     units: layer.z.length,
     fanIn: layer.inputs.length,
@@ -118,7 +143,7 @@ function forwardBlock(layer: LayerInfo, units: number, samples: number): string[
   return lines;
 }
 
-/** The units [first, first + units) over all samples of the tile: blocks of 4 samples, then single ones. */
+/** The units [first, first + units) over all samples of the tile: blocks of layer.block samples, then single ones. */
 function forwardUnits(layer: LayerInfo, units: number, header: string, unitOffset: string): string[] {
   const R = layer.fanIn + 1;
   return [
@@ -128,8 +153,8 @@ function forwardUnits(layer: LayerInfo, units: number, header: string, unitOffse
     `const o0 = ${unitOffset} * ${TILE};`,
     ...(units > 1 ? [`const o1 = o0 + ${TILE};`] : []),
     "let s = 0;",
-    "for (; s < m4; s += 4) {",
-    ...forwardBlock(layer, units, 4),
+    `for (; s < mb; s += ${layer.block}) {`,
+    ...forwardBlock(layer, units, layer.block),
     "}",
     "for (; s < m; s++) {",
     ...forwardBlock(layer, units, 1),
@@ -144,7 +169,7 @@ function forwardFunction(layer: LayerInfo): EmittedFunction {
   const statements = [
     `const a = ${aBuf(layer.index - 1)};`,
     `const out = ${aBuf(layer.index)};`,
-    "const m4 = m - (m % 4);",
+    `const mb = m - (m % ${layer.block});`,
     ...(even > 0 ? forwardUnits(layer, 2, `for (let j = 0; j < ${even}; j += 2) {`, "j") : []),
     ...(U % 2 ? forwardUnits(layer, 1, "{", String(U - 1)) : []),
     ...(layer.kernel ? [`${kernelName(layer.kernel)}(out, ${fBuf(layer.index)}, ${U}, m);`] : []),
@@ -155,7 +180,7 @@ function forwardFunction(layer: LayerInfo): EmittedFunction {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Weight and bias gradients: ∂W += D·Aᵀ, 2 units × 4 inputs
+// Weight and bias gradients: ∂W += D·Aᵀ, 2 units × layer.block inputs
 // ---------------------------------------------------------------------------------------------
 
 /**
@@ -186,13 +211,14 @@ function gradientBlock(layer: LayerInfo, units: number, inputs: number, inputInd
 }
 
 /**
- * The units [unitOffset, unitOffset + units): inputs in blocks of 4 over the samples; the last block
- * (1 to 4 inputs) also sums the bias gradient.
+ * The units [unitOffset, unitOffset + units): inputs in blocks of layer.block over the samples; the
+ * last block (1 to layer.block inputs) also sums the bias gradient.
  */
 function gradientUnits(layer: LayerInfo, units: number, header: string, unitOffset: string): string[] {
   const F = layer.fanIn;
   const R = F + 1;
-  const last = F - (F % 4 || 4); // the first input of the last block
+  const B = layer.block;
+  const last = F - (F % B || B); // the first input of the last block
   const lines = [
     header,
     `const w0 = ${layer.offset} + ${unitOffset} * ${R};`,
@@ -200,7 +226,7 @@ function gradientUnits(layer: LayerInfo, units: number, header: string, unitOffs
     `const e0o = ${unitOffset} * ${TILE};`,
     ...(units > 1 ? [`const e1o = e0o + ${TILE};`] : []),
   ];
-  if (last > 0) lines.push(`for (let i = 0; i < ${last}; i += 4) {`, ...gradientBlock(layer, units, 4, "i", false), "}");
+  if (last > 0) lines.push(`for (let i = 0; i < ${last}; i += ${B}) {`, ...gradientBlock(layer, units, B, "i", false), "}");
   lines.push("{", `const i = ${last};`, ...gradientBlock(layer, units, F - last, "i", true), "}");
   lines.push("}");
   return lines;
@@ -220,7 +246,7 @@ function gradientFunction(layer: LayerInfo): EmittedFunction {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Input delta: ∂loss/∂z of the layer below = f'(z_below) ⊙ Wᵀ·D, 2 inputs × 4 samples
+// Input delta: ∂loss/∂z of the layer below = f'(z_below) ⊙ Wᵀ·D, 2 inputs × layer.block samples
 // ---------------------------------------------------------------------------------------------
 
 function deltaBlock(layer: LayerInfo, below: LayerInfo, inputs: number, samples: number): string[] {
@@ -248,8 +274,8 @@ function deltaInputs(layer: LayerInfo, below: LayerInfo, inputs: number, header:
     `const o0 = i * ${TILE};`,
     ...(inputs > 1 ? [`const o1 = o0 + ${TILE};`] : []),
     "let s = 0;",
-    "for (; s < m4; s += 4) {",
-    ...deltaBlock(layer, below, inputs, 4),
+    `for (; s < mb; s += ${layer.block}) {`,
+    ...deltaBlock(layer, below, inputs, layer.block),
     "}",
     "for (; s < m; s++) {",
     ...deltaBlock(layer, below, inputs, 1),
@@ -265,7 +291,7 @@ function deltaFunction(layer: LayerInfo, below: LayerInfo): EmittedFunction {
     `const d = ${dBuf(layer.index)};`,
     `const db = ${dBuf(below.index)};`,
     ...(below.kernel ? [`const f = ${fBuf(below.index)};`] : []),
-    "const m4 = m - (m % 4);",
+    `const mb = m - (m % ${layer.block});`,
     ...(even > 0 ? deltaInputs(layer, below, 2, `for (let i = 0; i < ${even}; i += 2) {`) : []),
     ...(F % 2 ? deltaInputs(layer, below, 1, `{\nconst i = ${F - 1};`) : []),
   ];
