@@ -13,7 +13,7 @@
  */
 import type { ModelDefinition } from "./model.ts";
 import { ACTIVATIONS, type Activation } from "./nn/activations.ts";
-import { planLayers, type LayerPlan } from "./nn/layers.ts";
+import { planLayers, widestLayer, type LayerPlan } from "./nn/layers.ts";
 import { diff, gradient } from "./symbolic/differentiate.ts";
 import { sym, type Expr } from "./symbolic/expr.ts";
 import { freeSymbols, topologicalOrder } from "./symbolic/dag.ts";
@@ -170,7 +170,7 @@ export function compileModel(definition: ModelDefinition, strategy: Strategy = "
     const plan = planLayers(definition);
     if ("reason" in plan) {
       if (strategy === "loops") throw new Error(`compile(${definition.name}): cannot emit loops: ${plan.reason}`);
-    } else if (strategy === "loops" || Math.max(...plan.layers.map((l) => l.z.length)) >= LOOP_MIN_WIDTH) {
+    } else if (strategy === "loops" || widestLayer(plan) >= LOOP_MIN_WIDTH) {
       return compileLoops(definition, plan);
     }
   }

@@ -29,6 +29,7 @@
  * so a block's ~96 loaded values are live at once and go through stack slots (--print-opt-code).
  */
 import type { ActivationKernel, LoopModel } from "../compile.ts";
+import { widestLayer } from "../nn/layers.ts";
 import type { Program } from "../symbolic/schedule.ts";
 import {
   assignmentLines, BATCH_KINDS, batchSkeleton, operandCode, symbolsRead, temp, useCounts,
@@ -56,7 +57,7 @@ export const WIDE_MIN_UNITS = 64;
 
 /** Samples per register block (forward, input delta) and inputs per block (weight gradient). */
 function blockSize(model: LoopModel): number {
-  return Math.max(...model.plan.layers.map((layer) => layer.z.length)) >= WIDE_MIN_UNITS ? 3 : 4;
+  return widestLayer(model.plan) >= WIDE_MIN_UNITS ? 3 : 4;
 }
 
 const aBuf = (l: number) => `_a${l}`;
