@@ -13,7 +13,7 @@
  */
 import type { ModelDefinition } from "./model.ts";
 import { ACTIVATIONS, type Activation } from "./nn/activations.ts";
-import { planLayers, widestLayer, type LayerPlan } from "./nn/layers.ts";
+import { planLayers, type LayerPlan } from "./nn/layers.ts";
 import { diff, gradient } from "./symbolic/differentiate.ts";
 import { sym, type Expr } from "./symbolic/expr.ts";
 import { freeSymbols, topologicalOrder } from "./symbolic/dag.ts";
@@ -124,6 +124,11 @@ export type CompiledModel = UnrolledModel | LoopModel;
  * units on, loops win in every configuration, idle or loaded (0.68–0.89×).
  */
 export const LOOP_MIN_WIDTH = 4;
+
+/** Units of the plan's widest layer: what the choices made by width (LOOP_MIN_WIDTH, loops.ts' register blocks) compare. */
+export function widestLayer(plan: LayerPlan): number {
+  return Math.max(...plan.layers.map((layer) => layer.z.length));
+}
 
 /**
  * Largest model that gets a dense `hessian` function: p(p + 1)/2 entries per sample, unrolled. At 65

@@ -28,8 +28,7 @@
  * against 3.49–3.60×): TurboFan issues every load of the unrolled steps first and the arithmetic after,
  * so a block's ~96 loaded values are live at once and go through stack slots (--print-opt-code).
  */
-import type { ActivationKernel, LoopModel } from "../compile.ts";
-import { widestLayer } from "../nn/layers.ts";
+import { widestLayer, type ActivationKernel, type LoopModel } from "../compile.ts";
 import type { Program } from "../symbolic/schedule.ts";
 import {
   assignmentLines, BATCH_KINDS, batchSkeleton, operandCode, symbolsRead, temp, useCounts,

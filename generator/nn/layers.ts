@@ -43,11 +43,6 @@ export interface LayerPlan {
   readonly features?: readonly Expr[];
 }
 
-/** Units of the plan's widest layer: what the emission choices by width (LOOP_MIN_WIDTH, the register blocks) compare. */
-export function widestLayer(plan: LayerPlan): number {
-  return Math.max(...plan.layers.map((layer) => layer.z.length));
-}
-
 /** A plan, or why the model is not a plain stack of its recorded dense layers. */
 export function planLayers(model: LayeredModelParts): LayerPlan | { readonly reason: string } {
   const layers = model.layers;
