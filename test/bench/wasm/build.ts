@@ -1,0 +1,109 @@
+/**
+ * Assembles test/bench/wasm/emit-wat.ts's text with wabt (the WebAssembly Binary Toolkit compiled to
+ * JavaScript; a pinned devDependency) and wraps the bytes into a self-contained JavaScript module with
+ * a generated module's `lossAndGradient(params, X, Y, grad): number` signature: the bytes embedded as
+ * base64, compiled and instantiated synchronously when the module is imported.
+ *
+ * `npx tsx test/bench/wasm/build.ts` writes out/wasm/{name}.wat, .wasm and .mjs (scalar and f64x2) and
+ * prints their sizes.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import wabtInit from "wabt";
+import { emitWat, mlpLayout, TILE, type WasmOptions } from "./emit-wat.ts";
+
+export interface BuiltModule {
+  readonly name: string;
+  readonly wat: string;
+  readonly wasm: Uint8Array;
+  /** The JavaScript module an app would ship (ES module text). */
+  readonly js: string;
+}
+
+const wabt = await wabtInit();
+
+/** WAT text → module bytes; a validation error names the module. */
+export function assemble(name: string, wat: string): Uint8Array {
+  const module = wabt.parseWat(`${name}.wat`, wat, { simd: true, bulk_memory: true });
+  try {
+    module.validate();
+    return module.toBinary({}).buffer;
+  } finally {
+    module.destroy();
+  }
+}
+
+/**
+ * The wrapper's source. Each call copies params, X and Y into linear memory (growing it when a batch
+ * does not fit), runs the module and copies the gradient out; the views are re-made after a grow,
+ * which detaches the old buffer.
+ */
+export function wrapperSource(name: string, layers: readonly number[], wasm: Uint8Array): string {
+  const layout = mlpLayout(layers);
+  const inputs = layers[0]!;
+  const base64 = Buffer.from(wasm).toString("base64");
+  return `// ${name}: mlp([${layers.join(", ")}]) loss and gradient in WebAssembly (test/bench/wasm prototype).
+const _bytes = Uint8Array.from(atob("${base64}"), (c) => c.charCodeAt(0));
+const _instance = new WebAssembly.Instance(new WebAssembly.Module(_bytes), {
+  math: { exp: Math.exp, expm1: Math.expm1, log1p: Math.log1p },
+});
+const _memory = _instance.exports.memory;
+const _run = _instance.exports.lossAndGradient;
+const PARAMS = ${layout.paramCount};
+let _heap = new Float64Array(_memory.buffer);
+
+/** Writes the mean gradient over the n samples into grad and returns the mean loss. */
+export function lossAndGradient(params, X, Y, grad) {
+  if (!(params instanceof Float64Array) || params.length !== PARAMS) throw new RangeError(\`lossAndGradient: params must be a Float64Array of length \${PARAMS}\`);
+  if (!(grad instanceof Float64Array) || grad.length !== PARAMS) throw new RangeError(\`lossAndGradient: grad must be a Float64Array of length \${PARAMS}\`);
+  const n = Y.length;
+  if (!(Y instanceof Float64Array) || n === 0) throw new RangeError("lossAndGradient: Y must be a non-empty Float64Array");
+  if (!(X instanceof Float64Array) || X.length !== n * ${inputs}) throw new RangeError(\`lossAndGradient: X must be a Float64Array of length \${n * ${inputs}}\`);
+  const end = ${layout.data} + n * ${(inputs + 1) * 8};
+  if (end > _memory.buffer.byteLength) {
+    _memory.grow(Math.ceil((end - _memory.buffer.byteLength) / 65536));
+    _heap = new Float64Array(_memory.buffer);
+  }
+  _heap.set(params, ${layout.params / 8});
+  _heap.set(X, ${layout.data / 8});
+  _heap.set(Y, ${layout.data / 8} + n * ${inputs});
+  const loss = _run(n);
+  grad.set(_heap.subarray(${layout.grad / 8}, ${layout.grad / 8 + layout.paramCount}));
+  return loss;
+}
+`;
+}
+
+export function buildModule(name: string, layers: readonly number[], options: WasmOptions = {}): BuiltModule {
+  const wat = emitWat(layers, options, TILE);
+  const wasm = assemble(name, wat);
+  return { name, wat, wasm, js: wrapperSource(name, layers, wasm) };
+}
+
+const root = fileURLToPath(new URL("../../..", import.meta.url));
+
+/** Writes the module's .wat, .wasm and .mjs under out/wasm/ and returns the .mjs path. */
+export function writeModule(built: BuiltModule): string {
+  const dir = resolve(root, "out/wasm");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${built.name}.wat`), built.wat);
+  writeFileSync(join(dir, `${built.name}.wasm`), built.wasm);
+  const file = join(dir, `${built.name}.mjs`);
+  writeFileSync(file, built.js);
+  return file;
+}
+
+/** The variants the benchmark compares. */
+export const VARIANTS: readonly { readonly name: string; readonly options: WasmOptions }[] = [
+  { name: "mlp_2_64_64_1_wasm", options: {} },
+  { name: "mlp_2_64_64_1_wasm_simd", options: { simd: true } },
+];
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  for (const { name, options } of VARIANTS) {
+    const built = buildModule(name, [2, 64, 64, 1], options);
+    const file = writeModule(built);
+    console.log(`${file}: .wasm ${built.wasm.length} bytes, .mjs ${Buffer.byteLength(built.js)} bytes, .wat ${built.wat.length} chars`);
+  }
+}

@@ -1,0 +1,575 @@
+/**
+ * A prototype: the WebAssembly text (WAT) of an MLP's mean loss and gradient over a batch, the same
+ * function as a generated module's `lossAndGradient` for `mlp([inputs, h1, …, 1])` with tanh hidden
+ * layers, a sigmoid output and binary cross-entropy with logits (e.g. generated/mlp_2_64_64_1.ts).
+ *
+ * It is written to be compared bitwise with the generated JavaScript, so it keeps its arithmetic:
+ * - the batch in tiles of 256 samples, activations stored unit-major (unit u's samples at u·TILE);
+ * - z = b + Σᵢ wᵢ·aᵢ summed from the bias in input order; the weight gradient Σₛ dₛ·aₛ and the delta
+ *   Σⱼ wⱼ·dⱼ summed from 0 in sample and unit order; per-tile sums added into grad, then divided by n;
+ * - tanh through `_expm1` and the head's σ/BCE from one exp(−|z|), the same expressions in the same
+ *   order, with the same table-driven exp/expm1 (tables from generator/emit/fast-math.ts) inlined, and
+ *   JavaScript's Math.round (ties toward +∞) spelled out, as wasm's f64.nearest rounds ties to even.
+ * Register blocks (2 units × 3 samples and so on) only choose which independent sums run together,
+ * so they are free to differ from the generated code without changing a bit.
+ *
+ * The kernels take the layer's sizes and buffers as arguments (one function per kind of kernel,
+ * whatever the layer count): the module stays small, and Liftoff compiles it in well under a
+ * millisecond. Three functions are imported from JavaScript: Math.log1p (wasm has no log1p; once per
+ * sample in the head), and Math.exp/Math.expm1, called only outside |x| < 708 as in the generated code.
+ *
+ * With `simd`, the forward and delta kernels run two samples per f64x2 lane pair: each lane keeps
+ * its own sum in the same order, so the results stay bitwise equal. The weight gradient sums over
+ * samples, which lanes would reorder, so it stays scalar.
+ */
+import { EXP_TABLE_HI, EXP_TABLE_LO, INV_LN2_32, LN2_32_HI, LN2_32_LO } from "../../../generator/emit/fast-math.ts";
+
+/** Samples per tile, as in the generated modules. */
+export const TILE = 256;
+/** Bytes between consecutive units of a unit-major activation buffer. */
+const ROW = TILE * 8;
+/** Largest |x| the exp table path takes (beyond it Math.exp/Math.expm1 answer), as in fast-math.ts. */
+const TABLE_RANGE = 708;
+
+export interface WasmOptions {
+  /** f64x2 lanes over samples in the forward and delta kernels. */
+  readonly simd?: boolean;
+}
+
+/** Where everything lives in linear memory (byte offsets), for the module and its JavaScript wrapper. */
+export interface MlpLayout {
+  readonly layers: readonly number[];
+  readonly paramCount: number;
+  readonly params: number;
+  readonly grad: number;
+  /** Per layer l = 0 … L: activations (layer 0: the tile's inputs), then F (tanh'), D (∂loss/∂z). */
+  readonly activations: readonly number[];
+  readonly derivatives: readonly number[];
+  readonly deltas: readonly number[];
+  /** Per layer l = 1 … L at index l: where its weights start in params (bytes from params). */
+  readonly weights: readonly number[];
+  /** X (n × inputs) and then Y (n) are copied here by the wrapper. */
+  readonly data: number;
+}
+
+const EXP_HI = 0;
+const EXP_LO = EXP_HI + 32 * 8;
+
+export function mlpLayout(layers: readonly number[]): MlpLayout {
+  if (layers.length < 3 || layers[layers.length - 1] !== 1 || layers.some((w) => !Number.isInteger(w) || w < 1))
+    throw new Error(`mlpLayout: layers must be [inputs, hidden…, 1] with at least one hidden layer, got [${layers.join(", ")}]`);
+  const last = layers.length - 1;
+  const weights = [0];
+  let paramCount = 0;
+  for (let l = 1; l <= last; l++) {
+    weights.push(paramCount * 8);
+    paramCount += layers[l]! * (layers[l - 1]! + 1);
+  }
+  let at = EXP_LO + 32 * 8;
+  const take = (bytes: number) => {
+    const start = at;
+    at += bytes;
+    return start;
+  };
+  const params = take(paramCount * 8);
+  const grad = take(paramCount * 8);
+  // Layers below the output get a row of ones after their units: the weight-gradient kernel then
+  // sums the bias gradient Σₛ dₛ·1 = Σₛ dₛ as one more input, bitwise the same.
+  const activations = layers.map((units, l) => take((units + (l < last ? 1 : 0)) * ROW));
+  const derivatives = layers.map((units, l) => (l > 0 && l < last ? take(units * ROW) : -1));
+  const deltas = layers.map((units, l) => (l > 0 ? take(units * ROW) : -1));
+  return { layers, paramCount, params, grad, activations, derivatives, deltas, weights, data: at };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Small WAT spelling helpers.
+
+/** An f64 constant spelled exactly (hexadecimal float), so no decimal parsing can change a bit. */
+export function f64(value: number): string {
+  if (Number.isNaN(value) || !Number.isFinite(value)) throw new Error(`f64: not a finite number: ${value}`);
+  if (value === 0) return Object.is(value, -0) ? "(f64.const -0x0p+0)" : "(f64.const 0x0p+0)";
+  const bits = new DataView(new ArrayBuffer(8));
+  bits.setFloat64(0, value);
+  const hi = bits.getUint32(0);
+  const lo = bits.getUint32(4);
+  const sign = hi >>> 31 ? "-" : "";
+  const exponent = (hi >>> 20) & 0x7ff;
+  const mantissa = ((hi & 0xfffff).toString(16).padStart(5, "0") + lo.toString(16).padStart(8, "0")).replace(/0+$/, "");
+  const frac = mantissa ? `.${mantissa}` : "";
+  return exponent === 0
+    ? `(f64.const ${sign}0x0${frac}p-1022)`
+    : `(f64.const ${sign}0x1${frac}p${exponent - 1023})`;
+}
+const i32 = (value: number) => `(i32.const ${value})`;
+const get = (name: string) => `(local.get $${name})`;
+const set = (name: string, value: string) => `(local.set $${name} ${value})`;
+const add32 = (a: string, b: string) => `(i32.add ${a} ${b})`;
+const load = (address: string, offset = 0) => `(f64.load${offset ? ` offset=${offset}` : ""} ${address})`;
+const store = (address: string, value: string, offset = 0) =>
+  `(f64.store${offset ? ` offset=${offset}` : ""} ${address} ${value})`;
+const locals = (type: string, names: readonly string[]) => names.map((n) => `(local $${n} ${type})`).join(" ");
+const indent = (text: string, by = "  ") => text.replace(/^(?=.)/gm, by);
+
+/** `body` while `condition` holds, checked before each pass. */
+function whileLoop(label: string, condition: string, body: string): string {
+  return `(block $${label}_end (loop $${label}\n  (br_if $${label}_end (i32.eqz ${condition}))\n${indent(body)}\n  (br $${label})))`;
+}
+/** `body` `count` ≥ 1 times, counting the local `counter` down. */
+function repeat(label: string, counter: string, count: string, body: string): string {
+  const decrement = `(local.tee $${counter} (i32.sub ${get(counter)} (i32.const 1)))`;
+  return `${set(counter, count)}\n(loop $${label}\n${indent(body)}\n  (br_if $${label} ${decrement}))`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// e^x and e^x − 1, inlined: the statements of fast-math.ts's _exp and _expm1, in their order.
+
+/** out = Math.round(v) as V8 computes it: ceil(v), minus one if that is more than ½ above v. */
+function mathRoundInto(out: string, v: string, ceil: string): string {
+  return [
+    set(out, v),
+    set(ceil, `(f64.ceil ${get(out)})`),
+    set(out, `(select (f64.sub ${get(ceil)} ${f64(1)}) ${get(ceil)} (f64.gt (f64.sub ${get(ceil)} ${f64(0.5)}) ${get(out)}))`),
+  ].join("\n");
+}
+
+/** 1/2! + t/3! + … + t^(last−2)/last! in Horner form into `name`, as fast-math.ts's taylorTail. */
+function taylorTail(name: string, t: string, last: number): string {
+  const factorial = (n: number): number => (n <= 1 ? 1 : n * factorial(n - 1));
+  const lines = [set(name, f64(1 / factorial(last)))];
+  for (let n = last - 1; n >= 2; n--) lines.push(set(name, `(f64.add ${f64(1 / factorial(n))} (f64.mul ${t} ${get(name)}))`));
+  return lines.join("\n");
+}
+
+/** The locals the inlined exp/expm1 use. */
+const EXP_LOCALS = ["ex_ax", "ex_k", "ex_ceil", "ex_r", "ex_hi", "ex_scale", "ex_tail", "ex_small", "ex_scaled", "ex_sum", "ex_back", "ex_error"];
+const EXP_I32_LOCALS = ["ex_ki", "ex_j"];
+
+/** x = k·ln2/32 + r; then hi = 2^(j/32)'s high part, scale = 2^(k>>5) from its bits (exact). */
+function reduce(x: string): string {
+  return [
+    mathRoundInto("ex_k", `(f64.mul ${x} ${f64(INV_LN2_32)})`, "ex_ceil"),
+    set("ex_r", `(f64.sub (f64.sub ${x} (f64.mul ${get("ex_k")} ${f64(LN2_32_HI)})) (f64.mul ${get("ex_k")} ${f64(LN2_32_LO)}))`),
+    set("ex_ki", `(i32.trunc_f64_s ${get("ex_k")})`),
+    set("ex_j", `(i32.shl (i32.and ${get("ex_ki")} (i32.const 31)) (i32.const 3))`), // byte offset in a table
+    set("ex_hi", load(get("ex_j"), EXP_HI)),
+    // 2^m for m = k >> 5 in −1022 … 1021 (|x| < 708): the exponent field m + 1023, mantissa 0.
+    set("ex_scale", `(f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (i32.shr_s ${get("ex_ki")} (i32.const 5)) (i32.const 1023))) (i64.const 52)))`),
+    taylorTail("ex_tail", get("ex_r"), 6),
+  ].join("\n");
+}
+
+/** hi + (lo + hi·(r + r²·tail)) — 2^(j/32)·e^r as fast-math.ts sums it (without the scale). */
+const tableTerm = () =>
+  `(f64.add ${load(get("ex_j"), EXP_LO)} (f64.mul ${get("ex_hi")} (f64.add ${get("ex_r")} (f64.mul (f64.mul ${get("ex_r")} ${get("ex_r")}) ${get("ex_tail")}))))`;
+
+/** Statements leaving e^x in local `out` (x: a local's name), as _exp. */
+function expInto(x: string, out: string, label: string): string {
+  return `(block $${label}
+${indent(`(if (i32.eqz (f64.lt (f64.abs ${get(x)}) ${f64(TABLE_RANGE)}))
+  (then ${set(out, `(call $mathExp ${get(x)})`)} (br $${label})))
+${reduce(get(x))}
+${set(out, `(f64.mul ${get("ex_scale")} (f64.add ${get("ex_hi")} ${tableTerm()}))`)}`)})`;
+}
+
+/** Statements leaving e^x − 1 in local `out`, as _expm1. */
+function expm1Into(x: string, out: string, label: string): string {
+  const small = [
+    taylorTail("ex_small", get(x), 9),
+    set(out, `(f64.add ${get(x)} (f64.mul (f64.mul ${get(x)} ${get(x)}) ${get("ex_small")}))`),
+  ].join("\n");
+  return `(block $${label}
+${indent(`${set("ex_ax", `(f64.abs ${get(x)})`)}
+(if (i32.eqz (i32.and (f64.gt ${get("ex_ax")} ${f64(0)}) (f64.lt ${get("ex_ax")} ${f64(TABLE_RANGE)})))
+  (then ${set(out, `(call $mathExpm1 ${get(x)})`)} (br $${label})))
+(if (f64.lt ${get("ex_ax")} ${f64(0.0625)})
+  (then
+${indent(small, "    ")}
+    (br $${label})))
+${reduce(get(x))}
+;; scale·hi − 1 = sum + error exactly (TwoSum), then the small terms.
+${set("ex_scaled", `(f64.mul ${get("ex_scale")} ${get("ex_hi")})`)}
+${set("ex_sum", `(f64.sub ${get("ex_scaled")} ${f64(1)})`)}
+${set("ex_back", `(f64.sub ${get("ex_sum")} ${get("ex_scaled")})`)}
+${set("ex_error", `(f64.add (f64.sub ${get("ex_scaled")} (f64.sub ${get("ex_sum")} ${get("ex_back")})) (f64.sub ${f64(-1)} ${get("ex_back")}))`)}
+${set(out, `(f64.add ${get("ex_sum")} (f64.add ${get("ex_error")} (f64.mul ${get("ex_scale")} ${tableTerm()})))`)}`)})`;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Dense-layer kernels. Each takes byte pointers and sizes; `m` (1 … TILE) is the tile's sample count.
+
+/** How many samples one pass of a block covers, scalar or in f64x2 lanes. */
+interface Lanes {
+  readonly width: 1 | 2;
+  /** Prefix of the block's local names (the scalar and the vector blocks of one kernel each have their own). */
+  readonly prefix: "" | "v";
+  readonly type: "f64" | "v128";
+  readonly load: (address: string, offset: number) => string;
+  readonly store: (address: string, value: string, offset: number) => string;
+  readonly splat: (value: string) => string;
+  readonly add: (a: string, b: string) => string;
+  readonly mul: (a: string, b: string) => string;
+}
+const SCALAR: Lanes = {
+  width: 1,
+  prefix: "",
+  type: "f64",
+  load,
+  store,
+  splat: (v) => v,
+  add: (a, b) => `(f64.add ${a} ${b})`,
+  mul: (a, b) => `(f64.mul ${a} ${b})`,
+};
+const F64X2: Lanes = {
+  width: 2,
+  prefix: "v",
+  type: "v128",
+  load: (address, offset) => `(v128.load${offset ? ` offset=${offset}` : ""} ${address})`,
+  store: (address, value, offset) => `(v128.store${offset ? ` offset=${offset}` : ""} ${address} ${value})`,
+  splat: (v) => `(f64x2.splat ${v})`,
+  add: (a, b) => `(f64x2.add ${a} ${b})`,
+  mul: (a, b) => `(f64x2.mul ${a} ${b})`,
+};
+
+const range = (n: number) => Array.from({ length: n }, (_, k) => k);
+
+/** The locals of 2 × 3 blocks (accumulators z, weights p, inputs x): scalar ones, and vector ones if `lanes` is. */
+function blockLocals(lanes: Lanes): string {
+  const names = (prefix: string) => [
+    ...range(2).flatMap((u) => range(3).map((t) => `${prefix}z${u}_${t}`)),
+    ...range(2).map((u) => `${prefix}p${u}`),
+    ...range(3).map((t) => `${prefix}x${t}`),
+  ];
+  return [locals("f64", names("")), ...(lanes.width === 2 ? [locals("v128", names("v"))] : [])].join("\n  ");
+}
+
+/**
+ * Forward z = W·a + b for `units` outputs from `fanIn` inputs, over the tile's m samples:
+ * blocks of 2 units × 3 sample groups (then the leftover unit and samples), each z summed from the
+ * bias in input order. W's row j: fanIn weights, then the bias.
+ */
+function forwardKernel(lanes: Lanes): string {
+  const samplesPerBlock = 3 * lanes.width;
+  /** units × groups accumulators for units j…, samples s…, then their stores. */
+  const block = (units: number, groups: number, ln: Lanes) => {
+    const z = (u: number, t: number) => `${ln.prefix}z${u}_${t}`;
+    const p = (u: number) => `${ln.prefix}p${u}`;
+    const x = (t: number) => `${ln.prefix}x${t}`;
+    const lines: string[] = [];
+    for (let u = 0; u < units; u++) {
+      lines.push(set(`wp${u}`, u === 0 ? get("wRow") : add32(get("wRow"), get("rowBytes"))));
+      const bias = ln.splat(load(add32(get(`wp${u}`), get("biasAt"))));
+      for (let t = 0; t < groups; t++) lines.push(set(z(u, t), bias));
+    }
+    lines.push(set("xp", add32(get("a"), `(i32.shl ${get("s")} (i32.const 3))`)));
+    const body: string[] = [];
+    for (let u = 0; u < units; u++) body.push(set(p(u), ln.splat(load(get(`wp${u}`)))));
+    for (let t = 0; t < groups; t++) body.push(set(x(t), ln.load(get("xp"), t * 8 * ln.width)));
+    for (let u = 0; u < units; u++)
+      for (let t = 0; t < groups; t++) body.push(set(z(u, t), ln.add(get(z(u, t)), ln.mul(get(p(u)), get(x(t))))));
+    for (let u = 0; u < units; u++) body.push(set(`wp${u}`, add32(get(`wp${u}`), i32(8))));
+    body.push(set("xp", add32(get("xp"), i32(ROW))));
+    lines.push(repeat("inputs", "i", get("fanIn"), body.join("\n")));
+    lines.push(set("op", add32(get("outRow"), `(i32.shl ${get("s")} (i32.const 3))`)));
+    for (let u = 0; u < units; u++)
+      for (let t = 0; t < groups; t++) lines.push(ln.store(get("op"), get(z(u, t)), u * ROW + t * 8 * ln.width));
+    lines.push(set("s", add32(get("s"), i32(groups * ln.width))));
+    return lines.join("\n");
+  };
+  const overSamples = (units: number) =>
+    [
+      set("s", i32(0)),
+      whileLoop("block", `(i32.le_s (i32.add ${get("s")} ${i32(samplesPerBlock)}) ${get("m")})`, block(units, 3, lanes)),
+      whileLoop("rest", `(i32.lt_s ${get("s")} ${get("m")})`, block(units, 1, SCALAR)),
+    ].join("\n");
+  const unitStep = (units: number) =>
+    [
+      set("wRow", add32(get("w"), `(i32.mul ${get("j")} ${get("rowBytes")})`)),
+      set("outRow", add32(get("out"), `(i32.mul ${get("j")} ${i32(ROW)})`)),
+      overSamples(units),
+      set("j", add32(get("j"), i32(units))),
+    ].join("\n");
+  return `(func $forward (param $a i32) (param $out i32) (param $w i32) (param $fanIn i32) (param $units i32) (param $m i32)
+  ${locals("i32", ["j", "s", "i", "rowBytes", "biasAt", "wRow", "outRow", "wp0", "wp1", "xp", "op"])}
+  ${blockLocals(lanes)}
+${indent(
+  [
+    set("rowBytes", `(i32.shl (i32.add ${get("fanIn")} (i32.const 1)) (i32.const 3))`),
+    set("biasAt", `(i32.shl ${get("fanIn")} (i32.const 3))`),
+    set("j", i32(0)),
+    whileLoop("pairs", `(i32.le_s (i32.add ${get("j")} (i32.const 2)) ${get("units")})`, unitStep(2)),
+    `(if (i32.lt_s ${get("j")} ${get("units")}) (then\n${indent(unitStep(1))}))`,
+  ].join("\n"),
+)})`;
+}
+
+/**
+ * The delta of the layer below: out[i][s] = f[i][s] · Σⱼ W[j][i]·d[j][s] (summed from 0 in unit
+ * order), for i < fanIn, in blocks of 2 inputs × 3 sample groups.
+ */
+function deltaKernel(lanes: Lanes): string {
+  const samplesPerBlock = 3 * lanes.width;
+  const block = (inputs: number, groups: number, ln: Lanes) => {
+    const h = (u: number, t: number) => `${ln.prefix}z${u}_${t}`;
+    const p = (u: number) => `${ln.prefix}p${u}`;
+    const x = (t: number) => `${ln.prefix}x${t}`;
+    const lines: string[] = [];
+    for (let u = 0; u < inputs; u++) for (let t = 0; t < groups; t++) lines.push(set(h(u, t), ln.splat(f64(0))));
+    lines.push(set("wp0", add32(get("w"), `(i32.shl ${get("i")} (i32.const 3))`)));
+    lines.push(set("xp", add32(get("d"), `(i32.shl ${get("s")} (i32.const 3))`)));
+    const body: string[] = [];
+    for (let u = 0; u < inputs; u++) body.push(set(p(u), ln.splat(load(get("wp0"), u * 8))));
+    for (let t = 0; t < groups; t++) body.push(set(x(t), ln.load(get("xp"), t * 8 * ln.width)));
+    for (let u = 0; u < inputs; u++)
+      for (let t = 0; t < groups; t++) body.push(set(h(u, t), ln.add(get(h(u, t)), ln.mul(get(p(u)), get(x(t))))));
+    body.push(set("wp0", add32(get("wp0"), get("rowBytes"))));
+    body.push(set("xp", add32(get("xp"), i32(ROW))));
+    lines.push(repeat("units", "j", get("units"), body.join("\n")));
+    const at = add32(`(i32.mul ${get("i")} ${i32(ROW)})`, `(i32.shl ${get("s")} (i32.const 3))`);
+    lines.push(set("op", at));
+    for (let u = 0; u < inputs; u++)
+      for (let t = 0; t < groups; t++) {
+        const offset = u * ROW + t * 8 * ln.width;
+        const fAt = ln.load(add32(get("f"), get("op")), offset);
+        lines.push(ln.store(add32(get("out"), get("op")), ln.mul(fAt, get(h(u, t))), offset));
+      }
+    lines.push(set("s", add32(get("s"), i32(groups * ln.width))));
+    return lines.join("\n");
+  };
+  const overSamples = (inputs: number) =>
+    [
+      set("s", i32(0)),
+      whileLoop("block", `(i32.le_s (i32.add ${get("s")} ${i32(samplesPerBlock)}) ${get("m")})`, block(inputs, 3, lanes)),
+      whileLoop("rest", `(i32.lt_s ${get("s")} ${get("m")})`, block(inputs, 1, SCALAR)),
+      set("i", add32(get("i"), i32(inputs))),
+    ].join("\n");
+  return `(func $delta (param $d i32) (param $w i32) (param $f i32) (param $out i32) (param $fanIn i32) (param $units i32) (param $m i32)
+  ${locals("i32", ["i", "j", "s", "rowBytes", "wp0", "xp", "op"])}
+  ${blockLocals(lanes)}
+${indent(
+  [
+    set("rowBytes", `(i32.shl (i32.add ${get("fanIn")} (i32.const 1)) (i32.const 3))`),
+    set("i", i32(0)),
+    whileLoop("pairs", `(i32.le_s (i32.add ${get("i")} (i32.const 2)) ${get("fanIn")})`, overSamples(2)),
+    `(if (i32.lt_s ${get("i")} ${get("fanIn")}) (then\n${indent(overSamples(1))}))`,
+  ].join("\n"),
+)})`;
+}
+
+/**
+ * Adds the tile's weight and bias gradients into grad: for unit j and input i ≤ fanIn (i = fanIn:
+ * the row of ones, i.e. the bias), Σₛ d[j][s]·a[i][s] summed from 0 in sample order, in blocks of
+ * 2 units × 3 inputs. Scalar in both variants (lanes over samples would reorder the sum).
+ */
+function gradientKernel(): string {
+  const block = (units: number, inputs: number) => {
+    const g = (u: number, k: number) => `g${u}_${k}`;
+    const lines: string[] = [];
+    for (let u = 0; u < units; u++) for (let k = 0; k < inputs; k++) lines.push(set(g(u, k), f64(0)));
+    lines.push(set("dp", add32(get("d"), `(i32.mul ${get("j")} ${i32(ROW)})`)));
+    lines.push(set("xp", add32(get("a"), `(i32.mul ${get("i")} ${i32(ROW)})`)));
+    const body: string[] = [];
+    for (let u = 0; u < units; u++) body.push(set(`e${u}`, load(get("dp"), u * ROW)));
+    for (let k = 0; k < inputs; k++) body.push(set(`x${k}`, load(get("xp"), k * ROW)));
+    for (let u = 0; u < units; u++)
+      for (let k = 0; k < inputs; k++) body.push(set(g(u, k), `(f64.add ${get(g(u, k))} (f64.mul ${get(`e${u}`)} ${get(`x${k}`)}))`));
+    body.push(set("dp", add32(get("dp"), i32(8))));
+    body.push(set("xp", add32(get("xp"), i32(8))));
+    lines.push(repeat("samples", "s", get("m"), body.join("\n")));
+    for (let u = 0; u < units; u++) {
+      const at = add32(get("g"), add32(`(i32.mul (i32.add ${get("j")} ${i32(u)}) ${get("rowBytes")})`, `(i32.shl ${get("i")} (i32.const 3))`));
+      lines.push(set("op", at));
+      for (let k = 0; k < inputs; k++) lines.push(store(get("op"), `(f64.add ${load(get("op"), k * 8)} ${get(g(u, k))})`, k * 8));
+    }
+    lines.push(set("i", add32(get("i"), i32(inputs))));
+    return lines.join("\n");
+  };
+  const overInputs = (units: number) =>
+    [
+      set("i", i32(0)),
+      whileLoop("block", `(i32.le_s (i32.add ${get("i")} (i32.const 3)) ${get("inputs")})`, block(units, 3)),
+      whileLoop("rest", `(i32.lt_s ${get("i")} ${get("inputs")})`, block(units, 1)),
+      set("j", add32(get("j"), i32(units))),
+    ].join("\n");
+  const accumulators = range(2).flatMap((u) => range(3).map((k) => `g${u}_${k}`));
+  return `(func $gradient (param $d i32) (param $a i32) (param $g i32) (param $fanIn i32) (param $units i32) (param $m i32)
+  ${locals("i32", ["i", "j", "s", "inputs", "rowBytes", "dp", "xp", "op"])}
+  ${locals("f64", [...accumulators, "e0", "e1", "x0", "x1", "x2"])}
+${indent(
+  [
+    set("inputs", `(i32.add ${get("fanIn")} (i32.const 1))`),
+    set("rowBytes", `(i32.shl ${get("inputs")} (i32.const 3))`),
+    set("j", i32(0)),
+    whileLoop("pairs", `(i32.le_s (i32.add ${get("j")} (i32.const 2)) ${get("units")})`, overInputs(2)),
+    `(if (i32.lt_s ${get("j")} ${get("units")}) (then\n${indent(overInputs(1))}))`,
+  ].join("\n"),
+)})`;
+}
+
+/** tanh in place over `units` × m, and tanh' into f: the generated _tanhForward's expressions. */
+function tanhKernel(): string {
+  const v = (name: string) => get(name);
+  const sample = [
+    set("z", load(get("ap"))),
+    set("t1", `(f64.abs ${v("z")})`),
+    set("t2", `(f64.add ${f64(-1)} ${v("t1")})`),
+    set("t5", `(select (f64.mul ${f64(2)} ${v("t1")}) (f64.mul ${f64(-2)} ${v("t1")}) (f64.ge ${v("t2")} ${f64(0)}))`),
+    expm1Into("t5", "t6", "expm1"),
+    set("t7", `(f64.add ${f64(2)} ${v("t6")})`),
+    set("t8", `(f64.div ${f64(1)} ${v("t7")})`),
+    set(
+      "t12",
+      `(select (f64.add ${f64(1)} (f64.mul ${f64(-2)} ${v("t8")})) (f64.mul (f64.neg ${v("t8")}) ${v("t6")}) (f64.ge ${v("t2")} ${f64(0)}))`,
+    ),
+    set(
+      "t15",
+      `(select (select ${v("z")} ${v("t12")} (f64.ge (f64.neg ${v("z")}) ${f64(0)})) (f64.neg ${v("t12")}) (f64.ge ${v("z")} ${f64(0)}))`,
+    ),
+    set("t16", `(f64.mul ${f64(2)} ${v("t8")})`),
+    set("t20", `(f64.add (f64.neg (f64.mul ${v("t16")} ${v("t16")})) (f64.mul ${f64(4)} ${v("t8")}))`),
+    store(get("ap"), v("t15")),
+    store(get("fp"), v("t20")),
+    set("ap", add32(get("ap"), i32(8))),
+    set("fp", add32(get("fp"), i32(8))),
+  ].join("\n");
+  const unit = [
+    set("ap", add32(get("a"), `(i32.mul ${get("j")} ${i32(ROW)})`)),
+    set("fp", add32(get("f"), `(i32.mul ${get("j")} ${i32(ROW)})`)),
+    repeat("samples", "s", get("m"), sample),
+  ].join("\n");
+  return `(func $tanh (param $a i32) (param $f i32) (param $units i32) (param $m i32)
+  ${locals("i32", ["j", "s", "unitsLeft", "ap", "fp", ...EXP_I32_LOCALS])}
+  ${locals("f64", ["z", "t1", "t2", "t5", "t6", "t7", "t8", "t12", "t15", "t16", "t20", ...EXP_LOCALS])}
+${indent(
+  [
+    set("j", i32(0)),
+    repeat("units", "unitsLeft", get("units"), [unit, set("j", add32(get("j"), i32(1)))].join("\n")),
+  ].join("\n"),
+)})`;
+}
+
+/**
+ * The head over the tile (one sigmoid output, BCE with logits): returns the tile's summed loss and
+ * stores ∂loss/∂z of the output layer, with the generated _headLossAndGradient's expressions.
+ */
+function headKernel(layout: MlpLayout): string {
+  const last = layout.layers.length - 1;
+  const v = (name: string) => get(name);
+  const sample = [
+    set("h1", load(get("hp"), layout.activations[last])),
+    set("y", load(get("yp"))),
+    set("t0", `(f64.abs ${v("h1")})`),
+    set("t1", `(f64.neg ${v("t0")})`),
+    expInto("t1", "t2", "exp"),
+    set("t3", `(call $mathLog1p ${v("t2")})`),
+    set("t4", `(f64.neg ${v("y")})`),
+    set("t5", `(f64.add ${f64(1)} ${v("t4")})`),
+    set("pos", `(f64.ge ${v("h1")} ${f64(0)})`),
+    set("t8", `(select (f64.mul ${v("h1")} ${v("t5")}) (f64.mul ${v("t4")} ${v("h1")}) ${get("pos")})`),
+    set("t9", `(f64.add ${v("t3")} ${v("t8")})`),
+    set("t11", `(f64.div ${f64(1)} (f64.add ${f64(1)} ${v("t2")}))`),
+    set("t12", `(f64.mul ${v("t11")} ${v("t2")})`),
+    set("t14", `(f64.mul ${v("t4")} (select ${v("t12")} ${v("t11")} ${get("pos")}))`),
+    set("t16", `(f64.mul ${v("t5")} (select ${v("t11")} ${v("t12")} ${get("pos")}))`),
+    set("loss", `(f64.add ${v("loss")} ${v("t9")})`),
+    store(get("hp"), `(f64.add ${v("t14")} ${v("t16")})`, layout.deltas[last]),
+    set("hp", add32(get("hp"), i32(8))),
+    set("yp", add32(get("yp"), i32(8))),
+  ].join("\n");
+  return `(func $head (param $targets i32) (param $m i32) (result f64)
+  ${locals("i32", ["s", "hp", "yp", "pos", ...EXP_I32_LOCALS])}
+  ${locals("f64", ["loss", "h1", "y", "t0", "t1", "t2", "t3", "t4", "t5", "t8", "t9", "t11", "t12", "t14", "t16", ...EXP_LOCALS])}
+${indent([set("loss", f64(0)), set("hp", i32(0)), set("yp", get("targets")), repeat("samples", "s", get("m"), sample), get("loss")].join("\n"))})`;
+}
+
+/** The tile's rows of X, unit-major into layer 0's activations. */
+function loadInputsKernel(layout: MlpLayout): string {
+  const inputs = layout.layers[0]!;
+  const sample = [
+    ...range(inputs).map((i) => store(get("ap"), load(get("xp"), i * 8), layout.activations[0]! + i * ROW)),
+    set("ap", add32(get("ap"), i32(8))),
+    set("xp", add32(get("xp"), i32(inputs * 8))),
+  ].join("\n");
+  return `(func $loadInputs (param $x i32) (param $m i32)
+  ${locals("i32", ["s", "ap", "xp"])}
+${indent([set("ap", i32(0)), set("xp", get("x")), repeat("samples", "s", get("m"), sample)].join("\n"))})`;
+}
+
+/** The exported entry: mean loss over n samples at layout.data (X, then Y); the mean gradient into grad. */
+function lossAndGradientFunction(layout: MlpLayout): string {
+  const { layers, activations: A, derivatives: F, deltas: D, weights: W } = layout;
+  const last = layers.length - 1;
+  const P = (l: number) => i32(layout.params + W[l]!);
+  const G = (l: number) => i32(layout.grad + W[l]!);
+  const tile: string[] = [
+    `(call $loadInputs (i32.add ${i32(layout.data)} (i32.mul ${get("s0")} ${i32(layers[0]! * 8)})) ${get("m")})`,
+  ];
+  for (let l = 1; l <= last; l++) {
+    tile.push(`(call $forward ${i32(A[l - 1]!)} ${i32(A[l]!)} ${P(l)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
+    if (l < last) tile.push(`(call $tanh ${i32(A[l]!)} ${i32(F[l]!)} ${i32(layers[l]!)} ${get("m")})`);
+  }
+  tile.push(set("loss", `(f64.add ${get("loss")} (call $head (i32.add ${get("y")} (i32.shl ${get("s0")} (i32.const 3))) ${get("m")}))`));
+  for (let l = last; l >= 1; l--) {
+    tile.push(`(call $gradient ${i32(D[l]!)} ${i32(A[l - 1]!)} ${G(l)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
+    if (l > 1) tile.push(`(call $delta ${i32(D[l]!)} ${P(l)} ${i32(F[l - 1]!)} ${i32(D[l - 1]!)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
+  }
+  const divide = [
+    store(get("k"), `(f64.div ${load(get("k"), layout.grad)} ${get("nf")})`, layout.grad),
+    set("k", add32(get("k"), i32(8))),
+  ].join("\n");
+  return `(func (export "lossAndGradient") (param $n i32) (result f64)
+  ${locals("i32", ["y", "s0", "m", "k", "left"])}
+  ${locals("f64", ["loss", "nf"])}
+${indent(
+  [
+    set("y", add32(i32(layout.data), `(i32.mul ${get("n")} ${i32(layers[0]! * 8)})`)),
+    `(memory.fill ${i32(layout.grad)} (i32.const 0) ${i32(layout.paramCount * 8)})`,
+    set("loss", f64(0)),
+    set("s0", i32(0)),
+    whileLoop(
+      "tiles",
+      `(i32.lt_s ${get("s0")} ${get("n")})`,
+      [
+        set("m", `(select ${i32(TILE)} (i32.sub ${get("n")} ${get("s0")}) (i32.lt_s ${i32(TILE)} (i32.sub ${get("n")} ${get("s0")})))`),
+        ...tile,
+        set("s0", add32(get("s0"), i32(TILE))),
+      ].join("\n"),
+    ),
+    set("nf", `(f64.convert_i32_s ${get("n")})`),
+    set("k", i32(0)),
+    repeat("divide", "left", i32(layout.paramCount), divide),
+    `(f64.div ${get("loss")} ${get("nf")})`,
+  ].join("\n"),
+)})`;
+}
+
+/** Rows of ones after the units of every layer below the output (the bias "input" of the gradient). */
+function onesFunction(layout: MlpLayout): string {
+  const rows = layout.layers.slice(0, -1).map((units, l) => layout.activations[l]! + units * ROW);
+  const fill = rows.map((row) => [set("k", i32(row)), repeat(`ones${row}`, "left", i32(TILE), [store(get("k"), f64(1)), set("k", add32(get("k"), i32(8)))].join("\n"))].join("\n"));
+  return `(func $ones ${locals("i32", ["k", "left"])}\n${indent(fill.join("\n"))})`;
+}
+
+/** The little-endian bytes of doubles as a WAT data string. */
+function dataString(values: readonly number[]): string {
+  const bytes = new Uint8Array(Float64Array.from(values).buffer);
+  return Array.from(bytes, (b) => `\\${b.toString(16).padStart(2, "0")}`).join("");
+}
+
+/** The whole module's text. Memory starts with room for `rows` samples of data. */
+export function emitWat(layers: readonly number[], options: WasmOptions = {}, rows = TILE): string {
+  const layout = mlpLayout(layers);
+  const lanes = options.simd ? F64X2 : SCALAR;
+  const bytes = layout.data + rows * (layers[0]! + 1) * 8;
+  const pages = Math.ceil(bytes / 65536);
+  return `;; mlp([${layers.join(", ")}]) loss and gradient, emitted by test/bench/wasm/emit-wat.ts${options.simd ? " (f64x2)" : ""}.
+(module
+  (import "math" "exp" (func $mathExp (param f64) (result f64)))
+  (import "math" "expm1" (func $mathExpm1 (param f64) (result f64)))
+  (import "math" "log1p" (func $mathLog1p (param f64) (result f64)))
+  (memory (export "memory") ${pages})
+  (data (i32.const ${EXP_HI}) "${dataString(EXP_TABLE_HI)}")
+  (data (i32.const ${EXP_LO}) "${dataString(EXP_TABLE_LO)}")
+${indent([loadInputsKernel(layout), forwardKernel(lanes), tanhKernel(), headKernel(layout), gradientKernel(), deltaKernel(lanes), lossAndGradientFunction(layout), onesFunction(layout)].join("\n"))}
+  (start $ones))
+`;
+}
