@@ -42,8 +42,8 @@ export function assemble(name: string, wat: string): Uint8Array {
  * does not fit), runs the module and copies the gradient out; the views are re-made after a grow,
  * which detaches the old buffer.
  */
-export function wrapperSource(name: string, layers: readonly number[], wasm: Uint8Array): string {
-  const layout = mlpLayout(layers);
+export function wrapperSource(name: string, layers: readonly number[], wasm: Uint8Array, options: WasmOptions = {}): string {
+  const layout = mlpLayout(layers, options.subTile);
   const inputs = layers[0]!;
   const base64 = Buffer.from(wasm).toString("base64");
   return `// ${name}: mlp([${layers.join(", ")}]) loss and gradient in WebAssembly (test/bench/wasm prototype).
@@ -83,7 +83,7 @@ export function lossAndGradient(params, X, Y, grad) {
 export function buildModule(name: string, layers: readonly number[], options: WasmOptions = {}): BuiltModule {
   const wat = emitWat(layers, options, TILE);
   const wasm = assemble(name, wat);
-  return { name, wat, wasm, js: wrapperSource(name, layers, wasm) };
+  return { name, wat, wasm, js: wrapperSource(name, layers, wasm, options) };
 }
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));

@@ -4,7 +4,7 @@
  * layers, a sigmoid output and binary cross-entropy with logits (e.g. generated/mlp_2_64_64_1.ts).
  *
  * It is written to be compared bitwise with the generated JavaScript, so it keeps its arithmetic:
- * - the batch in tiles of 256 samples, activations stored unit-major (unit u's samples at u·TILE);
+ * - the batch in tiles of 256 samples, activations stored unit-major (unit u's samples in one run);
  * - z = b + Σᵢ wᵢ·aᵢ summed from the bias in input order; the weight gradient Σₛ dₛ·aₛ and the delta
  *   Σⱼ wⱼ·dⱼ summed from 0 in sample and unit order; per-tile sums added into grad, then divided by n;
  * - tanh through `_expm1` and the head's σ/BCE from one exp(−|z|), the same expressions in the same
@@ -24,24 +24,36 @@
  */
 import { EXP_TABLE_HI, EXP_TABLE_LO, INV_LN2_32, LN2_32_HI, LN2_32_LO } from "../../../generator/emit/fast-math.ts";
 
-/** Samples per tile, as in the generated modules. */
+/** Samples per tile, as in the generated modules: the loss and each gradient component are summed per tile. */
 export const TILE = 256;
-/** Bytes between consecutive units of a unit-major activation buffer. */
-const ROW = TILE * 8;
+/**
+ * Samples per pass through the layers (a sub-tile; a divisor of TILE). The weight-gradient sums of a
+ * tile carry over from one sub-tile to the next in memory, in the same sample order, so any sub-tile
+ * gives the same bits; a smaller one touches less memory. Fresh linear memory costs a page fault per
+ * 4 KB on its first touch: with 256-sample buffers (0.9 MB) that was ~3 ms of a 7 ms first call.
+ */
+export const DEFAULT_SUB_TILE = 64;
 /** Largest |x| the exp table path takes (beyond it Math.exp/Math.expm1 answer), as in fast-math.ts. */
 const TABLE_RANGE = 708;
 
 export interface WasmOptions {
   /** f64x2 lanes over samples in the forward and delta kernels. */
   readonly simd?: boolean;
+  /** Samples per pass through the layers (default DEFAULT_SUB_TILE). */
+  readonly subTile?: number;
 }
 
 /** Where everything lives in linear memory (byte offsets), for the module and its JavaScript wrapper. */
 export interface MlpLayout {
   readonly layers: readonly number[];
+  /** Samples per pass (sub-tile), and the bytes between consecutive units of a unit-major buffer. */
+  readonly subTile: number;
+  readonly row: number;
   readonly paramCount: number;
   readonly params: number;
   readonly grad: number;
+  /** The current tile's gradient sums (one per parameter), carried from sub-tile to sub-tile. */
+  readonly tileGrad: number;
   /** Per layer l = 0 … L: activations (layer 0: the tile's inputs), then F (tanh'), D (∂loss/∂z). */
   readonly activations: readonly number[];
   readonly derivatives: readonly number[];
@@ -55,7 +67,10 @@ export interface MlpLayout {
 const EXP_HI = 0;
 const EXP_LO = EXP_HI + 32 * 8;
 
-export function mlpLayout(layers: readonly number[]): MlpLayout {
+export function mlpLayout(layers: readonly number[], subTile = DEFAULT_SUB_TILE): MlpLayout {
+  if (!Number.isInteger(subTile) || subTile < 1 || TILE % subTile !== 0)
+    throw new Error(`mlpLayout: subTile must divide ${TILE}, got ${subTile}`);
+  const row = subTile * 8;
   if (layers.length < 3 || layers[layers.length - 1] !== 1 || layers.some((w) => !Number.isInteger(w) || w < 1))
     throw new Error(`mlpLayout: layers must be [inputs, hidden…, 1] with at least one hidden layer, got [${layers.join(", ")}]`);
   const last = layers.length - 1;
@@ -73,12 +88,13 @@ export function mlpLayout(layers: readonly number[]): MlpLayout {
   };
   const params = take(paramCount * 8);
   const grad = take(paramCount * 8);
+  const tileGrad = take(paramCount * 8);
   // Layers below the output get a row of ones after their units: the weight-gradient kernel then
   // sums the bias gradient Σₛ dₛ·1 = Σₛ dₛ as one more input, bitwise the same.
-  const activations = layers.map((units, l) => take((units + (l < last ? 1 : 0)) * ROW));
-  const derivatives = layers.map((units, l) => (l > 0 && l < last ? take(units * ROW) : -1));
-  const deltas = layers.map((units, l) => (l > 0 ? take(units * ROW) : -1));
-  return { layers, paramCount, params, grad, activations, derivatives, deltas, weights, data: at };
+  const activations = layers.map((units, l) => take((units + (l < last ? 1 : 0)) * row));
+  const derivatives = layers.map((units, l) => (l > 0 && l < last ? take(units * row) : -1));
+  const deltas = layers.map((units, l) => (l > 0 ? take(units * row) : -1));
+  return { layers, subTile, row, paramCount, params, grad, tileGrad, activations, derivatives, deltas, weights, data: at };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -247,7 +263,7 @@ function blockLocals(lanes: Lanes): string {
  * blocks of 2 units × 3 sample groups (then the leftover unit and samples), each z summed from the
  * bias in input order. W's row j: fanIn weights, then the bias.
  */
-function forwardKernel(lanes: Lanes): string {
+function forwardKernel(lanes: Lanes, row: number): string {
   const samplesPerBlock = 3 * lanes.width;
   /** units × groups accumulators for units j…, samples s…, then their stores. */
   const block = (units: number, groups: number, ln: Lanes) => {
@@ -267,11 +283,11 @@ function forwardKernel(lanes: Lanes): string {
     for (let u = 0; u < units; u++)
       for (let t = 0; t < groups; t++) body.push(set(z(u, t), ln.add(get(z(u, t)), ln.mul(get(p(u)), get(x(t))))));
     for (let u = 0; u < units; u++) body.push(set(`wp${u}`, add32(get(`wp${u}`), i32(8))));
-    body.push(set("xp", add32(get("xp"), i32(ROW))));
+    body.push(set("xp", add32(get("xp"), i32(row))));
     lines.push(repeat("inputs", "i", get("fanIn"), body.join("\n")));
     lines.push(set("op", add32(get("outRow"), `(i32.shl ${get("s")} (i32.const 3))`)));
     for (let u = 0; u < units; u++)
-      for (let t = 0; t < groups; t++) lines.push(ln.store(get("op"), get(z(u, t)), u * ROW + t * 8 * ln.width));
+      for (let t = 0; t < groups; t++) lines.push(ln.store(get("op"), get(z(u, t)), u * row + t * 8 * ln.width));
     lines.push(set("s", add32(get("s"), i32(groups * ln.width))));
     return lines.join("\n");
   };
@@ -284,7 +300,7 @@ function forwardKernel(lanes: Lanes): string {
   const unitStep = (units: number) =>
     [
       set("wRow", add32(get("w"), `(i32.mul ${get("j")} ${get("rowBytes")})`)),
-      set("outRow", add32(get("out"), `(i32.mul ${get("j")} ${i32(ROW)})`)),
+      set("outRow", add32(get("out"), `(i32.mul ${get("j")} ${i32(row)})`)),
       overSamples(units),
       set("j", add32(get("j"), i32(units))),
     ].join("\n");
@@ -306,7 +322,7 @@ ${indent(
  * The delta of the layer below: out[i][s] = f[i][s] · Σⱼ W[j][i]·d[j][s] (summed from 0 in unit
  * order), for i < fanIn, in blocks of 2 inputs × 3 sample groups.
  */
-function deltaKernel(lanes: Lanes): string {
+function deltaKernel(lanes: Lanes, row: number): string {
   const samplesPerBlock = 3 * lanes.width;
   const block = (inputs: number, groups: number, ln: Lanes) => {
     const h = (u: number, t: number) => `${ln.prefix}z${u}_${t}`;
@@ -322,13 +338,13 @@ function deltaKernel(lanes: Lanes): string {
     for (let u = 0; u < inputs; u++)
       for (let t = 0; t < groups; t++) body.push(set(h(u, t), ln.add(get(h(u, t)), ln.mul(get(p(u)), get(x(t))))));
     body.push(set("wp0", add32(get("wp0"), get("rowBytes"))));
-    body.push(set("xp", add32(get("xp"), i32(ROW))));
+    body.push(set("xp", add32(get("xp"), i32(row))));
     lines.push(repeat("units", "j", get("units"), body.join("\n")));
-    const at = add32(`(i32.mul ${get("i")} ${i32(ROW)})`, `(i32.shl ${get("s")} (i32.const 3))`);
+    const at = add32(`(i32.mul ${get("i")} ${i32(row)})`, `(i32.shl ${get("s")} (i32.const 3))`);
     lines.push(set("op", at));
     for (let u = 0; u < inputs; u++)
       for (let t = 0; t < groups; t++) {
-        const offset = u * ROW + t * 8 * ln.width;
+        const offset = u * row + t * 8 * ln.width;
         const fAt = ln.load(add32(get("f"), get("op")), offset);
         lines.push(ln.store(add32(get("out"), get("op")), ln.mul(fAt, get(h(u, t))), offset));
       }
@@ -356,30 +372,31 @@ ${indent(
 }
 
 /**
- * Adds the tile's weight and bias gradients into grad: for unit j and input i ≤ fanIn (i = fanIn:
- * the row of ones, i.e. the bias), Σₛ d[j][s]·a[i][s] summed from 0 in sample order, in blocks of
- * 2 units × 3 inputs. Scalar in both variants (lanes over samples would reorder the sum).
+ * Continues the tile's weight and bias gradient sums (at g, in tileGrad) over this sub-tile: for
+ * unit j and input i ≤ fanIn (i = fanIn: the row of ones, i.e. the bias), g[j][i] + Σₛ d[j][s]·a[i][s]
+ * in sample order, in blocks of 2 units × 3 inputs. The sums start from 0 at each tile, as the
+ * generated code's do. Scalar in both variants (lanes over samples would reorder the sum).
  */
-function gradientKernel(): string {
+function gradientKernel(row: number): string {
   const block = (units: number, inputs: number) => {
     const g = (u: number, k: number) => `g${u}_${k}`;
     const lines: string[] = [];
-    for (let u = 0; u < units; u++) for (let k = 0; k < inputs; k++) lines.push(set(g(u, k), f64(0)));
-    lines.push(set("dp", add32(get("d"), `(i32.mul ${get("j")} ${i32(ROW)})`)));
-    lines.push(set("xp", add32(get("a"), `(i32.mul ${get("i")} ${i32(ROW)})`)));
+    for (let u = 0; u < units; u++) {
+      const at = add32(get("g"), add32(`(i32.mul (i32.add ${get("j")} ${i32(u)}) ${get("rowBytes")})`, `(i32.shl ${get("i")} (i32.const 3))`));
+      lines.push(set(`op${u}`, at));
+      for (let k = 0; k < inputs; k++) lines.push(set(g(u, k), load(get(`op${u}`), k * 8)));
+    }
+    lines.push(set("dp", add32(get("d"), `(i32.mul ${get("j")} ${i32(row)})`)));
+    lines.push(set("xp", add32(get("a"), `(i32.mul ${get("i")} ${i32(row)})`)));
     const body: string[] = [];
-    for (let u = 0; u < units; u++) body.push(set(`e${u}`, load(get("dp"), u * ROW)));
-    for (let k = 0; k < inputs; k++) body.push(set(`x${k}`, load(get("xp"), k * ROW)));
+    for (let u = 0; u < units; u++) body.push(set(`e${u}`, load(get("dp"), u * row)));
+    for (let k = 0; k < inputs; k++) body.push(set(`x${k}`, load(get("xp"), k * row)));
     for (let u = 0; u < units; u++)
       for (let k = 0; k < inputs; k++) body.push(set(g(u, k), `(f64.add ${get(g(u, k))} (f64.mul ${get(`e${u}`)} ${get(`x${k}`)}))`));
     body.push(set("dp", add32(get("dp"), i32(8))));
     body.push(set("xp", add32(get("xp"), i32(8))));
     lines.push(repeat("samples", "s", get("m"), body.join("\n")));
-    for (let u = 0; u < units; u++) {
-      const at = add32(get("g"), add32(`(i32.mul (i32.add ${get("j")} ${i32(u)}) ${get("rowBytes")})`, `(i32.shl ${get("i")} (i32.const 3))`));
-      lines.push(set("op", at));
-      for (let k = 0; k < inputs; k++) lines.push(store(get("op"), `(f64.add ${load(get("op"), k * 8)} ${get(g(u, k))})`, k * 8));
-    }
+    for (let u = 0; u < units; u++) for (let k = 0; k < inputs; k++) lines.push(store(get(`op${u}`), get(g(u, k)), k * 8));
     lines.push(set("i", add32(get("i"), i32(inputs))));
     return lines.join("\n");
   };
@@ -392,7 +409,7 @@ function gradientKernel(): string {
     ].join("\n");
   const accumulators = range(2).flatMap((u) => range(3).map((k) => `g${u}_${k}`));
   return `(func $gradient (param $d i32) (param $a i32) (param $g i32) (param $fanIn i32) (param $units i32) (param $m i32)
-  ${locals("i32", ["i", "j", "s", "inputs", "rowBytes", "dp", "xp", "op"])}
+  ${locals("i32", ["i", "j", "s", "inputs", "rowBytes", "dp", "xp", "op0", "op1"])}
   ${locals("f64", [...accumulators, "e0", "e1", "x0", "x1", "x2"])}
 ${indent(
   [
@@ -406,7 +423,7 @@ ${indent(
 }
 
 /** tanh in place over `units` × m, and tanh' into f: the generated _tanhForward's expressions. */
-function tanhKernel(): string {
+function tanhKernel(row: number): string {
   const v = (name: string) => get(name);
   const sample = [
     set("z", load(get("ap"))),
@@ -432,8 +449,8 @@ function tanhKernel(): string {
     set("fp", add32(get("fp"), i32(8))),
   ].join("\n");
   const unit = [
-    set("ap", add32(get("a"), `(i32.mul ${get("j")} ${i32(ROW)})`)),
-    set("fp", add32(get("f"), `(i32.mul ${get("j")} ${i32(ROW)})`)),
+    set("ap", add32(get("a"), `(i32.mul ${get("j")} ${i32(row)})`)),
+    set("fp", add32(get("f"), `(i32.mul ${get("j")} ${i32(row)})`)),
     repeat("samples", "s", get("m"), sample),
   ].join("\n");
   return `(func $tanh (param $a i32) (param $f i32) (param $units i32) (param $m i32)
@@ -448,7 +465,8 @@ ${indent(
 }
 
 /**
- * The head over the tile (one sigmoid output, BCE with logits): returns the tile's summed loss and
+ * The head over the sub-tile (one sigmoid output, BCE with logits): returns the tile's loss sum
+ * continued over its samples (from tileLoss), and
  * stores ∂loss/∂z of the output layer, with the generated _headLossAndGradient's expressions.
  */
 function headKernel(layout: MlpLayout): string {
@@ -475,17 +493,18 @@ function headKernel(layout: MlpLayout): string {
     set("hp", add32(get("hp"), i32(8))),
     set("yp", add32(get("yp"), i32(8))),
   ].join("\n");
-  return `(func $head (param $targets i32) (param $m i32) (result f64)
+  return `(func $head (param $targets i32) (param $m i32) (param $tileLoss f64) (result f64)
   ${locals("i32", ["s", "hp", "yp", "pos", ...EXP_I32_LOCALS])}
   ${locals("f64", ["loss", "h1", "y", "t0", "t1", "t2", "t3", "t4", "t5", "t8", "t9", "t11", "t12", "t14", "t16", ...EXP_LOCALS])}
-${indent([set("loss", f64(0)), set("hp", i32(0)), set("yp", get("targets")), repeat("samples", "s", get("m"), sample), get("loss")].join("\n"))})`;
+${indent([set("loss", get("tileLoss")), set("hp", i32(0)), set("yp", get("targets")), repeat("samples", "s", get("m"), sample), get("loss")].join("\n"))})`;
 }
 
 /** The tile's rows of X, unit-major into layer 0's activations. */
 function loadInputsKernel(layout: MlpLayout): string {
   const inputs = layout.layers[0]!;
+  const row = layout.row;
   const sample = [
-    ...range(inputs).map((i) => store(get("ap"), load(get("xp"), i * 8), layout.activations[0]! + i * ROW)),
+    ...range(inputs).map((i) => store(get("ap"), load(get("xp"), i * 8), layout.activations[0]! + i * row)),
     set("ap", add32(get("ap"), i32(8))),
     set("xp", add32(get("xp"), i32(inputs * 8))),
   ].join("\n");
@@ -494,46 +513,62 @@ function loadInputsKernel(layout: MlpLayout): string {
 ${indent([set("ap", i32(0)), set("xp", get("x")), repeat("samples", "s", get("m"), sample)].join("\n"))})`;
 }
 
-/** The exported entry: mean loss over n samples at layout.data (X, then Y); the mean gradient into grad. */
+/**
+ * The exported entry: mean loss over n samples at layout.data (X, then Y); the mean gradient into
+ * grad. Tiles of TILE samples, each run through the layers in sub-tiles; at a tile's end its loss and
+ * gradient sums are added into the totals, as the generated code adds each tile's.
+ */
 function lossAndGradientFunction(layout: MlpLayout): string {
-  const { layers, activations: A, derivatives: F, deltas: D, weights: W } = layout;
+  const { layers, activations: A, derivatives: F, deltas: D, weights: W, subTile } = layout;
   const last = layers.length - 1;
   const P = (l: number) => i32(layout.params + W[l]!);
-  const G = (l: number) => i32(layout.grad + W[l]!);
-  const tile: string[] = [
-    `(call $loadInputs (i32.add ${i32(layout.data)} (i32.mul ${get("s0")} ${i32(layers[0]! * 8)})) ${get("m")})`,
+  const TG = (l: number) => i32(layout.tileGrad + W[l]!);
+  const pass: string[] = [
+    `(call $loadInputs (i32.add ${i32(layout.data)} (i32.mul ${get("s1")} ${i32(layers[0]! * 8)})) ${get("m")})`,
   ];
   for (let l = 1; l <= last; l++) {
-    tile.push(`(call $forward ${i32(A[l - 1]!)} ${i32(A[l]!)} ${P(l)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
-    if (l < last) tile.push(`(call $tanh ${i32(A[l]!)} ${i32(F[l]!)} ${i32(layers[l]!)} ${get("m")})`);
+    pass.push(`(call $forward ${i32(A[l - 1]!)} ${i32(A[l]!)} ${P(l)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
+    if (l < last) pass.push(`(call $tanh ${i32(A[l]!)} ${i32(F[l]!)} ${i32(layers[l]!)} ${get("m")})`);
   }
-  tile.push(set("loss", `(f64.add ${get("loss")} (call $head (i32.add ${get("y")} (i32.shl ${get("s0")} (i32.const 3))) ${get("m")}))`));
+  pass.push(set("tileLoss", `(call $head (i32.add ${get("y")} (i32.shl ${get("s1")} (i32.const 3))) ${get("m")} ${get("tileLoss")})`));
   for (let l = last; l >= 1; l--) {
-    tile.push(`(call $gradient ${i32(D[l]!)} ${i32(A[l - 1]!)} ${G(l)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
-    if (l > 1) tile.push(`(call $delta ${i32(D[l]!)} ${P(l)} ${i32(F[l - 1]!)} ${i32(D[l - 1]!)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
+    pass.push(`(call $gradient ${i32(D[l]!)} ${i32(A[l - 1]!)} ${TG(l)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
+    if (l > 1) pass.push(`(call $delta ${i32(D[l]!)} ${P(l)} ${i32(F[l - 1]!)} ${i32(D[l - 1]!)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
   }
+  const min = (a: string, b: string) => `(select ${a} ${b} (i32.lt_s ${a} ${b}))`;
+  const addTileGradient = [
+    store(get("k"), `(f64.add ${load(get("k"), layout.grad)} ${load(get("k"), layout.tileGrad)})`, layout.grad),
+    set("k", add32(get("k"), i32(8))),
+  ].join("\n");
   const divide = [
     store(get("k"), `(f64.div ${load(get("k"), layout.grad)} ${get("nf")})`, layout.grad),
     set("k", add32(get("k"), i32(8))),
   ].join("\n");
+  const tile = [
+    set("end", min(add32(get("s0"), i32(TILE)), get("n"))),
+    `(memory.fill ${i32(layout.tileGrad)} (i32.const 0) ${i32(layout.paramCount * 8)})`,
+    set("tileLoss", f64(0)),
+    set("s1", get("s0")),
+    whileLoop(
+      "passes",
+      `(i32.lt_s ${get("s1")} ${get("end")})`,
+      [set("m", min(i32(subTile), `(i32.sub ${get("end")} ${get("s1")})`)), ...pass, set("s1", add32(get("s1"), i32(subTile)))].join("\n"),
+    ),
+    set("loss", `(f64.add ${get("loss")} ${get("tileLoss")})`),
+    set("k", i32(0)),
+    repeat("addTile", "left", i32(layout.paramCount), addTileGradient),
+    set("s0", get("end")),
+  ].join("\n");
   return `(func (export "lossAndGradient") (param $n i32) (result f64)
-  ${locals("i32", ["y", "s0", "m", "k", "left"])}
-  ${locals("f64", ["loss", "nf"])}
+  ${locals("i32", ["y", "s0", "s1", "end", "m", "k", "left"])}
+  ${locals("f64", ["loss", "tileLoss", "nf"])}
 ${indent(
   [
     set("y", add32(i32(layout.data), `(i32.mul ${get("n")} ${i32(layers[0]! * 8)})`)),
     `(memory.fill ${i32(layout.grad)} (i32.const 0) ${i32(layout.paramCount * 8)})`,
     set("loss", f64(0)),
     set("s0", i32(0)),
-    whileLoop(
-      "tiles",
-      `(i32.lt_s ${get("s0")} ${get("n")})`,
-      [
-        set("m", `(select ${i32(TILE)} (i32.sub ${get("n")} ${get("s0")}) (i32.lt_s ${i32(TILE)} (i32.sub ${get("n")} ${get("s0")})))`),
-        ...tile,
-        set("s0", add32(get("s0"), i32(TILE))),
-      ].join("\n"),
-    ),
+    whileLoop("tiles", `(i32.lt_s ${get("s0")} ${get("n")})`, tile),
     set("nf", `(f64.convert_i32_s ${get("n")})`),
     set("k", i32(0)),
     repeat("divide", "left", i32(layout.paramCount), divide),
@@ -544,8 +579,8 @@ ${indent(
 
 /** Rows of ones after the units of every layer below the output (the bias "input" of the gradient). */
 function onesFunction(layout: MlpLayout): string {
-  const rows = layout.layers.slice(0, -1).map((units, l) => layout.activations[l]! + units * ROW);
-  const fill = rows.map((row) => [set("k", i32(row)), repeat(`ones${row}`, "left", i32(TILE), [store(get("k"), f64(1)), set("k", add32(get("k"), i32(8)))].join("\n"))].join("\n"));
+  const rows = layout.layers.slice(0, -1).map((units, l) => layout.activations[l]! + units * layout.row);
+  const fill = rows.map((at) => [set("k", i32(at)), repeat(`ones${at}`, "left", i32(layout.subTile), [store(get("k"), f64(1)), set("k", add32(get("k"), i32(8)))].join("\n"))].join("\n"));
   return `(func $ones ${locals("i32", ["k", "left"])}\n${indent(fill.join("\n"))})`;
 }
 
@@ -557,7 +592,7 @@ function dataString(values: readonly number[]): string {
 
 /** The whole module's text. Memory starts with room for `rows` samples of data. */
 export function emitWat(layers: readonly number[], options: WasmOptions = {}, rows = TILE): string {
-  const layout = mlpLayout(layers);
+  const layout = mlpLayout(layers, options.subTile);
   const lanes = options.simd ? F64X2 : SCALAR;
   const bytes = layout.data + rows * (layers[0]! + 1) * 8;
   const pages = Math.ceil(bytes / 65536);
@@ -569,7 +604,7 @@ export function emitWat(layers: readonly number[], options: WasmOptions = {}, ro
   (memory (export "memory") ${pages})
   (data (i32.const ${EXP_HI}) "${dataString(EXP_TABLE_HI)}")
   (data (i32.const ${EXP_LO}) "${dataString(EXP_TABLE_LO)}")
-${indent([loadInputsKernel(layout), forwardKernel(lanes), tanhKernel(), headKernel(layout), gradientKernel(), deltaKernel(lanes), lossAndGradientFunction(layout), onesFunction(layout)].join("\n"))}
+${indent([loadInputsKernel(layout), forwardKernel(lanes, layout.row), tanhKernel(layout.row), headKernel(layout), gradientKernel(layout.row), deltaKernel(lanes, layout.row), lossAndGradientFunction(layout), onesFunction(layout)].join("\n"))}
   (start $ones))
 `;
 }
