@@ -27,11 +27,11 @@ export interface BuiltModule {
 const wabt = await wabtInit();
 
 /** WAT text → module bytes; a validation error names the module. */
-export function assemble(name: string, wat: string): Uint8Array {
+export function assemble(name: string, wat: string): Uint8Array<ArrayBuffer> {
   const module = wabt.parseWat(`${name}.wat`, wat, { simd: true, bulk_memory: true });
   try {
     module.validate();
-    return module.toBinary({}).buffer;
+    return new Uint8Array(module.toBinary({}).buffer);
   } finally {
     module.destroy();
   }
@@ -40,19 +40,33 @@ export function assemble(name: string, wat: string): Uint8Array {
 /**
  * The wrapper's source. Each call copies params, X and Y into linear memory (growing it when a batch
  * does not fit), runs the module and copies the gradient out; the views are re-made after a grow,
- * which detaches the old buffer.
+ * which detaches the old buffer. Without Math imports the module leaves each sample's e^(−|z|) and
+ * other loss term in memory, and the wrapper sums log1p(e) + term per tile of 256 and then over the
+ * tiles, as the generated code sums its loss.
  */
 export function wrapperSource(name: string, layers: readonly number[], wasm: Uint8Array, options: WasmOptions = {}): string {
   const layout = mlpLayout(layers, options.subTile);
   const inputs = layers[0]!;
   const base64 = Buffer.from(wasm).toString("base64");
+  const data = layout.data / 8;
+  const imports = options.mathImports ? ", { math: { exp: Math.exp, expm1: Math.expm1, log1p: Math.log1p } }" : "";
+  const run = options.mathImports
+    ? `  const loss = _run(n);`
+    : `  _run(n);
+  const terms = ${data} + n * ${inputs + 1};
+  let loss = 0;
+  for (let s0 = 0; s0 < n; s0 += ${TILE}) {
+    const end = Math.min(s0 + ${TILE}, n);
+    let tileLoss = 0;
+    for (let s = s0; s < end; s++) tileLoss += Math.log1p(_heap[terms + s]) + _heap[terms + n + s];
+    loss += tileLoss;
+  }`;
+  const result = options.mathImports ? "loss" : "loss / n";
   return `// ${name}: mlp([${layers.join(", ")}]) loss and gradient in WebAssembly (test/bench/wasm prototype).
 const _text = atob("${base64}");
 const _bytes = new Uint8Array(_text.length);
 for (let k = 0; k < _text.length; k++) _bytes[k] = _text.charCodeAt(k);
-const _instance = new WebAssembly.Instance(new WebAssembly.Module(_bytes), {
-  math: { exp: Math.exp, expm1: Math.expm1, log1p: Math.log1p },
-});
+const _instance = new WebAssembly.Instance(new WebAssembly.Module(_bytes)${imports});
 const _memory = _instance.exports.memory;
 const _run = _instance.exports.lossAndGradient;
 const PARAMS = ${layout.paramCount};
@@ -62,20 +76,20 @@ let _heap = new Float64Array(_memory.buffer);
 export function lossAndGradient(params, X, Y, grad) {
   if (!(params instanceof Float64Array) || params.length !== PARAMS) throw new RangeError(\`lossAndGradient: params must be a Float64Array of length \${PARAMS}\`);
   if (!(grad instanceof Float64Array) || grad.length !== PARAMS) throw new RangeError(\`lossAndGradient: grad must be a Float64Array of length \${PARAMS}\`);
+  if (!(Y instanceof Float64Array) || Y.length === 0) throw new RangeError("lossAndGradient: Y must be a non-empty Float64Array");
   const n = Y.length;
-  if (!(Y instanceof Float64Array) || n === 0) throw new RangeError("lossAndGradient: Y must be a non-empty Float64Array");
   if (!(X instanceof Float64Array) || X.length !== n * ${inputs}) throw new RangeError(\`lossAndGradient: X must be a Float64Array of length \${n * ${inputs}}\`);
-  const end = ${layout.data} + n * ${(inputs + 1) * 8};
+  const end = ${layout.data} + n * ${(inputs + 3) * 8};
   if (end > _memory.buffer.byteLength) {
     _memory.grow(Math.ceil((end - _memory.buffer.byteLength) / 65536));
     _heap = new Float64Array(_memory.buffer);
   }
   _heap.set(params, ${layout.params / 8});
-  _heap.set(X, ${layout.data / 8});
-  _heap.set(Y, ${layout.data / 8} + n * ${inputs});
-  const loss = _run(n);
+  _heap.set(X, ${data});
+  _heap.set(Y, ${data} + n * ${inputs});
+${run}
   grad.set(_heap.subarray(${layout.grad / 8}, ${layout.grad / 8 + layout.paramCount}));
-  return loss;
+  return ${result};
 }
 `;
 }
@@ -103,6 +117,7 @@ export function writeModule(built: BuiltModule): string {
 export const VARIANTS: readonly { readonly name: string; readonly options: WasmOptions }[] = [
   { name: "mlp_2_64_64_1_wasm", options: {} },
   { name: "mlp_2_64_64_1_wasm_simd", options: { simd: true } },
+  { name: "mlp_2_64_64_1_wasm_imports", options: { mathImports: true } },
 ];
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -41,6 +41,16 @@ export interface WasmOptions {
   readonly simd?: boolean;
   /** Samples per pass through the layers (default DEFAULT_SUB_TILE). */
   readonly subTile?: number;
+  /**
+   * Import Math.exp, Math.expm1 and Math.log1p (bitwise equal everywhere). Without (the default), the
+   * module imports nothing: its exports return no loss; instead the head stores each sample's e^(−|z|)
+   * and its other loss term, and the wrapper sums log1p(·) + term in the generated code's order, in
+   * JavaScript, bitwise the same. e^x and e^x − 1 outside |x| < 708 are computed in wasm, within
+   * 1 ulp of Math.exp/Math.expm1 but not always bitwise equal (only there: output |z| of 708 … 745,
+   * hidden |z| of 354 … 355; beyond those e^(−|z|) is 0 and tanh's e^(2|z|) − 1 is +∞ in both).
+   * Why: V8 compiles a wrapper per imported function when the module is compiled, ~2 ms each time.
+   */
+  readonly mathImports?: boolean;
 }
 
 /** Where everything lives in linear memory (byte offsets), for the module and its JavaScript wrapper. */
@@ -60,7 +70,7 @@ export interface MlpLayout {
   readonly deltas: readonly number[];
   /** Per layer l = 1 … L at index l: where its weights start in params (bytes from params). */
   readonly weights: readonly number[];
-  /** X (n × inputs) and then Y (n) are copied here by the wrapper. */
+  /** X (n × inputs) and then Y (n) are copied here by the wrapper; without imports, the loss terms follow (2n). */
   readonly data: number;
 }
 
@@ -160,16 +170,18 @@ function taylorTail(name: string, t: string, last: number): string {
 const EXP_LOCALS = ["ex_ax", "ex_k", "ex_ceil", "ex_r", "ex_hi", "ex_scale", "ex_tail", "ex_small", "ex_scaled", "ex_sum", "ex_back", "ex_error"];
 const EXP_I32_LOCALS = ["ex_ki", "ex_j"];
 
-/** x = k·ln2/32 + r; then hi = 2^(j/32)'s high part, scale = 2^(k>>5) from its bits (exact). */
-function reduce(x: string): string {
+/** 2^m, m an i32 expression in −1022 … 1023: the exponent field m + 1023 and mantissa 0 (exact). */
+const powerOfTwo = (m: string) => `(f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add ${m} (i32.const 1023))) (i64.const 52)))`;
+
+/** x = k·ln2/32 + r; then hi = 2^(j/32)'s high part, and (`scale`) ex_scale = 2^(k>>5), for |x| < 708. */
+function reduce(x: string, scale = true): string {
   return [
     mathRoundInto("ex_k", `(f64.mul ${x} ${f64(INV_LN2_32)})`, "ex_ceil"),
     set("ex_r", `(f64.sub (f64.sub ${x} (f64.mul ${get("ex_k")} ${f64(LN2_32_HI)})) (f64.mul ${get("ex_k")} ${f64(LN2_32_LO)}))`),
     set("ex_ki", `(i32.trunc_f64_s ${get("ex_k")})`),
     set("ex_j", `(i32.shl (i32.and ${get("ex_ki")} (i32.const 31)) (i32.const 3))`), // byte offset in a table
     set("ex_hi", load(get("ex_j"), EXP_HI)),
-    // 2^m for m = k >> 5 in −1022 … 1021 (|x| < 708): the exponent field m + 1023, mantissa 0.
-    set("ex_scale", `(f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add (i32.shr_s ${get("ex_ki")} (i32.const 5)) (i32.const 1023))) (i64.const 52)))`),
+    ...(scale ? [set("ex_scale", powerOfTwo(`(i32.shr_s ${get("ex_ki")} (i32.const 5))`))] : []), // k >> 5 in −1022 … 1021
     taylorTail("ex_tail", get("ex_r"), 6),
   ].join("\n");
 }
@@ -178,25 +190,62 @@ function reduce(x: string): string {
 const tableTerm = () =>
   `(f64.add ${load(get("ex_j"), EXP_LO)} (f64.mul ${get("ex_hi")} (f64.add ${get("ex_r")} (f64.mul (f64.mul ${get("ex_r")} ${get("ex_r")}) ${get("ex_tail")}))))`;
 
+/** Beyond these e^x overflows to +∞ or underflows to 0 (fdlibm's o_threshold and u_threshold). */
+const EXP_OVERFLOW = 709.782712893384;
+const EXP_UNDERFLOW = -745.1332191019411;
+
+/**
+ * e^x into `out` for x outside |x| < 708 without Math.exp: NaN, +∞ and 0 beyond the thresholds, else
+ * the table path with 2^(k>>5) applied as two exact powers of two (k>>5 reaches −1077 … 1024, past the
+ * normal exponents), so a subnormal or huge result is rounded once. Within 1 ulp of Math.exp.
+ */
+function expOutsideInto(x: string, out: string, label: string): string {
+  const half = `(i32.shr_s (i32.shr_s ${get("ex_ki")} (i32.const 5)) (i32.const 1))`;
+  const otherHalf = `(i32.sub (i32.shr_s ${get("ex_ki")} (i32.const 5)) ${half})`;
+  return [
+    `(if (f64.ne ${get(x)} ${get(x)}) (then ${set(out, `(f64.add ${get(x)} ${get(x)})`)} (br $${label})))`,
+    `(if (f64.gt ${get(x)} ${f64(EXP_OVERFLOW)}) (then ${set(out, "(f64.const inf)")} (br $${label})))`,
+    `(if (f64.lt ${get(x)} ${f64(EXP_UNDERFLOW)}) (then ${set(out, f64(0))} (br $${label})))`,
+    reduce(get(x), false),
+    set(out, `(f64.mul (f64.mul ${powerOfTwo(half)} (f64.add ${get("ex_hi")} ${tableTerm()})) ${powerOfTwo(otherHalf)})`),
+    `(br $${label})`,
+  ].join("\n");
+}
+
 /** Statements leaving e^x in local `out` (x: a local's name), as _exp. */
-function expInto(x: string, out: string, label: string): string {
+function expInto(x: string, out: string, label: string, mathImports: boolean): string {
+  const outside = mathImports ? `${set(out, `(call $mathExp ${get(x)})`)} (br $${label})` : `\n${indent(expOutsideInto(x, out, label), "    ")}`;
   return `(block $${label}
 ${indent(`(if (i32.eqz (f64.lt (f64.abs ${get(x)}) ${f64(TABLE_RANGE)}))
-  (then ${set(out, `(call $mathExp ${get(x)})`)} (br $${label})))
+  (then ${outside}))
 ${reduce(get(x))}
 ${set(out, `(f64.mul ${get("ex_scale")} (f64.add ${get("ex_hi")} ${tableTerm()}))`)}`)})`;
 }
 
+/**
+ * e^x − 1 into `out` for x outside 0 < |x| < 708 without Math.expm1: NaN and ±0 as they are, −1 below
+ * −708, and e^x above 708 (where the − 1 cannot change the rounded result).
+ */
+function expm1OutsideInto(x: string, out: string, label: string): string {
+  return [
+    `(if (f64.ne ${get(x)} ${get(x)}) (then ${set(out, `(f64.add ${get(x)} ${get(x)})`)} (br $${label})))`,
+    `(if (f64.eq ${get(x)} ${f64(0)}) (then ${set(out, get(x))} (br $${label})))`,
+    `(if (f64.lt ${get(x)} ${f64(0)}) (then ${set(out, f64(-1))} (br $${label})))`,
+    expOutsideInto(x, out, label),
+  ].join("\n");
+}
+
 /** Statements leaving e^x − 1 in local `out`, as _expm1. */
-function expm1Into(x: string, out: string, label: string): string {
+function expm1Into(x: string, out: string, label: string, mathImports: boolean): string {
   const small = [
     taylorTail("ex_small", get(x), 9),
     set(out, `(f64.add ${get(x)} (f64.mul (f64.mul ${get(x)} ${get(x)}) ${get("ex_small")}))`),
   ].join("\n");
+  const outside = mathImports ? `${set(out, `(call $mathExpm1 ${get(x)})`)} (br $${label})` : `\n${indent(expm1OutsideInto(x, out, label), "    ")}`;
   return `(block $${label}
 ${indent(`${set("ex_ax", `(f64.abs ${get(x)})`)}
 (if (i32.eqz (i32.and (f64.gt ${get("ex_ax")} ${f64(0)}) (f64.lt ${get("ex_ax")} ${f64(TABLE_RANGE)})))
-  (then ${set(out, `(call $mathExpm1 ${get(x)})`)} (br $${label})))
+  (then ${outside}))
 (if (f64.lt ${get("ex_ax")} ${f64(0.0625)})
   (then
 ${indent(small, "    ")}
@@ -423,14 +472,14 @@ ${indent(
 }
 
 /** tanh in place over `units` × m, and tanh' into f: the generated _tanhForward's expressions. */
-function tanhKernel(row: number): string {
+function tanhKernel(row: number, mathImports: boolean): string {
   const v = (name: string) => get(name);
   const sample = [
     set("z", load(get("ap"))),
     set("t1", `(f64.abs ${v("z")})`),
     set("t2", `(f64.add ${f64(-1)} ${v("t1")})`),
     set("t5", `(select (f64.mul ${f64(2)} ${v("t1")}) (f64.mul ${f64(-2)} ${v("t1")}) (f64.ge ${v("t2")} ${f64(0)}))`),
-    expm1Into("t5", "t6", "expm1"),
+    expm1Into("t5", "t6", "expm1", mathImports),
     set("t7", `(f64.add ${f64(2)} ${v("t6")})`),
     set("t8", `(f64.div ${f64(1)} ${v("t7")})`),
     set(
@@ -465,38 +514,48 @@ ${indent(
 }
 
 /**
- * The head over the sub-tile (one sigmoid output, BCE with logits): returns the tile's loss sum
- * continued over its samples (from tileLoss), and
- * stores ∂loss/∂z of the output layer, with the generated _headLossAndGradient's expressions.
+ * The head over the sub-tile (one sigmoid output, BCE with logits), with the generated
+ * _headLossAndGradient's expressions: stores ∂loss/∂z of the output layer and, with Math imports,
+ * returns the tile's loss sum continued over these samples (from tileLoss). Without imports it stores
+ * each sample's t2 = e^(−|z|) at `terms` and t8 (the loss less log1p(t2)) at `rest`, for the wrapper.
  */
-function headKernel(layout: MlpLayout): string {
+function headKernel(layout: MlpLayout, mathImports: boolean): string {
   const last = layout.layers.length - 1;
   const v = (name: string) => get(name);
+  const lossTerm = mathImports
+    ? [set("t3", `(call $mathLog1p ${v("t2")})`), set("loss", `(f64.add ${v("loss")} (f64.add ${v("t3")} ${v("t8")}))`)]
+    : [store(get("tp"), v("t2")), store(get("rp"), v("t8")), set("tp", add32(get("tp"), i32(8))), set("rp", add32(get("rp"), i32(8)))];
   const sample = [
     set("h1", load(get("hp"), layout.activations[last])),
     set("y", load(get("yp"))),
     set("t0", `(f64.abs ${v("h1")})`),
     set("t1", `(f64.neg ${v("t0")})`),
-    expInto("t1", "t2", "exp"),
-    set("t3", `(call $mathLog1p ${v("t2")})`),
+    expInto("t1", "t2", "exp", mathImports),
     set("t4", `(f64.neg ${v("y")})`),
     set("t5", `(f64.add ${f64(1)} ${v("t4")})`),
     set("pos", `(f64.ge ${v("h1")} ${f64(0)})`),
     set("t8", `(select (f64.mul ${v("h1")} ${v("t5")}) (f64.mul ${v("t4")} ${v("h1")}) ${get("pos")})`),
-    set("t9", `(f64.add ${v("t3")} ${v("t8")})`),
+    ...lossTerm,
     set("t11", `(f64.div ${f64(1)} (f64.add ${f64(1)} ${v("t2")}))`),
     set("t12", `(f64.mul ${v("t11")} ${v("t2")})`),
     set("t14", `(f64.mul ${v("t4")} (select ${v("t12")} ${v("t11")} ${get("pos")}))`),
     set("t16", `(f64.mul ${v("t5")} (select ${v("t11")} ${v("t12")} ${get("pos")}))`),
-    set("loss", `(f64.add ${v("loss")} ${v("t9")})`),
     store(get("hp"), `(f64.add ${v("t14")} ${v("t16")})`, layout.deltas[last]),
     set("hp", add32(get("hp"), i32(8))),
     set("yp", add32(get("yp"), i32(8))),
   ].join("\n");
-  return `(func $head (param $targets i32) (param $m i32) (param $tileLoss f64) (result f64)
-  ${locals("i32", ["s", "hp", "yp", "pos", ...EXP_I32_LOCALS])}
-  ${locals("f64", ["loss", "h1", "y", "t0", "t1", "t2", "t3", "t4", "t5", "t8", "t9", "t11", "t12", "t14", "t16", ...EXP_LOCALS])}
-${indent([set("loss", get("tileLoss")), set("hp", i32(0)), set("yp", get("targets")), repeat("samples", "s", get("m"), sample), get("loss")].join("\n"))})`;
+  const signature = mathImports ? "(param $tileLoss f64) (result f64)" : "(param $terms i32) (param $rest i32)";
+  const body = [
+    ...(mathImports ? [set("loss", get("tileLoss"))] : [set("tp", get("terms")), set("rp", get("rest"))]),
+    set("hp", i32(0)),
+    set("yp", get("targets")),
+    repeat("samples", "s", get("m"), sample),
+    ...(mathImports ? [get("loss")] : []),
+  ];
+  return `(func $head (param $targets i32) (param $m i32) ${signature}
+  ${locals("i32", ["s", "hp", "yp", "tp", "rp", "pos", ...EXP_I32_LOCALS])}
+  ${locals("f64", ["loss", "h1", "y", "t0", "t1", "t2", "t3", "t4", "t5", "t8", "t11", "t12", "t14", "t16", ...EXP_LOCALS])}
+${indent(body.join("\n"))})`;
 }
 
 /** The tile's rows of X, unit-major into layer 0's activations. */
@@ -518,7 +577,7 @@ ${indent([set("ap", i32(0)), set("xp", get("x")), repeat("samples", "s", get("m"
  * grad. Tiles of TILE samples, each run through the layers in sub-tiles; at a tile's end its loss and
  * gradient sums are added into the totals, as the generated code adds each tile's.
  */
-function lossAndGradientFunction(layout: MlpLayout): string {
+function lossAndGradientFunction(layout: MlpLayout, mathImports: boolean): string {
   const { layers, activations: A, derivatives: F, deltas: D, weights: W, subTile } = layout;
   const last = layers.length - 1;
   const P = (l: number) => i32(layout.params + W[l]!);
@@ -530,7 +589,12 @@ function lossAndGradientFunction(layout: MlpLayout): string {
     pass.push(`(call $forward ${i32(A[l - 1]!)} ${i32(A[l]!)} ${P(l)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
     if (l < last) pass.push(`(call $tanh ${i32(A[l]!)} ${i32(F[l]!)} ${i32(layers[l]!)} ${get("m")})`);
   }
-  pass.push(set("tileLoss", `(call $head (i32.add ${get("y")} (i32.shl ${get("s1")} (i32.const 3))) ${get("m")} ${get("tileLoss")})`));
+  const targets = `(i32.add ${get("y")} (i32.shl ${get("s1")} (i32.const 3)))`;
+  if (mathImports) pass.push(set("tileLoss", `(call $head ${targets} ${get("m")} ${get("tileLoss")})`));
+  else {
+    const terms = `(i32.add ${get("terms")} (i32.shl ${get("s1")} (i32.const 3)))`;
+    pass.push(`(call $head ${targets} ${get("m")} ${terms} (i32.add ${terms} (i32.shl ${get("n")} (i32.const 3))))`);
+  }
   for (let l = last; l >= 1; l--) {
     pass.push(`(call $gradient ${i32(D[l]!)} ${i32(A[l - 1]!)} ${TG(l)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
     if (l > 1) pass.push(`(call $delta ${i32(D[l]!)} ${P(l)} ${i32(F[l - 1]!)} ${i32(D[l - 1]!)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
@@ -559,12 +623,14 @@ function lossAndGradientFunction(layout: MlpLayout): string {
     repeat("addTile", "left", i32(layout.paramCount), addTileGradient),
     set("s0", get("end")),
   ].join("\n");
-  return `(func (export "lossAndGradient") (param $n i32) (result f64)
-  ${locals("i32", ["y", "s0", "s1", "end", "m", "k", "left"])}
+  return `(func (export "lossAndGradient") (param $n i32)${mathImports ? " (result f64)" : ""}
+  ${locals("i32", ["y", "terms", "s0", "s1", "end", "m", "k", "left"])}
   ${locals("f64", ["loss", "tileLoss", "nf"])}
 ${indent(
   [
+    "(call $ones)",
     set("y", add32(i32(layout.data), `(i32.mul ${get("n")} ${i32(layers[0]! * 8)})`)),
+    set("terms", add32(get("y"), `(i32.shl ${get("n")} (i32.const 3))`)),
     `(memory.fill ${i32(layout.grad)} (i32.const 0) ${i32(layout.paramCount * 8)})`,
     set("loss", f64(0)),
     set("s0", i32(0)),
@@ -572,12 +638,15 @@ ${indent(
     set("nf", `(f64.convert_i32_s ${get("n")})`),
     set("k", i32(0)),
     repeat("divide", "left", i32(layout.paramCount), divide),
-    `(f64.div ${get("loss")} ${get("nf")})`,
+    ...(mathImports ? [`(f64.div ${get("loss")} ${get("nf")})`] : []),
   ].join("\n"),
 )})`;
 }
 
-/** Rows of ones after the units of every layer below the output (the bias "input" of the gradient). */
+/**
+ * Rows of ones after the units of every layer below the output (the bias "input" of the gradient),
+ * written at each call (192 stores): a start function instead cost ~0.3 ms of instantiation.
+ */
 function onesFunction(layout: MlpLayout): string {
   const rows = layout.layers.slice(0, -1).map((units, l) => layout.activations[l]! + units * layout.row);
   const fill = rows.map((at) => [set("k", i32(at)), repeat(`ones${at}`, "left", i32(layout.subTile), [store(get("k"), f64(1)), set("k", add32(get("k"), i32(8)))].join("\n"))].join("\n"));
@@ -594,17 +663,42 @@ function dataString(values: readonly number[]): string {
 export function emitWat(layers: readonly number[], options: WasmOptions = {}, rows = TILE): string {
   const layout = mlpLayout(layers, options.subTile);
   const lanes = options.simd ? F64X2 : SCALAR;
-  const bytes = layout.data + rows * (layers[0]! + 1) * 8;
+  const mathImports = options.mathImports ?? false;
+  const imports = mathImports
+    ? `(import "math" "exp" (func $mathExp (param f64) (result f64)))
+  (import "math" "expm1" (func $mathExpm1 (param f64) (result f64)))
+  (import "math" "log1p" (func $mathLog1p (param f64) (result f64)))`
+    : ";; no imports";
+  const bytes = layout.data + rows * (layers[0]! + 3) * 8;
   const pages = Math.ceil(bytes / 65536);
   return `;; mlp([${layers.join(", ")}]) loss and gradient, emitted by test/bench/wasm/emit-wat.ts${options.simd ? " (f64x2)" : ""}.
 (module
-  (import "math" "exp" (func $mathExp (param f64) (result f64)))
-  (import "math" "expm1" (func $mathExpm1 (param f64) (result f64)))
-  (import "math" "log1p" (func $mathLog1p (param f64) (result f64)))
+  ${imports}
   (memory (export "memory") ${pages})
   (data (i32.const ${EXP_HI}) "${dataString(EXP_TABLE_HI)}")
   (data (i32.const ${EXP_LO}) "${dataString(EXP_TABLE_LO)}")
-${indent([loadInputsKernel(layout), forwardKernel(lanes, layout.row), tanhKernel(layout.row), headKernel(layout), gradientKernel(layout.row), deltaKernel(lanes, layout.row), lossAndGradientFunction(layout), onesFunction(layout)].join("\n"))}
-  (start $ones))
+${indent([loadInputsKernel(layout), forwardKernel(lanes, layout.row), tanhKernel(layout.row, mathImports), headKernel(layout, mathImports), gradientKernel(layout.row), deltaKernel(lanes, layout.row), lossAndGradientFunction(layout, mathImports), onesFunction(layout)].join("\n"))})
+`;
+}
+
+/** A module exporting the inlined e^x, e^x − 1 and Math.round as functions `exp`, `expm1`, `round`, for tests. */
+export function emitExpTestWat(mathImports = false): string {
+  const fn = (name: string, into: string) => `(func (export "${name}") (param $x f64) (result f64)
+  ${locals("i32", EXP_I32_LOCALS)}
+  ${locals("f64", ["out", ...EXP_LOCALS])}
+${indent(into)}
+  ${get("out")})`;
+  const imports = mathImports
+    ? `(import "math" "exp" (func $mathExp (param f64) (result f64)))
+  (import "math" "expm1" (func $mathExpm1 (param f64) (result f64)))`
+    : "";
+  return `(module
+  ${imports}
+  (memory 1)
+  (data (i32.const ${EXP_HI}) "${dataString(EXP_TABLE_HI)}")
+  (data (i32.const ${EXP_LO}) "${dataString(EXP_TABLE_LO)}")
+${indent(fn("exp", expInto("x", "out", "exp", mathImports)))}
+${indent(fn("expm1", expm1Into("x", "out", "expm1", mathImports)))}
+${indent(fn("round", mathRoundInto("out", get("x"), "ex_ceil")))})
 `;
 }

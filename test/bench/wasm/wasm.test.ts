@@ -11,8 +11,9 @@ import * as generated from "../../../generated/mlp_2_64_64_1.ts";
 import { clusters } from "../../../src/data.ts";
 import { createRng } from "../../../src/rng.ts";
 import { benchCases } from "../cases.ts";
-import { buildModule, VARIANTS, writeModule } from "./build.ts";
-import { f64 } from "./emit-wat.ts";
+import { disagreements } from "../validate.ts";
+import { assemble, buildModule, VARIANTS, writeModule } from "./build.ts";
+import { emitExpTestWat, f64 } from "./emit-wat.ts";
 
 type LossAndGradient = (params: Float64Array, X: Float64Array, Y: Float64Array, grad: Float64Array) => number;
 
@@ -65,12 +66,20 @@ const POINTS: [string, Float64Array, Float64Array, Float64Array][] = [
   ["all |z| ~ 800", params("wasm/all800", 0.5, { value: 800, layers: [1, 2, 3] }), bench.data.X, bench.data.Y],
 ];
 
-describe.each(VARIANTS)("$name", ({ name, options }) => {
-  const load = async (): Promise<LossAndGradient> => {
-    const file = writeModule(buildModule(`${name}_test`, [2, 64, 64, 1], options));
-    return ((await import(pathToFileURL(file).href)) as { lossAndGradient: LossAndGradient }).lossAndGradient;
-  };
-  const wasm = load();
+/** The variants measured, and two more sub-tile sizes (the whole tile; a small one that does not divide 200). */
+const TESTED = [
+  ...VARIANTS,
+  { name: "mlp_2_64_64_1_wasm_sub256", options: { subTile: 256 } },
+  { name: "mlp_2_64_64_1_wasm_simd_sub16_imports", options: { subTile: 16, simd: true, mathImports: true } },
+];
+
+async function load(name: string, options: (typeof TESTED)[number]["options"]): Promise<LossAndGradient> {
+  const file = writeModule(buildModule(`${name}_test`, [2, 64, 64, 1], options));
+  return ((await import(pathToFileURL(file).href)) as { lossAndGradient: LossAndGradient }).lossAndGradient;
+}
+
+describe.each(TESTED)("$name", ({ name, options }) => {
+  const wasm = load(name, options);
 
   it.each(POINTS)("equals the generated lossAndGradient bitwise at %s", async (_what, p, X, Y) => {
     const expected = run(generated.lossAndGradient, p, X, Y);
@@ -90,6 +99,73 @@ describe.each(VARIANTS)("$name", ({ name, options }) => {
     const f = await wasm;
     expect(() => f(new Float64Array(3), bench.data.X, bench.data.Y, new Float64Array(P))).toThrow(/params .*length 4417/);
     expect(() => f(bench.params, bench.data.X.subarray(1), bench.data.Y, new Float64Array(P))).toThrow(/X must/);
+  });
+});
+
+/**
+ * Where e^x or e^x − 1 leave the table path (|x| ≥ 708) and the result is neither 0 nor +∞: the
+ * output's z in −745 … −708, a hidden unit's z in ±354 … 355. There the import-free modules compute
+ * e^x themselves (within 1 ulp of Math.exp), so they may differ from the generated code in the last
+ * bits; the ones importing Math stay bitwise equal.
+ */
+describe("between the table range and the limits of e^x", () => {
+  const WINDOWS: [string, Float64Array][] = [
+    ["output z ~ -720", params("wasm/o720", 0.05, { value: -720, layers: [3] })],
+    ["output z ~ 730", params("wasm/o730", 0.05, { value: 730, layers: [3] })],
+    ["hidden |z| ~ 354.5", params("wasm/h354", 0.05, { value: 354.5, layers: [1, 2] })],
+  ];
+  it.each(WINDOWS)("import-free modules agree to 1e-12 and importing ones bitwise, at %s", async (_what, p) => {
+    const expected = run(generated.lossAndGradient, p, bench.data.X, bench.data.Y);
+    for (const { name, options } of TESTED) {
+      const actual = run(await load(name, options), p, bench.data.X, bench.data.Y);
+      if (options.mathImports) expect(differingBits(expected, actual)).toEqual([]);
+      else expect(disagreements(expected, actual, generated.PARAM_NAMES)).toEqual([]);
+    }
+  });
+});
+
+describe("e^x and e^x − 1 without Math imports", () => {
+  const exports = (mathImports: boolean) =>
+    new WebAssembly.Instance(new WebAssembly.Module(assemble("exp-test", emitExpTestWat(mathImports))), {
+      math: { exp: Math.exp, expm1: Math.expm1 },
+    }).exports as { exp: (x: number) => number; expm1: (x: number) => number; round: (x: number) => number };
+  const own = exports(false);
+  const imported = exports(true);
+  /** Distance in representable doubles (same sign assumed; both non-NaN). */
+  const ulps = (a: number, b: number) => {
+    const bits = new BigInt64Array(Float64Array.of(a, b).buffer);
+    const d = bits[0]! - bits[1]!;
+    return Number(d < 0n ? -d : d);
+  };
+  const rng = createRng("wasm/exp");
+  const sweep = (lo: number, hi: number, count: number) => Array.from({ length: count }, () => lo + (hi - lo) * rng.uniform());
+
+  it("are within 1 ulp of Math.exp/Math.expm1 between the table range and the limits, and exact at the limits", () => {
+    const outside = [...sweep(-745.2, -708, 20000), ...sweep(708, 709.8, 20000)];
+    let worst = 0;
+    for (const x of outside) {
+      worst = Math.max(worst, ulps(own.exp(x), Math.exp(x)));
+      if (x > 0) worst = Math.max(worst, ulps(own.expm1(x), Math.expm1(x)));
+      else expect(own.expm1(x)).toBe(-1);
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+    for (const x of [-746, -800, -1e308, -Infinity]) expect(Object.is(own.exp(x), 0)).toBe(true);
+    for (const x of [710, 800, Infinity]) expect([own.exp(x), own.expm1(x)]).toEqual([Infinity, Infinity]);
+    expect([own.exp(NaN), own.expm1(NaN)]).toEqual([NaN, NaN]);
+    expect(Object.is(own.expm1(-0), -0) && Object.is(own.expm1(0), 0)).toBe(true);
+  });
+
+  it("are the same function as the importing ones inside the table range", () => {
+    for (const x of [...sweep(-707.9, 707.9, 20000), ...sweep(-1, 1, 5000), ...sweep(-0.07, 0.07, 5000)]) {
+      expect(Object.is(own.exp(x), imported.exp(x))).toBe(true);
+      expect(Object.is(own.expm1(x), imported.expm1(x))).toBe(true);
+    }
+  });
+
+  it("round as Math.round does (ties toward +∞; wasm's f64.nearest rounds them to even)", () => {
+    const values = [0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999999999999994, -0.49999999999999994, 4503599627370495.5, -0.3, 0];
+    values.push(...sweep(-40000, 40000, 2000), ...sweep(-40000, 40000, 2000).map((x) => Math.floor(x) + 0.5));
+    for (const x of values) expect(Object.is(own.round(x), Math.round(x))).toBe(true);
   });
 });
 
