@@ -118,6 +118,8 @@ export const VARIANTS: readonly { readonly name: string; readonly options: WasmO
   { name: "mlp_2_64_64_1_wasm", options: {} },
   { name: "mlp_2_64_64_1_wasm_simd", options: { simd: true } },
   { name: "mlp_2_64_64_1_wasm_imports", options: { mathImports: true } },
+  { name: "mlp_2_64_64_1_wasm_one", options: { oneKernelFunction: true } },
+  { name: "mlp_2_64_64_1_wasm_simd_one", options: { simd: true, oneKernelFunction: true } },
 ];
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

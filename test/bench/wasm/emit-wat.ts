@@ -51,6 +51,8 @@ export interface WasmOptions {
    * Why: V8 compiles a wrapper per imported function when the module is compiled, ~2 ms each time.
    */
   readonly mathImports?: boolean;
+  /** All kernels in one function, dispatched on an argument (see mergeKernels). */
+  readonly oneKernelFunction?: boolean;
 }
 
 /** Where everything lives in linear memory (byte offsets), for the module and its JavaScript wrapper. */
@@ -133,8 +135,68 @@ const add32 = (a: string, b: string) => `(i32.add ${a} ${b})`;
 const load = (address: string, offset = 0) => `(f64.load${offset ? ` offset=${offset}` : ""} ${address})`;
 const store = (address: string, value: string, offset = 0) =>
   `(f64.store${offset ? ` offset=${offset}` : ""} ${address} ${value})`;
+const range = (n: number) => Array.from({ length: n }, (_, k) => k);
 const locals = (type: string, names: readonly string[]) => names.map((n) => `(local $${n} ${type})`).join(" ");
 const indent = (text: string, by = "  ") => text.replace(/^(?=.)/gm, by);
+
+type ValueType = "i32" | "f64" | "v128";
+/** A function before printing: parameters and locals by name, and its body's statements. */
+interface Func {
+  readonly name: string;
+  readonly params: readonly (readonly [string, ValueType])[];
+  readonly result?: ValueType;
+  readonly locals: readonly (readonly [string, ValueType])[];
+  readonly body: string;
+}
+const typed = (type: ValueType, names: readonly string[]) => names.map((n) => [n, type] as const);
+const i32Params = (...names: string[]) => typed("i32", names);
+
+function printFunc(f: Func, exportAs?: string): string {
+  const params = f.params.map(([n, t]) => `(param $${n} ${t})`).join(" ");
+  const header = [`(func $${f.name}`, exportAs ? `(export "${exportAs}")` : "", params, f.result ? `(result ${f.result})` : ""].filter(Boolean).join(" ");
+  const declared = f.locals.map(([n, t]) => `(local $${n} ${t})`).join(" ");
+  return `${header}\n  ${declared}\n${indent(f.body)})`;
+}
+
+/**
+ * The kernels as one function that dispatches on its first argument (br_table): V8 then tiers up one
+ * function instead of six, so fewer TurboFan jobs compete with the first call for this machine's two
+ * cores. Each kernel's parameters become locals set from the shared i32 arguments; kernels whose
+ * signature is not all-i32 without a result (the head with Math imports) stay separate.
+ */
+function mergeKernels(kernels: readonly Func[]): { readonly funcs: Func[]; readonly call: (name: string, args: readonly string[]) => string } {
+  const mergeable = kernels.filter((k) => !k.result && k.params.every(([, t]) => t === "i32"));
+  const arity = Math.max(...mergeable.map((k) => k.params.length));
+  const locals = new Map<string, ValueType>();
+  for (const k of mergeable)
+    for (const [n, t] of [...k.params, ...k.locals]) {
+      if (locals.has(n) && locals.get(n) !== t) throw new Error(`mergeKernels: ${n} is ${locals.get(n)} in one kernel and ${t} in ${k.name}`);
+      locals.set(n, t);
+    }
+  const cases = mergeable.map((k, c) => {
+    const params = k.params.map(([n], a) => set(n, get(`arg${a}`))).join(" ");
+    return { label: `case${c}`, code: `${params}\n${k.body}` };
+  });
+  // (block $done (block $caseN … (block $case0 (br_table …)) case0 (br $done)) … caseN)
+  let body = `(br_table ${cases.map((c) => `$${c.label}`).join(" ")} ${get("kind")})`;
+  cases.forEach((c, k) => {
+    body = `(block $${c.label}\n${indent(body)})\n${c.code}${k < cases.length - 1 ? "\n(br $done)" : ""}`;
+  });
+  const merged: Func = {
+    name: "kernels",
+    params: [["kind", "i32"], ...range(arity).map((a) => [`arg${a}`, "i32"] as const)],
+    locals: [...locals],
+    body: `(block $done\n${indent(body)})`,
+  };
+  const index = new Map(mergeable.map((k, c) => [k.name, c]));
+  const call = (name: string, args: readonly string[]) => {
+    const c = index.get(name);
+    if (c === undefined) return `(call $${name} ${args.join(" ")})`;
+    const padded = [...args, ...range(arity - args.length).map(() => i32(0))];
+    return `(call $kernels ${i32(c)} ${padded.join(" ")})`;
+  };
+  return { funcs: [merged, ...kernels.filter((k) => !mergeable.includes(k))], call };
+}
 
 /** `body` while `condition` holds, checked before each pass. */
 function whileLoop(label: string, condition: string, body: string): string {
@@ -295,16 +357,14 @@ const F64X2: Lanes = {
   mul: (a, b) => `(f64x2.mul ${a} ${b})`,
 };
 
-const range = (n: number) => Array.from({ length: n }, (_, k) => k);
-
 /** The locals of 2 × 3 blocks (accumulators z, weights p, inputs x): scalar ones, and vector ones if `lanes` is. */
-function blockLocals(lanes: Lanes): string {
+function blockLocals(lanes: Lanes): (readonly [string, ValueType])[] {
   const names = (prefix: string) => [
     ...range(2).flatMap((u) => range(3).map((t) => `${prefix}z${u}_${t}`)),
     ...range(2).map((u) => `${prefix}p${u}`),
     ...range(3).map((t) => `${prefix}x${t}`),
   ];
-  return [locals("f64", names("")), ...(lanes.width === 2 ? [locals("v128", names("v"))] : [])].join("\n  ");
+  return [...typed("f64", names("")), ...(lanes.width === 2 ? typed("v128", names("v")) : [])];
 }
 
 /**
@@ -312,7 +372,7 @@ function blockLocals(lanes: Lanes): string {
  * blocks of 2 units × 3 sample groups (then the leftover unit and samples), each z summed from the
  * bias in input order. W's row j: fanIn weights, then the bias.
  */
-function forwardKernel(lanes: Lanes, row: number): string {
+function forwardKernel(lanes: Lanes, row: number): Func {
   const samplesPerBlock = 3 * lanes.width;
   /** units × groups accumulators for units j…, samples s…, then their stores. */
   const block = (units: number, groups: number, ln: Lanes) => {
@@ -353,25 +413,25 @@ function forwardKernel(lanes: Lanes, row: number): string {
       overSamples(units),
       set("j", add32(get("j"), i32(units))),
     ].join("\n");
-  return `(func $forward (param $a i32) (param $out i32) (param $w i32) (param $fanIn i32) (param $units i32) (param $m i32)
-  ${locals("i32", ["j", "s", "i", "rowBytes", "biasAt", "wRow", "outRow", "wp0", "wp1", "xp", "op"])}
-  ${blockLocals(lanes)}
-${indent(
-  [
+  return {
+    name: "forward",
+    params: i32Params("a", "out", "w", "fanIn", "units", "m"),
+    locals: [...typed("i32", ["j", "s", "i", "rowBytes", "biasAt", "wRow", "outRow", "wp0", "wp1", "xp", "op"]), ...blockLocals(lanes)],
+    body: [
     set("rowBytes", `(i32.shl (i32.add ${get("fanIn")} (i32.const 1)) (i32.const 3))`),
     set("biasAt", `(i32.shl ${get("fanIn")} (i32.const 3))`),
     set("j", i32(0)),
     whileLoop("pairs", `(i32.le_s (i32.add ${get("j")} (i32.const 2)) ${get("units")})`, unitStep(2)),
     `(if (i32.lt_s ${get("j")} ${get("units")}) (then\n${indent(unitStep(1))}))`,
-  ].join("\n"),
-)})`;
+    ].join("\n"),
+  };
 }
 
 /**
  * The delta of the layer below: out[i][s] = f[i][s] · Σⱼ W[j][i]·d[j][s] (summed from 0 in unit
  * order), for i < fanIn, in blocks of 2 inputs × 3 sample groups.
  */
-function deltaKernel(lanes: Lanes, row: number): string {
+function deltaKernel(lanes: Lanes, row: number): Func {
   const samplesPerBlock = 3 * lanes.width;
   const block = (inputs: number, groups: number, ln: Lanes) => {
     const h = (u: number, t: number) => `${ln.prefix}z${u}_${t}`;
@@ -407,17 +467,17 @@ function deltaKernel(lanes: Lanes, row: number): string {
       whileLoop("rest", `(i32.lt_s ${get("s")} ${get("m")})`, block(inputs, 1, SCALAR)),
       set("i", add32(get("i"), i32(inputs))),
     ].join("\n");
-  return `(func $delta (param $d i32) (param $w i32) (param $f i32) (param $out i32) (param $fanIn i32) (param $units i32) (param $m i32)
-  ${locals("i32", ["i", "j", "s", "rowBytes", "wp0", "xp", "op"])}
-  ${blockLocals(lanes)}
-${indent(
-  [
+  return {
+    name: "delta",
+    params: i32Params("d", "w", "f", "out", "fanIn", "units", "m"),
+    locals: [...typed("i32", ["i", "j", "s", "rowBytes", "wp0", "xp", "op"]), ...blockLocals(lanes)],
+    body: [
     set("rowBytes", `(i32.shl (i32.add ${get("fanIn")} (i32.const 1)) (i32.const 3))`),
     set("i", i32(0)),
     whileLoop("pairs", `(i32.le_s (i32.add ${get("i")} (i32.const 2)) ${get("fanIn")})`, overSamples(2)),
     `(if (i32.lt_s ${get("i")} ${get("fanIn")}) (then\n${indent(overSamples(1))}))`,
-  ].join("\n"),
-)})`;
+    ].join("\n"),
+  };
 }
 
 /**
@@ -426,7 +486,7 @@ ${indent(
  * in sample order, in blocks of 2 units × 3 inputs. The sums start from 0 at each tile, as the
  * generated code's do. Scalar in both variants (lanes over samples would reorder the sum).
  */
-function gradientKernel(row: number): string {
+function gradientKernel(row: number): Func {
   const block = (units: number, inputs: number) => {
     const g = (u: number, k: number) => `g${u}_${k}`;
     const lines: string[] = [];
@@ -457,22 +517,22 @@ function gradientKernel(row: number): string {
       set("j", add32(get("j"), i32(units))),
     ].join("\n");
   const accumulators = range(2).flatMap((u) => range(3).map((k) => `g${u}_${k}`));
-  return `(func $gradient (param $d i32) (param $a i32) (param $g i32) (param $fanIn i32) (param $units i32) (param $m i32)
-  ${locals("i32", ["i", "j", "s", "inputs", "rowBytes", "dp", "xp", "op0", "op1"])}
-  ${locals("f64", [...accumulators, "e0", "e1", "x0", "x1", "x2"])}
-${indent(
-  [
+  return {
+    name: "gradient",
+    params: i32Params("d", "a", "g", "fanIn", "units", "m"),
+    locals: [...typed("i32", ["i", "j", "s", "inputs", "rowBytes", "dp", "xp", "op0", "op1"]), ...typed("f64", [...accumulators, "e0", "e1", "x0", "x1", "x2"])],
+    body: [
     set("inputs", `(i32.add ${get("fanIn")} (i32.const 1))`),
     set("rowBytes", `(i32.shl ${get("inputs")} (i32.const 3))`),
     set("j", i32(0)),
     whileLoop("pairs", `(i32.le_s (i32.add ${get("j")} (i32.const 2)) ${get("units")})`, overInputs(2)),
     `(if (i32.lt_s ${get("j")} ${get("units")}) (then\n${indent(overInputs(1))}))`,
-  ].join("\n"),
-)})`;
+    ].join("\n"),
+  };
 }
 
 /** tanh in place over `units` × m, and tanh' into f: the generated _tanhForward's expressions. */
-function tanhKernel(row: number, mathImports: boolean): string {
+function tanhKernel(row: number, mathImports: boolean): Func {
   const v = (name: string) => get(name);
   const sample = [
     set("z", load(get("ap"))),
@@ -502,15 +562,12 @@ function tanhKernel(row: number, mathImports: boolean): string {
     set("fp", add32(get("f"), `(i32.mul ${get("j")} ${i32(row)})`)),
     repeat("samples", "s", get("m"), sample),
   ].join("\n");
-  return `(func $tanh (param $a i32) (param $f i32) (param $units i32) (param $m i32)
-  ${locals("i32", ["j", "s", "unitsLeft", "ap", "fp", ...EXP_I32_LOCALS])}
-  ${locals("f64", ["z", "t1", "t2", "t5", "t6", "t7", "t8", "t12", "t15", "t16", "t20", ...EXP_LOCALS])}
-${indent(
-  [
-    set("j", i32(0)),
-    repeat("units", "unitsLeft", get("units"), [unit, set("j", add32(get("j"), i32(1)))].join("\n")),
-  ].join("\n"),
-)})`;
+  return {
+    name: "tanh",
+    params: i32Params("a", "f", "units", "m"),
+    locals: [...typed("i32", ["j", "s", "unitsLeft", "ap", "fp", ...EXP_I32_LOCALS]), ...typed("f64", ["z", "t1", "t2", "t5", "t6", "t7", "t8", "t12", "t15", "t16", "t20", ...EXP_LOCALS])],
+    body: [set("j", i32(0)), repeat("units", "unitsLeft", get("units"), [unit, set("j", add32(get("j"), i32(1)))].join("\n"))].join("\n"),
+  };
 }
 
 /**
@@ -519,7 +576,7 @@ ${indent(
  * returns the tile's loss sum continued over these samples (from tileLoss). Without imports it stores
  * each sample's t2 = e^(−|z|) at `terms` and t8 (the loss less log1p(t2)) at `rest`, for the wrapper.
  */
-function headKernel(layout: MlpLayout, mathImports: boolean): string {
+function headKernel(layout: MlpLayout, mathImports: boolean): Func {
   const last = layout.layers.length - 1;
   const v = (name: string) => get(name);
   const lossTerm = mathImports
@@ -544,7 +601,6 @@ function headKernel(layout: MlpLayout, mathImports: boolean): string {
     set("hp", add32(get("hp"), i32(8))),
     set("yp", add32(get("yp"), i32(8))),
   ].join("\n");
-  const signature = mathImports ? "(param $tileLoss f64) (result f64)" : "(param $terms i32) (param $rest i32)";
   const body = [
     ...(mathImports ? [set("loss", get("tileLoss"))] : [set("tp", get("terms")), set("rp", get("rest"))]),
     set("hp", i32(0)),
@@ -552,14 +608,20 @@ function headKernel(layout: MlpLayout, mathImports: boolean): string {
     repeat("samples", "s", get("m"), sample),
     ...(mathImports ? [get("loss")] : []),
   ];
-  return `(func $head (param $targets i32) (param $m i32) ${signature}
-  ${locals("i32", ["s", "hp", "yp", "tp", "rp", "pos", ...EXP_I32_LOCALS])}
-  ${locals("f64", ["loss", "h1", "y", "t0", "t1", "t2", "t3", "t4", "t5", "t8", "t11", "t12", "t14", "t16", ...EXP_LOCALS])}
-${indent(body.join("\n"))})`;
+  return {
+    name: "head",
+    params: [...i32Params("targets", "m"), ...(mathImports ? typed("f64", ["tileLoss"]) : i32Params("terms", "rest"))],
+    ...(mathImports ? { result: "f64" as const } : {}),
+    locals: [
+      ...typed("i32", ["s", "hp", "yp", "tp", "rp", "pos", ...EXP_I32_LOCALS]),
+      ...typed("f64", ["loss", "h1", "y", "t0", "t1", "t2", "t3", "t4", "t5", "t8", "t11", "t12", "t14", "t16", ...EXP_LOCALS]),
+    ],
+    body: body.join("\n"),
+  };
 }
 
 /** The tile's rows of X, unit-major into layer 0's activations. */
-function loadInputsKernel(layout: MlpLayout): string {
+function loadInputsKernel(layout: MlpLayout): Func {
   const inputs = layout.layers[0]!;
   const row = layout.row;
   const sample = [
@@ -567,9 +629,12 @@ function loadInputsKernel(layout: MlpLayout): string {
     set("ap", add32(get("ap"), i32(8))),
     set("xp", add32(get("xp"), i32(inputs * 8))),
   ].join("\n");
-  return `(func $loadInputs (param $x i32) (param $m i32)
-  ${locals("i32", ["s", "ap", "xp"])}
-${indent([set("ap", i32(0)), set("xp", get("x")), repeat("samples", "s", get("m"), sample)].join("\n"))})`;
+  return {
+    name: "loadInputs",
+    params: i32Params("x", "m"),
+    locals: typed("i32", ["s", "ap", "xp"]),
+    body: [set("ap", i32(0)), set("xp", get("x")), repeat("samples", "s", get("m"), sample)].join("\n"),
+  };
 }
 
 /**
@@ -577,27 +642,30 @@ ${indent([set("ap", i32(0)), set("xp", get("x")), repeat("samples", "s", get("m"
  * grad. Tiles of TILE samples, each run through the layers in sub-tiles; at a tile's end its loss and
  * gradient sums are added into the totals, as the generated code adds each tile's.
  */
-function lossAndGradientFunction(layout: MlpLayout, mathImports: boolean): string {
+type Call = (name: string, args: readonly string[]) => string;
+const directCall: Call = (name, args) => `(call $${name} ${args.join(" ")})`;
+
+function lossAndGradientFunction(layout: MlpLayout, mathImports: boolean, call: Call): string {
   const { layers, activations: A, derivatives: F, deltas: D, weights: W, subTile } = layout;
   const last = layers.length - 1;
   const P = (l: number) => i32(layout.params + W[l]!);
   const TG = (l: number) => i32(layout.tileGrad + W[l]!);
   const pass: string[] = [
-    `(call $loadInputs (i32.add ${i32(layout.data)} (i32.mul ${get("s1")} ${i32(layers[0]! * 8)})) ${get("m")})`,
+    call("loadInputs", [`(i32.add ${i32(layout.data)} (i32.mul ${get("s1")} ${i32(layers[0]! * 8)}))`, get("m")]),
   ];
   for (let l = 1; l <= last; l++) {
-    pass.push(`(call $forward ${i32(A[l - 1]!)} ${i32(A[l]!)} ${P(l)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
-    if (l < last) pass.push(`(call $tanh ${i32(A[l]!)} ${i32(F[l]!)} ${i32(layers[l]!)} ${get("m")})`);
+    pass.push(call("forward", [i32(A[l - 1]!), i32(A[l]!), P(l), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
+    if (l < last) pass.push(call("tanh", [i32(A[l]!), i32(F[l]!), i32(layers[l]!), get("m")]));
   }
   const targets = `(i32.add ${get("y")} (i32.shl ${get("s1")} (i32.const 3)))`;
-  if (mathImports) pass.push(set("tileLoss", `(call $head ${targets} ${get("m")} ${get("tileLoss")})`));
+  if (mathImports) pass.push(set("tileLoss", call("head", [targets, get("m"), get("tileLoss")])));
   else {
     const terms = `(i32.add ${get("terms")} (i32.shl ${get("s1")} (i32.const 3)))`;
-    pass.push(`(call $head ${targets} ${get("m")} ${terms} (i32.add ${terms} (i32.shl ${get("n")} (i32.const 3))))`);
+    pass.push(call("head", [targets, get("m"), terms, `(i32.add ${terms} (i32.shl ${get("n")} (i32.const 3)))`]));
   }
   for (let l = last; l >= 1; l--) {
-    pass.push(`(call $gradient ${i32(D[l]!)} ${i32(A[l - 1]!)} ${TG(l)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
-    if (l > 1) pass.push(`(call $delta ${i32(D[l]!)} ${P(l)} ${i32(F[l - 1]!)} ${i32(D[l - 1]!)} ${i32(layers[l - 1]!)} ${i32(layers[l]!)} ${get("m")})`);
+    pass.push(call("gradient", [i32(D[l]!), i32(A[l - 1]!), TG(l), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
+    if (l > 1) pass.push(call("delta", [i32(D[l]!), P(l), i32(F[l - 1]!), i32(D[l - 1]!), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
   }
   const min = (a: string, b: string) => `(select ${a} ${b} (i32.lt_s ${a} ${b}))`;
   const addTileGradient = [
@@ -628,7 +696,7 @@ function lossAndGradientFunction(layout: MlpLayout, mathImports: boolean): strin
   ${locals("f64", ["loss", "tileLoss", "nf"])}
 ${indent(
   [
-    "(call $ones)",
+    call("ones", []),
     set("y", add32(i32(layout.data), `(i32.mul ${get("n")} ${i32(layers[0]! * 8)})`)),
     set("terms", add32(get("y"), `(i32.shl ${get("n")} (i32.const 3))`)),
     `(memory.fill ${i32(layout.grad)} (i32.const 0) ${i32(layout.paramCount * 8)})`,
@@ -647,10 +715,10 @@ ${indent(
  * Rows of ones after the units of every layer below the output (the bias "input" of the gradient),
  * written at each call (192 stores): a start function instead cost ~0.3 ms of instantiation.
  */
-function onesFunction(layout: MlpLayout): string {
+function onesFunction(layout: MlpLayout): Func {
   const rows = layout.layers.slice(0, -1).map((units, l) => layout.activations[l]! + units * layout.row);
   const fill = rows.map((at) => [set("k", i32(at)), repeat(`ones${at}`, "left", i32(layout.subTile), [store(get("k"), f64(1)), set("k", add32(get("k"), i32(8)))].join("\n"))].join("\n"));
-  return `(func $ones ${locals("i32", ["k", "left"])}\n${indent(fill.join("\n"))})`;
+  return { name: "ones", params: [], locals: typed("i32", ["k", "left"]), body: fill.join("\n") };
 }
 
 /** The little-endian bytes of doubles as a WAT data string. */
@@ -669,6 +737,16 @@ export function emitWat(layers: readonly number[], options: WasmOptions = {}, ro
   (import "math" "expm1" (func $mathExpm1 (param f64) (result f64)))
   (import "math" "log1p" (func $mathLog1p (param f64) (result f64)))`
     : ";; no imports";
+  const kernels = [
+    loadInputsKernel(layout),
+    forwardKernel(lanes, layout.row),
+    tanhKernel(layout.row, mathImports),
+    headKernel(layout, mathImports),
+    gradientKernel(layout.row),
+    deltaKernel(lanes, layout.row),
+    onesFunction(layout),
+  ];
+  const { funcs, call } = options.oneKernelFunction ? mergeKernels(kernels) : { funcs: kernels, call: directCall };
   const bytes = layout.data + rows * (layers[0]! + 3) * 8;
   const pages = Math.ceil(bytes / 65536);
   return `;; mlp([${layers.join(", ")}]) loss and gradient, emitted by test/bench/wasm/emit-wat.ts${options.simd ? " (f64x2)" : ""}.
@@ -677,7 +755,7 @@ export function emitWat(layers: readonly number[], options: WasmOptions = {}, ro
   (memory (export "memory") ${pages})
   (data (i32.const ${EXP_HI}) "${dataString(EXP_TABLE_HI)}")
   (data (i32.const ${EXP_LO}) "${dataString(EXP_TABLE_LO)}")
-${indent([loadInputsKernel(layout), forwardKernel(lanes, layout.row), tanhKernel(layout.row, mathImports), headKernel(layout, mathImports), gradientKernel(layout.row), deltaKernel(lanes, layout.row), lossAndGradientFunction(layout, mathImports), onesFunction(layout)].join("\n"))})
+${indent([...funcs.map((f) => printFunc(f)), lossAndGradientFunction(layout, mathImports, call)].join("\n"))})
 `;
 }
 
