@@ -44,7 +44,16 @@ export function assemble(name: string, wat: string): Uint8Array<ArrayBuffer> {
  * other loss term in memory, and the wrapper sums log1p(e) + term per tile of 256 and then over the
  * tiles, as the generated code sums its loss.
  */
-export function wrapperSource(name: string, layers: readonly number[], wasm: Uint8Array, options: WasmOptions = {}): string {
+export interface WrapperOptions {
+  /**
+   * Compile and instantiate with `await WebAssembly.instantiate` at the module's top level instead of
+   * synchronously: importing the module then waits for it (top-level await), and its API stays
+   * synchronous. Browsers refuse synchronous compilation of modules over 4 KB on the main thread.
+   */
+  readonly asyncCompile?: boolean;
+}
+
+export function wrapperSource(name: string, layers: readonly number[], wasm: Uint8Array, options: WasmOptions & WrapperOptions = {}): string {
   const layout = mlpLayout(layers, options.subTile);
   const inputs = layers[0]!;
   const base64 = Buffer.from(wasm).toString("base64");
@@ -66,7 +75,11 @@ export function wrapperSource(name: string, layers: readonly number[], wasm: Uin
 const _text = atob("${base64}");
 const _bytes = new Uint8Array(_text.length);
 for (let k = 0; k < _text.length; k++) _bytes[k] = _text.charCodeAt(k);
-const _instance = new WebAssembly.Instance(new WebAssembly.Module(_bytes)${imports});
+${
+    options.asyncCompile
+      ? `const { instance: _instance } = await WebAssembly.instantiate(_bytes${imports});`
+      : `const _instance = new WebAssembly.Instance(new WebAssembly.Module(_bytes)${imports});`
+  }
 const _memory = _instance.exports.memory;
 const _run = _instance.exports.lossAndGradient;
 const PARAMS = ${layout.paramCount};
@@ -94,7 +107,7 @@ ${run}
 `;
 }
 
-export function buildModule(name: string, layers: readonly number[], options: WasmOptions = {}): BuiltModule {
+export function buildModule(name: string, layers: readonly number[], options: WasmOptions & WrapperOptions = {}): BuiltModule {
   const wat = emitWat(layers, options, TILE);
   const wasm = assemble(name, wat);
   return { name, wat, wasm, js: wrapperSource(name, layers, wasm, options) };
@@ -114,12 +127,13 @@ export function writeModule(built: BuiltModule): string {
 }
 
 /** The variants the benchmark compares. */
-export const VARIANTS: readonly { readonly name: string; readonly options: WasmOptions }[] = [
+export const VARIANTS: readonly { readonly name: string; readonly options: WasmOptions & WrapperOptions }[] = [
   { name: "mlp_2_64_64_1_wasm", options: {} },
   { name: "mlp_2_64_64_1_wasm_simd", options: { simd: true } },
   { name: "mlp_2_64_64_1_wasm_imports", options: { mathImports: true } },
   { name: "mlp_2_64_64_1_wasm_one", options: { oneKernelFunction: true } },
   { name: "mlp_2_64_64_1_wasm_simd_one", options: { simd: true, oneKernelFunction: true } },
+  { name: "mlp_2_64_64_1_wasm_one_async", options: { oneKernelFunction: true, asyncCompile: true } },
 ];
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
