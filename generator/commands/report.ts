@@ -22,10 +22,15 @@ const naiveCounts = new WeakMap<CompiledModel, NaiveCount | undefined>();
 export function naiveCount(compiled: CompiledModel): NaiveCount | undefined {
   if (naiveCounts.has(compiled)) return naiveCounts.get(compiled);
   const { definition } = compiled;
-  // Counting per-parameter derivatives of the 2-256-256-1 takes minutes: not shown for wide models.
+  // Counting per-parameter derivatives of the 2-256-256-1 takes minutes: not shown for wide models (whose
+  // weights are not even gathered into groups: for 66 000 weights that alone took ~25 ms).
+  if (definition.params.length > NAIVE_COUNT_LIMIT) {
+    naiveCounts.set(compiled, undefined);
+    return undefined;
+  }
   // In a stack of dense layers every weight of a layer (and every bias) costs the same: one stands for all.
   const groups = compiled.strategy === "loops" ? compiled.plan.layers.flatMap((l) => [l.weights.flat(), l.biases]) : undefined;
-  const naive = definition.params.length <= NAIVE_COUNT_LIMIT ? naiveGradientOps(definition.loss, definition.params, undefined, groups) : undefined;
+  const naive = naiveGradientOps(definition.loss, definition.params, undefined, groups);
   naiveCounts.set(compiled, naive);
   return naive;
 }

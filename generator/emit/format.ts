@@ -46,6 +46,15 @@ export const formatInThisThread: Formatter = async (module) => {
  * The worker's code: plain JavaScript, so that it runs without a TypeScript loader; its printing is
  * print.ts's printModule. It loads ts-morph and prettier, and formats an empty file (prettier loads its
  * parser and printer on first use), at once: while the main thread is still running model files.
+ *
+ * A module is formatted statement by statement, and a statement whose printed text this worker has
+ * formatted before is not formatted again: the modules of one run share a fifth of their text (_exp,
+ * _expm1, the activation kernels, the heads, the argument errors), and prettier is most of a full
+ * rebuild's work. prettier formats top-level statements independently of one another except for the
+ * blank lines between them, which it keeps (one at most) where the printed file has them; so the
+ * statements' formatted texts, joined with a blank line where the whole printed file has one, are the
+ * whole file formatted (test/format.test.ts compares the two for every shipped model). Should a
+ * statement not be found where it is expected in the whole printed file, the whole file is formatted.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -54,17 +63,54 @@ const ready = import(workerData.prettierUrl).then(async (prettier) => {
   await prettier.format("", workerData.options);
   return prettier;
 });
-const print = ({ statements }) =>
+const print = (statements) =>
   printStructure({
     kind: StructureKind.SourceFile,
     statements: statements.map((s) => (typeof s === "string" ? s : { ...s, kind: StructureKind[s.kind] })),
   });
+/** Printed statement → prettier's text of it, for the modules this worker formats (bounded: --watch keeps a worker for hours). */
+const formattedStatements = new Map();
+const MAX_REMEMBERED_STATEMENTS = 4096;
+async function formatStatement(prettier, printed) {
+  let text = formattedStatements.get(printed);
+  if (text === undefined) {
+    text = await prettier.format(printed, workerData.options);
+    if (formattedStatements.size >= MAX_REMEMBERED_STATEMENTS) formattedStatements.clear();
+    formattedStatements.set(printed, text);
+  }
+  return text;
+}
+/** Where each statement's text lies in the whole printed file (without surrounding blank lines), or undefined. */
+function locate(whole, pieces) {
+  const spans = [];
+  let from = 0;
+  for (const piece of pieces) {
+    const text = piece.trim();
+    const start = whole.indexOf(text, from);
+    if (start < 0 || whole.slice(from, start).trim() !== "") return undefined;
+    spans.push([start, start + text.length]);
+    from = start + text.length;
+  }
+  return whole.slice(from).trim() === "" ? spans : undefined;
+}
+async function formatModule(prettier, statements) {
+  const whole = print(statements);
+  const pieces = statements.map((s) => print([s]));
+  const spans = locate(whole, pieces);
+  if (!spans) return prettier.format(whole, workerData.options);
+  let text = "";
+  for (let k = 0; k < pieces.length; k++) {
+    const between = k === 0 ? "" : whole.slice(spans[k - 1][1], spans[k][0]);
+    if (between.split("\\n").length > 2) text += "\\n"; // a blank line in the printed file
+    text += await formatStatement(prettier, pieces[k]);
+  }
+  return text;
+}
 parentPort.on("message", async ({ id, module }) => {
   try {
     const start = performance.now();
-    const source = typeof module === "string" ? module : print(module);
     const prettier = await ready;
-    const text = await prettier.format(source, workerData.options);
+    const text = typeof module === "string" ? await prettier.format(module, workerData.options) : await formatModule(prettier, module.statements);
     parentPort.postMessage({ id, text, seconds: (performance.now() - start) / 1000 });
   } catch (error) {
     parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
@@ -80,6 +126,8 @@ export class FormatWorker {
   private readonly pending = new Map<number, { resolve: (r: { text: string; seconds: number }) => void; reject: (e: Error) => void }>();
   private nextId = 0;
   private closed = false;
+  /** Why the worker died (it failed to start, or stopped): every later request fails with it at once. */
+  private failure: Error | undefined;
 
   constructor() {
     const workerData = {
@@ -104,6 +152,9 @@ export class FormatWorker {
 
   readonly format: Formatter = (module) => {
     if (this.closed) return Promise.reject(new Error("the printing worker thread is closed"));
+    // A dead worker answers nothing: a request posted to it would never settle, and the process would
+    // end with nothing to show for it (exit code 13, an unsettled top-level await).
+    if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const result = new Promise<{ text: string; seconds: number }>((resolve, reject) => this.pending.set(id, { resolve, reject }));
     this.worker.postMessage({ id, module });
@@ -111,6 +162,7 @@ export class FormatWorker {
   };
 
   private failAll(error: Error): void {
+    this.failure ??= error;
     for (const { reject } of this.pending.values()) reject(error);
     this.pending.clear();
   }

@@ -1,0 +1,55 @@
+/**
+ * The two ways a module is printed and formatted (generator/emit/format.ts) give the same text: in this
+ * thread (the whole printed file through prettier: what tests, --watch and the Vite plugin use) and on the
+ * worker thread of `symgrad generate`, which formats statement by statement and reuses the text of a
+ * statement it has formatted before. The oracle is prettier on the whole file.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { formatInThisThread, FormatWorker } from "../generator/emit/format.ts";
+import { emitModelModule } from "../generator/pipeline.ts";
+import { SHIPPED_MODELS } from "../generator/models/index.ts";
+import type { ModuleStructure } from "../generator/emit/print.ts";
+import { structureKind } from "../generator/emit/print.ts";
+
+const worker = new FormatWorker();
+afterAll(() => worker.close());
+
+describe("formatting on the worker thread, statement by statement", () => {
+  it.each(SHIPPED_MODELS.map((m) => [m.name, m] as const))("%s: the same text as the whole file formatted in this thread", async (_, model) => {
+    const { structure } = emitModelModule(model);
+    const [inThread, onWorker] = await Promise.all([formatInThisThread(structure), worker.format(structure)]);
+    expect(onWorker.text).toBe(inThread.text);
+  });
+
+  it("keeps one blank line where the printed file has blank lines, none where it has none, and reuses repeated statements", async () => {
+    const fn = (name: string, body: string) => ({
+      kind: structureKind("Function"),
+      name,
+      statements: [body],
+    });
+    const structure: ModuleStructure = {
+      statements: [
+        "// a header comment\nconst  a=1;\nconst b = 2",
+        "\n\n\nlet c = [1,2,\n3];",
+        fn("f", "return  a"),
+        "/** doc */\nexport const d = {x:1};",
+        fn("f2", "return b"),
+        fn("f", "return  a"),
+        "const e = 'single';\n\n\n\nconst g = e;",
+        "// a trailing comment",
+      ] as ModuleStructure["statements"],
+    };
+    const [inThread, first, again] = await Promise.all([formatInThisThread(structure), worker.format(structure), worker.format(structure)]);
+    expect(first.text).toBe(inThread.text);
+    expect(again.text).toBe(inThread.text);
+    expect(inThread.text).toContain("\n\n"); // the case has blank lines to keep
+  });
+
+  it("rejects requests once its thread has stopped, instead of leaving them unanswered", async () => {
+    const dead = new FormatWorker();
+    await (dead as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(dead.format("const a = 1;")).rejects.toThrow(/printing worker thread stopped/);
+    await dead.close();
+  });
+});
