@@ -191,3 +191,24 @@ describe("f64 constants", () => {
     }
   });
 });
+
+/** The emitter is not specific to 2-64-64-1: other shipped loop-emitted tanh MLPs, bitwise, with and without imports. */
+describe.each([
+  ["mlp_2_16_16_1", [2, 16, 16, 1]],
+  ["mlp_2_128_128_1", [2, 128, 128, 1]],
+] as const)("%s", (model, layers) => {
+  it.each([{}, { simd: true, mathImports: true }, { oneKernelFunction: true, subTile: 32 }])("equals the generated module bitwise (%o)", async (options) => {
+    const module = (await import(`../../../generated/${model}.ts`)) as { lossAndGradient: LossAndGradient; PARAM_NAMES: readonly string[] };
+    const file = writeModule(buildModule(`${model}_${Object.keys(options).join("_") || "default"}_test`, layers, options));
+    const wasm = ((await import(pathToFileURL(file).href)) as { lossAndGradient: LossAndGradient }).lossAndGradient;
+    const rng = createRng(`wasm/${model}`);
+    for (const scale of [0.5, 3]) {
+      const p = Float64Array.from(module.PARAM_NAMES, () => scale * rng.normal());
+      const g1 = new Float64Array(p.length), g2 = new Float64Array(p.length);
+      const expected = Float64Array.of(module.lossAndGradient(p, long.X, long.Y, g1), ...g1);
+      const actual = Float64Array.of(wasm(p, long.X, long.Y, g2), ...g2);
+      const bits = (a: Float64Array) => new BigUint64Array(a.buffer);
+      expect(bits(actual).every((b, k) => b === bits(expected)[k])).toBe(true);
+    }
+  });
+});
