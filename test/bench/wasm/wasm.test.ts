@@ -212,3 +212,15 @@ describe.each([
     }
   });
 });
+
+describe("non-finite inputs", () => {
+  it.each(TESTED)("$name gives a NaN loss for a NaN parameter, as the generated module does, without trapping", async ({ name, options }) => {
+    const f = await load(name, options);
+    const p = bench.params.slice();
+    p[5] = NaN;
+    const grad = new Float64Array(P);
+    expect(f(p, bench.data.X, bench.data.Y, grad)).toBeNaN();
+    expect(generated.lossAndGradient(p, bench.data.X, bench.data.Y, new Float64Array(P))).toBeNaN();
+    expect(() => f(p.fill(Infinity), bench.data.X, bench.data.Y, grad)).not.toThrow();
+  });
+});
