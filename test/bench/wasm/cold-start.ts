@@ -9,9 +9,13 @@
  * interleaved rounds (after a warm-up), and the median call of each is printed with its ratio to JS.
  *
  * Run under the shared lock: `flock /tmp/symgrad-bench.lock npx tsx test/bench/wasm/cold-start.ts
- * [--processes 5] [--warm-processes 3]`.
+ * [--processes 5] [--warm-processes 3] [--only name,name] [--node-flags "--liftoff-only"]`. `--only` takes
+ * variant names (build.ts VARIANTS, or "js"); `--node-flags` are passed to every child process, for
+ * diagnosis: `--liftoff-only` (no tier-up: the first call in wasm's baseline code alone) or
+ * `--v8-pool-size=2` (two background compile threads instead of Node's four, on this 2-core machine).
  */
 import { spawnSync } from "node:child_process";
+import { loadavg } from "node:os";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,8 +90,10 @@ interface Cold {
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const dir = resolve(root, "out/wasm");
 
+let nodeFlags: string[] = [];
+
 function node(args: readonly string[]): string {
-  const r = spawnSync(process.execPath, args, { encoding: "utf8" });
+  const r = spawnSync(process.execPath, [...nodeFlags, ...args], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`probe failed (${args.join(" ")}): ${r.stderr}`);
   return r.stdout;
 }
@@ -113,7 +119,20 @@ function writeGeneratedJs(): string {
 const fmt = (ms: number) => ms.toFixed(3);
 
 function main() {
-  const { values } = parseArgs({ options: { processes: { type: "string", default: "5" }, "warm-processes": { type: "string", default: "3" } } });
+  const { values } = parseArgs({
+    options: {
+      processes: { type: "string", default: "5" },
+      "warm-processes": { type: "string", default: "3" },
+      only: { type: "string" },
+      "node-flags": { type: "string", default: "" },
+    },
+  });
+  nodeFlags = values["node-flags"].split(/\s+/).filter(Boolean);
+  const known = ["js", ...VARIANTS.map((v) => v.name)];
+  const only = values.only?.split(",");
+  const unknown = (only ?? []).filter((name) => !known.includes(name));
+  if (unknown.length) throw new Error(`--only: unknown variant(s) ${unknown.join(", ")} (valid: ${known.join(", ")})`);
+  const wanted = (name: string) => !only || only.includes(name);
   const processes = Number(values.processes);
   const warmProcesses = Number(values["warm-processes"]);
   const probes = writeProbes();
@@ -121,16 +140,18 @@ function main() {
   const dataFile = join(dir, "mlp_2_64_64_1.json");
   writeFileSync(dataFile, JSON.stringify({ X: Array.from(bench.data.X), Y: Array.from(bench.data.Y), params: Array.from(bench.params) }));
 
-  const variants = [{ name: "js (generated)", file: writeGeneratedJs() }];
-  for (const { name, options } of VARIANTS) {
+  const variants = wanted("js") ? [{ name: "js (generated)", file: writeGeneratedJs() }] : [];
+  for (const { name, options } of VARIANTS.filter((v) => wanted(v.name))) {
     const built = buildModule(name, [2, 64, 64, 1], options);
     const file = writeModule(built);
     variants.push({ name, file });
     console.log(`${name}: .wasm ${built.wasm.length} B, embedded module (.mjs) ${Buffer.byteLength(built.js)} B`);
   }
-  console.log(`data: ${bench.data.Y.length} rows; node ${process.version}; ${processes} cold processes per variant, alternating`);
+  console.log(
+    `data: ${bench.data.Y.length} rows; node ${process.version} ${nodeFlags.join(" ")}; ${processes} cold processes per variant, alternating; load average ${loadavg()[0]!.toFixed(2)}`,
+  );
 
-  for (const { name } of VARIANTS) {
+  for (const { name } of VARIANTS.filter((v) => wanted(v.name))) {
     const runs = Array.from({ length: processes }, () => JSON.parse(node([probes.compile, join(dir, `${name}.wasm`)])) as { compileMs: number; instantiateMs: number });
     console.log(`${name}: new WebAssembly.Module ${fmt(median(runs.map((r) => r.compileMs)))} ms, new WebAssembly.Instance ${fmt(median(runs.map((r) => r.instantiateMs)))} ms (medians, fresh processes)`);
   }
@@ -149,7 +170,7 @@ function main() {
     );
   }
 
-  console.log("\nWarm, side by side in one process (median call ms; ratio to js):");
+  console.log(`\nWarm, side by side in one process (median call ms; ratio to the first variant); load average ${loadavg()[0]!.toFixed(2)}:`);
   for (let k = 0; k < warmProcesses; k++) {
     const { warmMs } = JSON.parse(node([probes.warm, dataFile, ...variants.map((v) => v.file)])) as { warmMs: number[] };
     console.log(`  process ${k + 1}: ` + variants.map((v, i) => `${v.name} ${fmt(warmMs[i]!)} (${(warmMs[i]! / warmMs[0]!).toFixed(3)}×)`).join(", "));
