@@ -9,8 +9,8 @@
  * interleaved rounds (after a warm-up), and the median call of each is printed with its ratio to JS.
  *
  * Run under the shared lock: `flock /tmp/symgrad-bench.lock npx tsx test/bench/wasm/cold-start.ts
- * [--processes 5] [--warm-processes 3] [--only name,name] [--node-flags "--liftoff-only"]`. `--only` takes
- * variant names (build.ts VARIANTS, or "js"); `--node-flags` are passed to every child process, for
+ * [--processes 5] [--warm-processes 3] [--only name,name] [--node-flags=--liftoff-only]`. `--only` takes
+ * variant names (build.ts VARIANTS, or "js"); `--node-flags=…` (with "=", as the value starts with a dash) are passed to every child process, for
  * diagnosis: `--liftoff-only` (no tier-up: the first call in wasm's baseline code alone) or
  * `--v8-pool-size=2` (two background compile threads instead of Node's four, on this 2-core machine).
  */
