@@ -126,19 +126,19 @@ export function writeModule(built: BuiltModule): string {
   return file;
 }
 
-/** The variants the benchmark compares. */
+/** The variants the benchmark compares (a module's file is named model_variant). */
 export const VARIANTS: readonly { readonly name: string; readonly options: WasmOptions & WrapperOptions }[] = [
-  { name: "mlp_2_64_64_1_wasm", options: {} },
-  { name: "mlp_2_64_64_1_wasm_simd", options: { simd: true } },
-  { name: "mlp_2_64_64_1_wasm_imports", options: { mathImports: true } },
-  { name: "mlp_2_64_64_1_wasm_one", options: { oneKernelFunction: true } },
-  { name: "mlp_2_64_64_1_wasm_simd_one", options: { simd: true, oneKernelFunction: true } },
-  { name: "mlp_2_64_64_1_wasm_one_async", options: { oneKernelFunction: true, asyncCompile: true } },
+  { name: "wasm", options: {} },
+  { name: "wasm_simd", options: { simd: true } },
+  { name: "wasm_imports", options: { mathImports: true } },
+  { name: "wasm_one", options: { oneKernelFunction: true } },
+  { name: "wasm_simd_one", options: { simd: true, oneKernelFunction: true } },
+  { name: "wasm_one_async", options: { oneKernelFunction: true, asyncCompile: true } },
 ];
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   for (const { name, options } of VARIANTS) {
-    const built = buildModule(name, [2, 64, 64, 1], options);
+    const built = buildModule(`mlp_2_64_64_1_${name}`, [2, 64, 64, 1], options);
     const file = writeModule(built);
     console.log(`${file}: .wasm ${built.wasm.length} bytes, .mjs ${Buffer.byteLength(built.js)} bytes, .wat ${built.wat.length} chars`);
   }

@@ -1,5 +1,6 @@
 /**
- * Cold start and warm speed of the WebAssembly prototype against generated/mlp_2_64_64_1.ts, the way
+ * Cold start and warm speed of the WebAssembly prototype against a generated module (default
+ * generated/mlp_2_64_64_1.ts; `--model mlp_2_16_16_1` etc. for another loop-emitted tanh MLP), the way
  * test/bench/cold-start.ts measures it: every module as plain JavaScript under out/, each fresh child
  * process imports one module, times import (for wasm: base64 decode + compile + instantiate) and the
  * first lossAndGradient on the bench data, then the median warm call over ~3 s. Processes of the
@@ -107,11 +108,11 @@ function writeProbes() {
   return probes;
 }
 
-/** generated/mlp_2_64_64_1.ts as an app would ship it: plain JavaScript. */
-function writeGeneratedJs(): string {
-  const source = readFileSync(join(root, "generated", "mlp_2_64_64_1.ts"), "utf8");
+/** The generated module as an app would ship it: plain JavaScript. */
+function writeGeneratedJs(model: string): string {
+  const source = readFileSync(join(root, "generated", `${model}.ts`), "utf8");
   const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
-  const file = join(dir, "mlp_2_64_64_1_js.mjs");
+  const file = join(dir, `${model}_js.mjs`);
   writeFileSync(file, js);
   return file;
 }
@@ -125,8 +126,12 @@ function main() {
       "warm-processes": { type: "string", default: "3" },
       only: { type: "string" },
       "node-flags": { type: "string", default: "" },
+      model: { type: "string", default: "mlp_2_64_64_1" },
     },
   });
+  const model = values.model;
+  const layers = /^mlp_(\d+(?:_\d+)+)$/.exec(model)?.[1]?.split("_").map(Number);
+  if (!layers) throw new Error(`--model: expected a shipped model named mlp_<layer sizes>, got ${model}`);
   nodeFlags = values["node-flags"].split(/\s+/).filter(Boolean);
   const known = ["js", ...VARIANTS.map((v) => v.name)];
   const only = values.only?.split(",");
@@ -136,23 +141,23 @@ function main() {
   const processes = Number(values.processes);
   const warmProcesses = Number(values["warm-processes"]);
   const probes = writeProbes();
-  const bench = benchCases(["mlp_2_64_64_1"])[0]!;
-  const dataFile = join(dir, "mlp_2_64_64_1.json");
+  const bench = benchCases([model])[0]!;
+  const dataFile = join(dir, `${model}.json`);
   writeFileSync(dataFile, JSON.stringify({ X: Array.from(bench.data.X), Y: Array.from(bench.data.Y), params: Array.from(bench.params) }));
 
-  const variants = wanted("js") ? [{ name: "js (generated)", file: writeGeneratedJs() }] : [];
+  const variants = wanted("js") ? [{ name: "js (generated)", file: writeGeneratedJs(model) }] : [];
   for (const { name, options } of VARIANTS.filter((v) => wanted(v.name))) {
-    const built = buildModule(name, [2, 64, 64, 1], options);
+    const built = buildModule(`${model}_${name}`, layers, options);
     const file = writeModule(built);
     variants.push({ name, file });
-    console.log(`${name}: .wasm ${built.wasm.length} B, embedded module (.mjs) ${Buffer.byteLength(built.js)} B`);
+    console.log(`${model} ${name}: .wasm ${built.wasm.length} B, embedded module (.mjs) ${Buffer.byteLength(built.js)} B`);
   }
   console.log(
     `data: ${bench.data.Y.length} rows; node ${process.version} ${nodeFlags.join(" ")}; ${processes} cold processes per variant, alternating; load average ${loadavg()[0]!.toFixed(2)}`,
   );
 
   for (const { name } of VARIANTS.filter((v) => wanted(v.name))) {
-    const runs = Array.from({ length: processes }, () => JSON.parse(node([probes.compile, join(dir, `${name}.wasm`)])) as { compileMs: number; instantiateMs: number });
+    const runs = Array.from({ length: processes }, () => JSON.parse(node([probes.compile, join(dir, `${model}_${name}.wasm`)])) as { compileMs: number; instantiateMs: number });
     console.log(`${name}: new WebAssembly.Module ${fmt(median(runs.map((r) => r.compileMs)))} ms, new WebAssembly.Instance ${fmt(median(runs.map((r) => r.instantiateMs)))} ms (medians, fresh processes)`);
   }
 

@@ -69,12 +69,12 @@ const POINTS: [string, Float64Array, Float64Array, Float64Array][] = [
 /** The variants measured, and two more sub-tile sizes (the whole tile; a small one that does not divide 200). */
 const TESTED = [
   ...VARIANTS,
-  { name: "mlp_2_64_64_1_wasm_sub256", options: { subTile: 256 } },
-  { name: "mlp_2_64_64_1_wasm_simd_sub16_imports", options: { subTile: 16, simd: true, mathImports: true } },
+  { name: "wasm_sub256", options: { subTile: 256 } },
+  { name: "wasm_simd_sub16_imports", options: { subTile: 16, simd: true, mathImports: true } },
 ];
 
 async function load(name: string, options: (typeof TESTED)[number]["options"]): Promise<LossAndGradient> {
-  const file = writeModule(buildModule(`${name}_test`, [2, 64, 64, 1], options));
+  const file = writeModule(buildModule(`mlp_2_64_64_1_${name}_test`, [2, 64, 64, 1], options));
   return ((await import(pathToFileURL(file).href)) as { lossAndGradient: LossAndGradient }).lossAndGradient;
 }
 
