@@ -48,7 +48,8 @@ export interface WrapperOptions {
   /**
    * Compile and instantiate with `await WebAssembly.instantiate` at the module's top level instead of
    * synchronously: importing the module then waits for it (top-level await), and its API stays
-   * synchronous. Browsers refuse synchronous compilation of modules over 4 KB on the main thread.
+   * synchronous. (Chrome once refused synchronous compilation above 4 KB on the main thread; Chromium 156
+   * allows up to 8 MB: see README.md here.)
    */
   readonly asyncCompile?: boolean;
 }
