@@ -77,8 +77,8 @@ export interface MlpLayout {
   readonly data: number;
 }
 
-const EXP_HI = 0;
-const EXP_LO = EXP_HI + 32 * 8;
+export const EXP_HI = 0;
+export const EXP_LO = EXP_HI + 32 * 8;
 
 export function mlpLayout(layers: readonly number[], subTile = DEFAULT_SUB_TILE): MlpLayout {
   if (!Number.isInteger(subTile) || subTile < 1 || TILE % subTile !== 0)
@@ -230,8 +230,8 @@ function taylorTail(name: string, t: string, last: number): string {
 }
 
 /** The locals the inlined exp/expm1 use. */
-const EXP_LOCALS = ["ex_ax", "ex_k", "ex_ceil", "ex_r", "ex_hi", "ex_scale", "ex_tail", "ex_small", "ex_scaled", "ex_sum", "ex_back", "ex_error"];
-const EXP_I32_LOCALS = ["ex_ki", "ex_j"];
+export const EXP_LOCALS = ["ex_ax", "ex_k", "ex_ceil", "ex_r", "ex_hi", "ex_scale", "ex_tail", "ex_small", "ex_scaled", "ex_sum", "ex_back", "ex_error"];
+export const EXP_I32_LOCALS = ["ex_ki", "ex_j"];
 
 /** 2^m, m an i32 expression in −1022 … 1023: the exponent field m + 1023 and mantissa 0 (exact). */
 const powerOfTwo = (m: string) => `(f64.reinterpret_i64 (i64.shl (i64.extend_i32_s (i32.add ${m} (i32.const 1023))) (i64.const 52)))`;
@@ -276,7 +276,7 @@ function expOutsideInto(x: string, out: string, label: string): string {
 }
 
 /** Statements leaving e^x in local `out` (x: a local's name), as _exp. */
-function expInto(x: string, out: string, label: string, mathImports: boolean): string {
+export function expInto(x: string, out: string, label: string, mathImports: boolean): string {
   const outside = mathImports ? `${set(out, `(call $mathExp ${get(x)})`)} (br $${label})` : `\n${indent(expOutsideInto(x, out, label), "    ")}`;
   return `(block $${label}
 ${indent(`(if (i32.eqz (f64.lt (f64.abs ${get(x)}) ${f64(TABLE_RANGE)}))
@@ -299,7 +299,7 @@ function expm1OutsideInto(x: string, out: string, label: string): string {
 }
 
 /** Statements leaving e^x − 1 in local `out`, as _expm1. */
-function expm1Into(x: string, out: string, label: string, mathImports: boolean): string {
+export function expm1Into(x: string, out: string, label: string, mathImports: boolean): string {
   const small = [
     taylorTail("ex_small", get(x), 9),
     set(out, `(f64.add ${get(x)} (f64.mul (f64.mul ${get(x)} ${get(x)}) ${get("ex_small")}))`),
@@ -723,7 +723,7 @@ function onesFunction(layout: MlpLayout): Func {
 }
 
 /** The little-endian bytes of doubles as a WAT data string. */
-function dataString(values: readonly number[]): string {
+export function dataString(values: readonly number[]): string {
   const bytes = new Uint8Array(Float64Array.from(values).buffer);
   return Array.from(bytes, (b) => `\\${b.toString(16).padStart(2, "0")}`).join("");
 }

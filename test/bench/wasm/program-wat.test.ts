@@ -1,0 +1,143 @@
+/**
+ * program-wat.ts prints the compiler's scheduled programs as WebAssembly bitwise equal to the
+ * JavaScript the generator prints for them: every activation kernel (tanh, sigmoid, relu, softplus)
+ * and the heads of the shipped loop models (sigmoid + BCE, softmax + cross-entropy, linear + MSE: loss
+ * and gradient, loss, predict). Oracle: the same Program printed by the JavaScript printer
+ * (batch.ts's assignmentLines, with fast-math.ts's _exp/_expm1 as generated modules define them),
+ * loaded as a module and called on the same seeded inputs, including |z| ~ 0, ±0, 1e-8, 0.5, 1, 20,
+ * 40, 400, 800, ±∞, NaN and the edges of the exp table (|x| = 708, expm1's 1/16).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { compileModel, type LoopModel } from "../../../generator/compile.ts";
+import { assignmentLines, operandCode, temp, useCounts } from "../../../generator/emit/batch.ts";
+import { fastMathStatements } from "../../../generator/emit/fast-math.ts";
+import { printModule } from "../../../generator/emit/print.ts";
+import { defineModel, mlp } from "../../../generator/index.ts";
+import { SHIPPED_MODELS } from "../../../generator/models/index.ts";
+import type { Activation } from "../../../generator/nn/activations.ts";
+import type { Program } from "../../../generator/symbolic/schedule.ts";
+import { rng, uniform } from "../../helpers.ts";
+import { assemble } from "./build.ts";
+import { programModuleWat, programWat } from "./program-wat.ts";
+
+type Scalar = (...args: number[]) => number[];
+
+const dir = mkdtempSync(join(tmpdir(), "symgrad-program-wat-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The program as the generator prints it in JavaScript, loaded: (inputs in program.inputs order) → outputs. */
+async function javascript(name: string, program: Program): Promise<Scalar> {
+  const body = assignmentLines(program, program.assignments.map((_, i) => i), useCounts(program));
+  const outputs = program.outputs.map((o) => operandCode(o, temp)).join(", ");
+  const fn = `export function run(${program.inputs.map((s) => `${s}: number`).join(", ")}): number[] {\n${body.join("\n")}\nreturn [${outputs}];\n}`;
+  const path = join(dir, `${name}.ts`);
+  writeFileSync(path, printModule({ statements: [...fastMathStatements({ exp: true, expm1: true }), fn] }));
+  return ((await import(path)) as { run: Scalar }).run;
+}
+
+/** The program printed by program-wat.ts, assembled and instantiated. */
+async function webAssembly(name: string, program: Program, mathImports: boolean): Promise<Scalar> {
+  const bytes = assemble(name, programModuleWat("run", program, { mathImports }));
+  const math = { exp: Math.exp, expm1: Math.expm1, log: Math.log, log1p: Math.log1p, tanh: Math.tanh, sin: Math.sin, cos: Math.cos, pow: Math.pow };
+  const { instance } = await WebAssembly.instantiate(bytes, { math });
+  const run = instance.exports.run as (...args: number[]) => number | number[];
+  return (...args) => {
+    const result = run(...args);
+    return typeof result === "number" ? [result] : [...result];
+  };
+}
+
+/** Interesting magnitudes: zero, tiny, ordinary, saturated, beyond the exp table, and its edges. */
+const MAGNITUDES = [
+  0, 1e-300, 1e-8, 0.03125, 0.0625, 0.5, 1, 2, 20, 40, 353.99, 354, 354.01, 400, 707.99, 708, 708.01, 709.7, 745.2, 800,
+];
+const SPECIAL = [...MAGNITUDES.flatMap((m) => [m, -m]), Infinity, -Infinity, NaN];
+/** Within this, every e^x and e^x − 1 the shipped programs take is on the table path (|x| < 708). */
+const TABLE_SAFE = 300;
+
+/** Special and seeded values for each input: targets in [0, 1] (and 0, 1), the rest from SPECIAL or ±5. */
+function samples(program: Program, seed: string, count: number): number[][] {
+  const random = rng(seed);
+  const isTarget = (s: string) => /^y\d*$/.test(s);
+  const pick = (s: string) => {
+    if (isTarget(s)) return random() < 0.3 ? Math.round(random()) : random();
+    return random() < 0.5 ? SPECIAL[Math.floor(random() * SPECIAL.length)]! : uniform(random, -5, 5);
+  };
+  const rows = program.inputs.length === 1 ? SPECIAL.map((v) => [v]) : [];
+  for (let k = 0; k < count; k++) rows.push(program.inputs.map(pick));
+  return rows;
+}
+
+/** Rows where the two disagree (Object.is on each output: NaN equals NaN, +0 differs from −0). */
+function mismatches(js: Scalar, wasm: Scalar, rows: readonly number[][]): string[] {
+  const out: string[] = [];
+  for (const row of rows) {
+    const [a, b] = [js(...row), wasm(...row)];
+    if (a.length !== b.length || a.some((v, k) => !Object.is(v, b[k]))) out.push(`(${row.join(", ")}): js [${a.join(", ")}] wasm [${b.join(", ")}]`);
+  }
+  return out;
+}
+
+function kernel(activation: Activation): Program {
+  const definition = defineModel({ name: `kernel_${activation}`, ...mlp({ layers: [2, 4, 1], activation, output: "sigmoid", loss: "bce" }) });
+  return (compileModel(definition, "loops") as LoopModel).kernels.get(activation)!.forward;
+}
+
+const loopModels = SHIPPED_MODELS.map((d) => compileModel(d)).filter((m): m is LoopModel => m.strategy === "loops");
+/** One model per head kind: mlp_2_16_1 (sigmoid + BCE), regression_2_16_1 (MSE), softmax_2_8_3. */
+const heads = ["mlp_2_16_1", "regression_2_16_1", "softmax_2_8_3"].flatMap((name) => {
+  const model = loopModels.find((m) => m.definition.name === name)!;
+  return [
+    { name: `${name}_headLossAndGradient`, program: model.headLossAndGradient },
+    { name: `${name}_headLoss`, program: model.headLoss },
+    { name: `${name}_headPredict`, program: model.headPredict },
+  ];
+});
+const kernels = (["tanh", "sigmoid", "relu", "softplus"] as const).map((a) => ({ name: `${a}_kernel`, program: kernel(a) }));
+
+describe("scheduled programs printed as WebAssembly equal the generated JavaScript bit for bit", () => {
+  it("covers every shipped loop model's head kind", () => {
+    expect(loopModels.map((m) => m.definition.name)).toEqual(expect.arrayContaining(["mlp_2_16_1", "regression_2_16_1", "softmax_2_8_3"]));
+    expect(heads.every((h) => h.program.outputs.length > 0)).toBe(true);
+  });
+
+  for (const { name, program } of [...kernels, ...heads]) {
+    it(`${name}, with Math imports: everywhere`, async () => {
+      const [js, wasm] = await Promise.all([javascript(name, program), webAssembly(name, program, true)]);
+      expect(mismatches(js, wasm, samples(program, name, 3000))).toEqual([]);
+    });
+  }
+
+  const importFree = [...kernels, ...heads].filter(({ program }) => !program.assignments.some((a) => ["log", "log1p", "tanh", "sin", "cos"].includes(a.op)));
+  it("the import-free programs are the tanh, sigmoid and relu kernels, the MSE head and the predict heads", () => {
+    expect(importFree.map((p) => p.name).sort()).toEqual(
+      ["mlp_2_16_1_headPredict", "regression_2_16_1_headLoss", "regression_2_16_1_headLossAndGradient", "regression_2_16_1_headPredict", "relu_kernel", "sigmoid_kernel", "softmax_2_8_3_headPredict", "tanh_kernel"],
+    );
+  });
+  for (const { name, program } of importFree) {
+    it(`${name}, import-free: bitwise on the exp table's range, within 1 ulp beyond`, async () => {
+      const [js, wasm] = await Promise.all([javascript(`${name}_free`, program), webAssembly(`${name}_free`, program, false)]);
+      const rows = samples(program, name, 3000);
+      const inTable = rows.filter((row) => row.every((v) => Math.abs(v) <= TABLE_SAFE));
+      expect(inTable.length).toBeGreaterThan(100);
+      expect(mismatches(js, wasm, inTable)).toEqual([]);
+      for (const row of rows) {
+        const [a, b] = [js(...row), wasm(...row)];
+        a.forEach((v, k) => {
+          if (!Object.is(v, b[k])) expect(Math.abs(v - b[k]!)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -52);
+        });
+      }
+    });
+  }
+
+  it("an op wasm has no instruction for is named in the error unless Math imports are allowed", () => {
+    const softplus = kernels.find((k) => k.name === "softplus_kernel")!.program;
+    expect(() => programWat(softplus)).toThrow(/op log1p has no WebAssembly instruction/);
+    const softmax = heads.find((h) => h.name === "softmax_2_8_3_headLoss")!.program;
+    expect(() => programWat(softmax)).toThrow(/op log has no WebAssembly instruction/);
+    expect([...programWat(softmax, { mathImports: true }).imports].sort()).toEqual(["exp", "log"]);
+  });
+});
