@@ -54,6 +54,16 @@ export interface WasmOptions {
   readonly mathImports?: boolean;
   /** All kernels in one function, dispatched on an argument (see mergeKernels). */
   readonly oneKernelFunction?: boolean;
+  /** Kernels printed from the compiler's scheduled programs (program-kernels.ts) instead of the hand-written ones. */
+  readonly printedKernels?: PrintedKernels;
+}
+
+/** Replacements for the hand-written kernels, with the same names, parameters and results. */
+export interface PrintedKernels {
+  /** tanh in place over `units` × m and tanh' into f: parameters (a, f, units, m), as tanhKernel. */
+  readonly tanh?: (layout: MlpLayout, mathImports: boolean) => Func;
+  /** The head with Math imports (its loss calls log1p): parameters (targets, m, tileLoss), result f64, as headKernel. */
+  readonly head?: (layout: MlpLayout) => Func;
 }
 
 /** Where everything lives in linear memory (byte offsets), for the module and its JavaScript wrapper. */
@@ -129,27 +139,27 @@ export function f64(value: number): string {
     ? `(f64.const ${sign}0x0${frac}p-1022)`
     : `(f64.const ${sign}0x1${frac}p${exponent - 1023})`;
 }
-const i32 = (value: number) => `(i32.const ${value})`;
-const get = (name: string) => `(local.get $${name})`;
-const set = (name: string, value: string) => `(local.set $${name} ${value})`;
-const add32 = (a: string, b: string) => `(i32.add ${a} ${b})`;
-const load = (address: string, offset = 0) => `(f64.load${offset ? ` offset=${offset}` : ""} ${address})`;
-const store = (address: string, value: string, offset = 0) =>
+export const i32 = (value: number) => `(i32.const ${value})`;
+export const get = (name: string) => `(local.get $${name})`;
+export const set = (name: string, value: string) => `(local.set $${name} ${value})`;
+export const add32 = (a: string, b: string) => `(i32.add ${a} ${b})`;
+export const load = (address: string, offset = 0) => `(f64.load${offset ? ` offset=${offset}` : ""} ${address})`;
+export const store = (address: string, value: string, offset = 0) =>
   `(f64.store${offset ? ` offset=${offset}` : ""} ${address} ${value})`;
 const range = (n: number) => Array.from({ length: n }, (_, k) => k);
 const locals = (type: string, names: readonly string[]) => names.map((n) => `(local $${n} ${type})`).join(" ");
 const indent = (text: string, by = "  ") => text.replace(/^(?=.)/gm, by);
 
-type ValueType = "i32" | "f64" | "v128";
+export type ValueType = "i32" | "f64" | "v128";
 /** A function before printing: parameters and locals by name, and its body's statements. */
-interface Func {
+export interface Func {
   readonly name: string;
   readonly params: readonly (readonly [string, ValueType])[];
   readonly result?: ValueType;
   readonly locals: readonly (readonly [string, ValueType])[];
   readonly body: string;
 }
-const typed = (type: ValueType, names: readonly string[]) => names.map((n) => [n, type] as const);
+export const typed = (type: ValueType, names: readonly string[]) => names.map((n) => [n, type] as const);
 const i32Params = (...names: string[]) => typed("i32", names);
 
 function printFunc(f: Func, exportAs?: string): string {
@@ -204,7 +214,7 @@ function whileLoop(label: string, condition: string, body: string): string {
   return `(block $${label}_end (loop $${label}\n  (br_if $${label}_end (i32.eqz ${condition}))\n${indent(body)}\n  (br $${label})))`;
 }
 /** `body` `count` ≥ 1 times, counting the local `counter` down. */
-function repeat(label: string, counter: string, count: string, body: string): string {
+export function repeat(label: string, counter: string, count: string, body: string): string {
   const decrement = `(local.tee $${counter} (i32.sub ${get(counter)} (i32.const 1)))`;
   return `${set(counter, count)}\n(loop $${label}\n${indent(body)}\n  (br_if $${label} ${decrement}))`;
 }
@@ -621,6 +631,14 @@ function headKernel(layout: MlpLayout, mathImports: boolean): Func {
   };
 }
 
+/** The printed head, if one is given: only with Math imports (without, the wrapper sums the loss's log1p terms). */
+function printedHead(layout: MlpLayout, options: WasmOptions): Func | undefined {
+  const head = options.printedKernels?.head;
+  if (!head) return undefined;
+  if (!options.mathImports) throw new Error("emitWat: a printed head needs mathImports (its loss calls Math.log1p)");
+  return head(layout);
+}
+
 /** The tile's rows of X, unit-major into layer 0's activations. */
 function loadInputsKernel(layout: MlpLayout): Func {
   const inputs = layout.layers[0]!;
@@ -741,8 +759,8 @@ export function emitWat(layers: readonly number[], options: WasmOptions = {}, ro
   const kernels = [
     loadInputsKernel(layout),
     forwardKernel(lanes, layout.row),
-    tanhKernel(layout.row, mathImports),
-    headKernel(layout, mathImports),
+    options.printedKernels?.tanh?.(layout, mathImports) ?? tanhKernel(layout.row, mathImports),
+    printedHead(layout, options) ?? headKernel(layout, mathImports),
     gradientKernel(layout.row),
     deltaKernel(lanes, layout.row),
     onesFunction(layout),

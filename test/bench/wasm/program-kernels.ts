@@ -1,0 +1,113 @@
+/**
+ * emit-wat.ts's tanh kernel and head printed from the compiler's own scheduled programs (program-wat.ts)
+ * instead of hand-written: the LoopModel of mlp(layers) with tanh hidden layers, a sigmoid output and
+ * BCE, compiled once per layer sizes. Same loops and memory layout as the hand-written kernels; the
+ * arithmetic per sample is the printed Program's, so it is the generated JavaScript's bit for bit.
+ */
+import { compileModel, type LoopModel } from "../../../generator/compile.ts";
+import { defineModel, mlp } from "../../../generator/index.ts";
+import type { Program } from "../../../generator/symbolic/schedule.ts";
+import { add32, get, i32, load, repeat, set, store, typed, type Func, type MlpLayout, type PrintedKernels } from "./emit-wat.ts";
+import { programWat, type MathImport, type ProgramWat } from "./program-wat.ts";
+
+/** The Math functions emit-wat.ts's module imports with `mathImports`. */
+const MODULE_IMPORTS: ReadonlySet<MathImport> = new Set(["exp", "expm1", "log1p"]);
+
+const models = new Map<string, LoopModel>();
+
+/** The loop model emit-wat.ts's module computes: tanh hidden layers, one sigmoid output, BCE. */
+export function loopModel(layers: readonly number[]): LoopModel {
+  const key = layers.join("_");
+  let model = models.get(key);
+  if (!model) {
+    const net = mlp({ layers: [...layers], activation: "tanh", output: "sigmoid", loss: "bce" });
+    const compiled = compileModel(defineModel({ name: `wasm_${key}`, ...net }), "loops");
+    if (compiled.strategy !== "loops") throw new Error(`program-kernels: mlp([${layers.join(", ")}]) has no loop form`);
+    model = compiled;
+    models.set(key, model);
+  }
+  return model;
+}
+
+/** The program printed with its inputs read from locals `in_<name>`, checking the module imports what it calls. */
+function printed(program: Program, what: string, mathImports: boolean): ProgramWat {
+  const result = programWat(program, { prefix: "p_", read: (name) => get(`in_${name}`), mathImports });
+  const missing = [...result.imports].filter((fn) => !MODULE_IMPORTS.has(fn));
+  if (missing.length > 0) throw new Error(`program-kernels: the ${what} calls Math.${missing.join(", Math.")}, which emit-wat.ts's module does not import`);
+  return result;
+}
+
+const inputLocals = (program: Program) => typed("f64", program.inputs.map((name) => `in_${name}`));
+
+/** tanh in place over `units` × m and tanh' into f, from the model's tanh kernel program ([f(z), f'(z)]). */
+function tanhKernel(layout: MlpLayout, mathImports: boolean): Func {
+  const program = loopModel(layout.layers).kernels.get("tanh")!.forward;
+  if (program.inputs.join() !== "z" || program.outputs.length !== 2) throw new Error("program-kernels: the tanh kernel must read z and output [f(z), f'(z)]");
+  const kernel = printed(program, "tanh kernel", mathImports);
+  const [f, derivative] = kernel.outputs;
+  const sample = [
+    set("in_z", load(get("ap"))),
+    ...kernel.statements,
+    store(get("ap"), f!),
+    store(get("fp"), derivative!),
+    set("ap", add32(get("ap"), i32(8))),
+    set("fp", add32(get("fp"), i32(8))),
+  ].join("\n");
+  const unit = [
+    set("ap", add32(get("a"), `(i32.mul ${get("j")} ${i32(layout.row)})`)),
+    set("fp", add32(get("f"), `(i32.mul ${get("j")} ${i32(layout.row)})`)),
+    repeat("samples", "s", get("m"), sample),
+  ].join("\n");
+  return {
+    name: "tanh",
+    params: typed("i32", ["a", "f", "units", "m"]),
+    locals: [...typed("i32", ["j", "s", "unitsLeft", "ap", "fp"]), ...inputLocals(program), ...kernel.locals],
+    body: [set("j", i32(0)), repeat("units", "unitsLeft", get("units"), [unit, set("j", add32(get("j"), i32(1)))].join("\n"))].join("\n"),
+  };
+}
+
+/**
+ * The head over the sub-tile from the model's headLossAndGradient program ([loss, ∂loss/∂h_1, …]):
+ * adds each sample's loss to the tile's sum (as the generated `_loss += …`) and stores the gradient
+ * at the output layer's deltas. Head inputs h_k are read from the last layer's activations, targets
+ * from the sample's row of Y.
+ */
+function headKernel(layout: MlpLayout): Func {
+  const model = loopModel(layout.layers);
+  const program = model.headLossAndGradient;
+  const last = layout.layers.length - 1;
+  const heads = model.plan.headInputs.map((e) => (e.op === "sym" ? e.name : ""));
+  const targets = model.definition.targets.map((e) => (e.op === "sym" ? e.name : ""));
+  const width = targets.length;
+  const read = (name: string): string => {
+    const h = heads.indexOf(name);
+    if (h >= 0) return load(get("hp"), layout.activations[last]! + h * layout.row);
+    const y = targets.indexOf(name);
+    if (y >= 0) return load(get("yp"), y * 8);
+    throw new Error(`program-kernels: the head reads ${name}, neither a head input nor a target`);
+  };
+  const head = printed(program, "head", true);
+  const [loss, ...gradient] = head.outputs;
+  if (gradient.length !== heads.length) throw new Error("program-kernels: the head must output [loss, ∂loss/∂h for each head input]");
+  const sample = [
+    ...program.inputs.map((name) => set(`in_${name}`, read(name))),
+    ...head.statements,
+    set("loss", `(f64.add ${get("loss")} ${loss})`),
+    ...gradient.map((g, k) => store(get("hp"), g, layout.deltas[last]! + k * layout.row)),
+    set("hp", add32(get("hp"), i32(8))),
+    set("yp", add32(get("yp"), i32(8 * width))),
+  ].join("\n");
+  return {
+    name: "head",
+    params: [...typed("i32", ["targets", "m"]), ...typed("f64", ["tileLoss"])],
+    result: "f64",
+    locals: [...typed("i32", ["s", "hp", "yp"]), ...typed("f64", ["loss"]), ...inputLocals(program), ...head.locals],
+    body: [set("loss", get("tileLoss")), set("hp", i32(0)), set("yp", get("targets")), repeat("samples", "s", get("m"), sample), get("loss")].join("\n"),
+  };
+}
+
+/** emit-wat.ts's option: the tanh kernel and head printed from the compiled model's programs. */
+export const PRINTED_KERNELS: PrintedKernels = { tanh: tanhKernel, head: headKernel };
+
+/** The tanh kernel alone printed (the head stays hand-written, so the module can stay import-free). */
+export const PRINTED_TANH: PrintedKernels = { tanh: tanhKernel };
