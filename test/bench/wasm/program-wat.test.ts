@@ -133,6 +133,17 @@ describe("scheduled programs printed as WebAssembly equal the generated JavaScri
     });
   }
 
+  it("computes a value inside a select's branch exactly when the JavaScript does (the same temporaries at top level)", () => {
+    for (const { name, program } of [...kernels, ...heads]) {
+      const declared = assignmentLines(program, program.assignments.map((_, i) => i), useCounts(program)).map((line) => /^const _t(\d+) =/.exec(line)![1]);
+      const set = programWat(program, { mathImports: true }).statements.map((statement) => /^\(local\.set \$t(\d+) /.exec(statement)![1]);
+      expect(set, name).toEqual(declared);
+    }
+    // The tanh kernel's 2|z| and −2|z| (the argument of e^x − 1) are computed inside their branches.
+    const tanh = kernels.find((k) => k.name === "tanh_kernel")!.program;
+    expect(programWat(tanh).statements.length).toBeLessThan(tanh.assignments.length);
+  });
+
   it("an op wasm has no instruction for is named in the error unless Math imports are allowed", () => {
     const softplus = kernels.find((k) => k.name === "softplus_kernel")!.program;
     expect(() => programWat(softplus)).toThrow(/op log1p has no WebAssembly instruction/);
