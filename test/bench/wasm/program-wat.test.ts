@@ -14,13 +14,17 @@ import { afterAll, describe, expect, it } from "vitest";
 import { compileModel, type LoopModel } from "../../../generator/compile.ts";
 import { assignmentLines, operandCode, temp, useCounts } from "../../../generator/emit/batch.ts";
 import { fastMathStatements } from "../../../generator/emit/fast-math.ts";
+import { formatTypeScript } from "../../../generator/emit/format.ts";
 import { printModule } from "../../../generator/emit/print.ts";
 import { defineModel, mlp } from "../../../generator/index.ts";
 import { SHIPPED_MODELS } from "../../../generator/models/index.ts";
 import type { Activation } from "../../../generator/nn/activations.ts";
 import type { Program } from "../../../generator/symbolic/schedule.ts";
 import { rng, uniform } from "../../helpers.ts";
+import { readFileSync } from "node:fs";
 import { assemble } from "./build.ts";
+import { emitWat } from "./emit-wat.ts";
+import { loopModel, PRINTED_KERNELS } from "./program-kernels.ts";
 import { programModuleWat, programWat } from "./program-wat.ts";
 
 type Scalar = (...args: number[]) => number[];
@@ -142,6 +146,31 @@ describe("scheduled programs printed as WebAssembly equal the generated JavaScri
     // The tanh kernel's 2|z| and −2|z| (the argument of e^x − 1) are computed inside their branches.
     const tanh = kernels.find((k) => k.name === "tanh_kernel")!.program;
     expect(programWat(tanh).statements.length).toBeLessThan(tanh.assignments.length);
+  });
+
+  it("the JavaScript oracle is the shipped modules' own code (the printed statements, formatted, appear in generated/)", async () => {
+    const squeeze = (text: string) => text.replace(/\s+/g, "");
+    /** The program's statements as the generator prints and prettier formats them, without whitespace. */
+    const statements = async (program: Program) => {
+      const body = assignmentLines(program, program.assignments.map((_, i) => i), useCounts(program));
+      const formatted = squeeze(await formatTypeScript(`function f() {\n${body.join("\n")}\n}\n`));
+      return formatted.slice(formatted.indexOf("{") + 1, formatted.lastIndexOf("}"));
+    };
+    const cases = [
+      { file: "mlp_2_64_64_1", program: loopModel([2, 64, 64, 1]).kernels.get("tanh")!.forward },
+      ...["mlp_2_64_64_1", "regression_2_16_1", "softmax_2_8_3"].flatMap((file) => {
+        const model = loopModels.find((m) => m.definition.name === file)!;
+        return [model.headLossAndGradient, model.headLoss].map((program) => ({ file, program }));
+      }),
+    ];
+    for (const { file, program } of cases) {
+      const text = squeeze(readFileSync(new URL(`../../../generated/${file}.ts`, import.meta.url), "utf8"));
+      expect(text.includes(await statements(program)), file).toBe(true);
+    }
+  });
+
+  it("emit-wat.ts refuses a printed head without Math imports, naming why", () => {
+    expect(() => emitWat([2, 4, 1], { printedKernels: PRINTED_KERNELS })).toThrow(/printed head needs mathImports/);
   });
 
   it("an op wasm has no instruction for is named in the error unless Math imports are allowed", () => {
