@@ -162,7 +162,7 @@ export interface Func {
 export const typed = (type: ValueType, names: readonly string[]) => names.map((n) => [n, type] as const);
 const i32Params = (...names: string[]) => typed("i32", names);
 
-function printFunc(f: Func, exportAs?: string): string {
+export function printFunc(f: Func, exportAs?: string): string {
   const params = f.params.map(([n, t]) => `(param $${n} ${t})`).join(" ");
   const header = [`(func $${f.name}`, exportAs ? `(export "${exportAs}")` : "", params, f.result ? `(result ${f.result})` : ""].filter(Boolean).join(" ");
   const declared = f.locals.map(([n, t]) => `(local $${n} ${t})`).join(" ");

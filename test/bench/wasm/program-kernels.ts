@@ -39,11 +39,14 @@ function printed(program: Program, what: string, mathImports: boolean): ProgramW
 
 const inputLocals = (program: Program) => typed("f64", program.inputs.map((name) => `in_${name}`));
 
-/** tanh in place over `units` × m and tanh' into f, from the model's tanh kernel program ([f(z), f'(z)]). */
-function tanhKernel(layout: MlpLayout, mathImports: boolean): Func {
-  const program = loopModel(layout.layers).kernels.get("tanh")!.forward;
-  if (program.inputs.join() !== "z" || program.outputs.length !== 2) throw new Error("program-kernels: the tanh kernel must read z and output [f(z), f'(z)]");
-  const kernel = printed(program, "tanh kernel", mathImports);
+/**
+ * An activation's kernel: f(z) in place over `units` × m and f'(z) into f, rows `row` bytes apart,
+ * from its forward program (reads z, outputs [f(z), f'(z)]). Parameters (a, f, units, m), as
+ * emit-wat.ts's tanhKernel, for any activation the loops emitter supports.
+ */
+export function activationKernel(program: Program, name: string, row: number, mathImports: boolean): Func {
+  if (program.inputs.join() !== "z" || program.outputs.length !== 2) throw new Error(`program-kernels: the ${name} kernel must read z and output [f(z), f'(z)]`);
+  const kernel = printed(program, `${name} kernel`, mathImports);
   const [f, derivative] = kernel.outputs;
   const sample = [
     set("in_z", load(get("ap"))),
@@ -54,16 +57,21 @@ function tanhKernel(layout: MlpLayout, mathImports: boolean): Func {
     set("fp", add32(get("fp"), i32(8))),
   ].join("\n");
   const unit = [
-    set("ap", add32(get("a"), `(i32.mul ${get("j")} ${i32(layout.row)})`)),
-    set("fp", add32(get("f"), `(i32.mul ${get("j")} ${i32(layout.row)})`)),
+    set("ap", add32(get("a"), `(i32.mul ${get("j")} ${i32(row)})`)),
+    set("fp", add32(get("f"), `(i32.mul ${get("j")} ${i32(row)})`)),
     repeat("samples", "s", get("m"), sample),
   ].join("\n");
   return {
-    name: "tanh",
+    name,
     params: typed("i32", ["a", "f", "units", "m"]),
     locals: [...typed("i32", ["j", "s", "unitsLeft", "ap", "fp"]), ...inputLocals(program), ...kernel.locals],
     body: [set("j", i32(0)), repeat("units", "unitsLeft", get("units"), [unit, set("j", add32(get("j"), i32(1)))].join("\n"))].join("\n"),
   };
+}
+
+/** emit-wat.ts's tanh kernel, from the compiled model's tanh kernel program. */
+function tanhKernel(layout: MlpLayout, mathImports: boolean): Func {
+  return activationKernel(loopModel(layout.layers).kernels.get("tanh")!.forward, "tanh", layout.row, mathImports);
 }
 
 /**

@@ -23,9 +23,9 @@ import type { Program } from "../../../generator/symbolic/schedule.ts";
 import { rng, uniform } from "../../helpers.ts";
 import { readFileSync } from "node:fs";
 import { assemble } from "./build.ts";
-import { emitWat } from "./emit-wat.ts";
-import { loopModel, PRINTED_KERNELS } from "./program-kernels.ts";
-import { programModuleWat, programWat } from "./program-wat.ts";
+import { emitWat, printFunc } from "./emit-wat.ts";
+import { activationKernel, loopModel, PRINTED_KERNELS } from "./program-kernels.ts";
+import { expTableSegments, mathImportDeclarations, programModuleWat, programWat } from "./program-wat.ts";
 
 type Scalar = (...args: number[]) => number[];
 
@@ -168,6 +168,31 @@ describe("scheduled programs printed as WebAssembly equal the generated JavaScri
       expect(text.includes(await statements(program)), file).toBe(true);
     }
   });
+
+  for (const { name, program } of kernels) {
+    it(`${name} as a loop kernel over units × samples in linear memory (f in place, f' beside)`, async () => {
+      const units = 3;
+      const values = samples(program, `${name}_loop`, 60).map(([z]) => z!);
+      const m = Math.ceil(values.length / units);
+      const z = Float64Array.from({ length: units * m }, (_, k) => values[k % values.length]!);
+      const [a, f] = [1024, 1024 + z.byteLength];
+      const mathImports = name === "softplus_kernel";
+      const kernel = activationKernel(program, "kernel", m * 8, mathImports);
+      const imports = mathImports ? mathImportDeclarations(["exp", "log1p"]) : [];
+      const wat = `(module\n${[...imports, "(memory (export \"memory\") 1)", ...expTableSegments(), printFunc(kernel, "kernel")].join("\n")})`;
+      const { instance } = await WebAssembly.instantiate(assemble(`${name}_loop`, wat), { math: { exp: Math.exp, log1p: Math.log1p } });
+      const memory = new Float64Array((instance.exports.memory as WebAssembly.Memory).buffer);
+      memory.set(z, a / 8);
+      (instance.exports.kernel as (a: number, f: number, units: number, m: number) => void)(a, f, units, m);
+      const js = await javascript(`${name}_loop`, program);
+      const wrong = [...z].flatMap((v, k) => {
+        const [fz, dfz] = js(v);
+        return Object.is(memory[a / 8 + k], fz) && Object.is(memory[f / 8 + k], dfz) ? [] : [`z = ${v}: js [${fz}, ${dfz}] wasm [${memory[a / 8 + k]}, ${memory[f / 8 + k]}]`];
+      });
+      // Import-free kernels are bitwise on the exp table's range only.
+      expect(wrong.filter((w) => mathImports || Math.abs(Number(/z = (\S+):/.exec(w)![1])) <= TABLE_SAFE)).toEqual([]);
+    });
+  }
 
   it("emit-wat.ts refuses a printed head without Math imports, naming why", () => {
     expect(() => emitWat([2, 4, 1], { printedKernels: PRINTED_KERNELS })).toThrow(/printed head needs mathImports/);
