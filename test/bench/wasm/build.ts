@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import wabtInit from "wabt";
 import { emitWat, mlpLayout, TILE, type WasmOptions } from "./emit-wat.ts";
-import { PRINTED_KERNELS, PRINTED_TANH } from "./program-kernels.ts";
+import { PRINTED_KERNELS } from "./program-kernels.ts";
 
 export interface BuiltModule {
   readonly name: string;
@@ -136,8 +136,8 @@ export const VARIANTS: readonly { readonly name: string; readonly options: WasmO
   { name: "wasm_one", options: { oneKernelFunction: true } },
   { name: "wasm_simd_one", options: { simd: true, oneKernelFunction: true } },
   { name: "wasm_one_async", options: { oneKernelFunction: true, asyncCompile: true } },
-  // The tanh kernel (and, with Math imports, the head) printed from the compiler's programs (program-kernels.ts).
-  { name: "wasm_printed", options: { printedKernels: PRINTED_TANH } },
+  // The tanh kernel and the head printed from the compiler's programs (program-kernels.ts).
+  { name: "wasm_printed", options: { printedKernels: PRINTED_KERNELS } },
   { name: "wasm_printed_imports", options: { mathImports: true, printedKernels: PRINTED_KERNELS } },
 ];
 

@@ -62,8 +62,8 @@ export interface WasmOptions {
 export interface PrintedKernels {
   /** tanh in place over `units` × m and tanh' into f: parameters (a, f, units, m), as tanhKernel. */
   readonly tanh?: (layout: MlpLayout, mathImports: boolean) => Func;
-  /** The head with Math imports (its loss calls log1p): parameters (targets, m, tileLoss), result f64, as headKernel. */
-  readonly head?: (layout: MlpLayout) => Func;
+  /** The head, with headKernel's parameters and result (which depend on mathImports). */
+  readonly head?: (layout: MlpLayout, mathImports: boolean) => Func;
 }
 
 /** Where everything lives in linear memory (byte offsets), for the module and its JavaScript wrapper. */
@@ -631,14 +631,6 @@ function headKernel(layout: MlpLayout, mathImports: boolean): Func {
   };
 }
 
-/** The printed head, if one is given: only with Math imports (without, the wrapper sums the loss's log1p terms). */
-function printedHead(layout: MlpLayout, options: WasmOptions): Func | undefined {
-  const head = options.printedKernels?.head;
-  if (!head) return undefined;
-  if (!options.mathImports) throw new Error("emitWat: a printed head needs mathImports (its loss calls Math.log1p)");
-  return head(layout);
-}
-
 /** The tile's rows of X, unit-major into layer 0's activations. */
 function loadInputsKernel(layout: MlpLayout): Func {
   const inputs = layout.layers[0]!;
@@ -760,7 +752,7 @@ export function emitWat(layers: readonly number[], options: WasmOptions = {}, ro
     loadInputsKernel(layout),
     forwardKernel(lanes, layout.row),
     options.printedKernels?.tanh?.(layout, mathImports) ?? tanhKernel(layout.row, mathImports),
-    printedHead(layout, options) ?? headKernel(layout, mathImports),
+    options.printedKernels?.head?.(layout, mathImports) ?? headKernel(layout, mathImports),
     gradientKernel(layout.row),
     deltaKernel(lanes, layout.row),
     onesFunction(layout),

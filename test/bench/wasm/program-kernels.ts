@@ -6,9 +6,9 @@
  */
 import { compileModel, type LoopModel } from "../../../generator/compile.ts";
 import { defineModel, mlp } from "../../../generator/index.ts";
-import type { Program } from "../../../generator/symbolic/schedule.ts";
+import type { Operand, Program } from "../../../generator/symbolic/schedule.ts";
 import { add32, get, i32, load, repeat, set, store, typed, type Func, type MlpLayout, type PrintedKernels } from "./emit-wat.ts";
-import { programWat, type MathImport, type ProgramWat } from "./program-wat.ts";
+import { hostAssignments, programWat, type MathImport, type ProgramWat } from "./program-wat.ts";
 
 /** The Math functions emit-wat.ts's module imports with `mathImports`. */
 const MODULE_IMPORTS: ReadonlySet<MathImport> = new Set(["exp", "expm1", "log1p"]);
@@ -30,8 +30,8 @@ export function loopModel(layers: readonly number[]): LoopModel {
 }
 
 /** The program printed with its inputs read from locals `in_<name>`, checking the module imports what it calls. */
-function printed(program: Program, what: string, mathImports: boolean): ProgramWat {
-  const result = programWat(program, { prefix: "p_", read: (name) => get(`in_${name}`), mathImports });
+function printed(program: Program, what: string, mathImports: boolean, skip?: ReadonlySet<number>): ProgramWat {
+  const result = programWat(program, { prefix: "p_", read: (name) => get(`in_${name}`), mathImports, ...(skip ? { skip } : {}) });
   const missing = [...result.imports].filter((fn) => !MODULE_IMPORTS.has(fn));
   if (missing.length > 0) throw new Error(`program-kernels: the ${what} calls Math.${missing.join(", Math.")}, which emit-wat.ts's module does not import`);
   return result;
@@ -75,12 +75,31 @@ function tanhKernel(layout: MlpLayout, mathImports: boolean): Func {
 }
 
 /**
- * The head over the sub-tile from the model's headLossAndGradient program ([loss, ∂loss/∂h_1, …]):
- * adds each sample's loss to the tile's sum (as the generated `_loss += …`) and stores the gradient
- * at the output layer's deltas. Head inputs h_k are read from the last layer's activations, targets
- * from the sample's row of Y.
+ * How an import-free module leaves a head's loss to its JavaScript wrapper, which sums
+ * Math.log1p(term) + rest per sample (build.ts): the loss output must be log1p(term) + rest, and no
+ * other output may need an op wasm lacks. (The BCE head's loss is log1p(e^(−|z|)) plus a select.)
  */
-function headKernel(layout: MlpLayout): Func {
+export function importFreeLoss(program: Program): { readonly host: ReadonlySet<number>; readonly term: Operand; readonly rest: Operand } {
+  const host = hostAssignments(program);
+  const [loss, ...others] = program.outputs;
+  const refuse = (why: string) => new Error(`program-kernels: an import-free head needs a loss of the form log1p(term) + rest: ${why}`);
+  if (others.some((o) => o.kind === "temp" && host.has(o.index))) throw refuse("a gradient output calls an op wasm lacks");
+  if (loss?.kind !== "temp" || !host.has(loss.index)) throw refuse("the loss calls no op wasm lacks");
+  const sum = program.assignments[loss.index]!;
+  const logIndex = sum.args.findIndex((o) => o.kind === "temp" && program.assignments[o.index]!.op === "log1p");
+  const log = logIndex >= 0 ? (sum.args[logIndex] as Extract<Operand, { kind: "temp" }>) : undefined;
+  if (sum.op !== "add" || sum.args.length !== 2 || !log || host.size !== 2 || !host.has(log.index)) throw refuse("it has another form");
+  return { host, term: program.assignments[log.index]!.args[0]!, rest: sum.args[1 - logIndex]! };
+}
+
+/**
+ * The head over the sub-tile from the model's headLossAndGradient program ([loss, ∂loss/∂h_1, …]),
+ * with emit-wat.ts's headKernel's parameters: stores the gradient at the output layer's deltas, and
+ * with Math imports adds each sample's loss to the tile's sum (as the generated `_loss += …`), returned;
+ * without, stores the loss's log1p argument at `terms` and the rest at `rest` for the wrapper. Head
+ * inputs h_k are read from the last layer's activations, targets from the sample's row of Y.
+ */
+function headKernel(layout: MlpLayout, mathImports: boolean): Func {
   const model = loopModel(layout.layers);
   const program = model.headLossAndGradient;
   const last = layout.layers.length - 1;
@@ -94,28 +113,37 @@ function headKernel(layout: MlpLayout): Func {
     if (y >= 0) return load(get("yp"), y * 8);
     throw new Error(`program-kernels: the head reads ${name}, neither a head input nor a target`);
   };
-  const head = printed(program, "head", true);
-  const [loss, ...gradient] = head.outputs;
+  const split = mathImports ? undefined : importFreeLoss(program);
+  const head = printed(program, "head", mathImports, split?.host);
+  const [loss, ...gradient] = program.outputs.map((o, k) => (k === 0 && split ? "" : head.operand(o)));
   if (gradient.length !== heads.length) throw new Error("program-kernels: the head must output [loss, ∂loss/∂h for each head input]");
+  const lossTerm = split
+    ? [store(get("tp"), head.operand(split.term)), store(get("rp"), head.operand(split.rest)), set("tp", add32(get("tp"), i32(8))), set("rp", add32(get("rp"), i32(8)))]
+    : [set("loss", `(f64.add ${get("loss")} ${loss})`)];
   const sample = [
     ...program.inputs.map((name) => set(`in_${name}`, read(name))),
     ...head.statements,
-    set("loss", `(f64.add ${get("loss")} ${loss})`),
-    ...gradient.map((g, k) => store(get("hp"), g, layout.deltas[last]! + k * layout.row)),
+    ...lossTerm,
+    ...gradient.map((g, k) => store(get("hp"), g!, layout.deltas[last]! + k * layout.row)),
     set("hp", add32(get("hp"), i32(8))),
     set("yp", add32(get("yp"), i32(8 * width))),
   ].join("\n");
-  return {
-    name: "head",
-    params: [...typed("i32", ["targets", "m"]), ...typed("f64", ["tileLoss"])],
-    result: "f64",
-    locals: [...typed("i32", ["s", "hp", "yp"]), ...typed("f64", ["loss"]), ...inputLocals(program), ...head.locals],
-    body: [set("loss", get("tileLoss")), set("hp", i32(0)), set("yp", get("targets")), repeat("samples", "s", get("m"), sample), get("loss")].join("\n"),
-  };
+  const samples = repeat("samples", "s", get("m"), sample);
+  return mathImports
+    ? {
+        name: "head",
+        params: [...typed("i32", ["targets", "m"]), ...typed("f64", ["tileLoss"])],
+        result: "f64",
+        locals: [...typed("i32", ["s", "hp", "yp"]), ...typed("f64", ["loss"]), ...inputLocals(program), ...head.locals],
+        body: [set("loss", get("tileLoss")), set("hp", i32(0)), set("yp", get("targets")), samples, get("loss")].join("\n"),
+      }
+    : {
+        name: "head",
+        params: typed("i32", ["targets", "m", "terms", "rest"]),
+        locals: [...typed("i32", ["s", "hp", "yp", "tp", "rp"]), ...inputLocals(program), ...head.locals],
+        body: [set("tp", get("terms")), set("rp", get("rest")), set("hp", i32(0)), set("yp", get("targets")), samples].join("\n"),
+      };
 }
 
 /** emit-wat.ts's option: the tanh kernel and head printed from the compiled model's programs. */
 export const PRINTED_KERNELS: PrintedKernels = { tanh: tanhKernel, head: headKernel };
-
-/** The tanh kernel alone printed (the head stays hand-written, so the module can stay import-free). */
-export const PRINTED_TANH: PrintedKernels = { tanh: tanhKernel };

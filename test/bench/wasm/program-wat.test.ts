@@ -24,7 +24,7 @@ import { rng, uniform } from "../../helpers.ts";
 import { readFileSync } from "node:fs";
 import { assemble } from "./build.ts";
 import { emitWat, printFunc } from "./emit-wat.ts";
-import { activationKernel, loopModel, PRINTED_KERNELS } from "./program-kernels.ts";
+import { activationKernel, importFreeLoss, loopModel, PRINTED_KERNELS } from "./program-kernels.ts";
 import { expTableSegments, mathImportDeclarations, programModuleWat, programWat } from "./program-wat.ts";
 
 type Scalar = (...args: number[]) => number[];
@@ -194,8 +194,14 @@ describe("scheduled programs printed as WebAssembly equal the generated JavaScri
     });
   }
 
-  it("emit-wat.ts refuses a printed head without Math imports, naming why", () => {
-    expect(() => emitWat([2, 4, 1], { printedKernels: PRINTED_KERNELS })).toThrow(/printed head needs mathImports/);
+  it("an import-free head leaves exactly the BCE loss's log1p(term) + rest to the wrapper, and refuses other losses, naming why", () => {
+    const bce = heads.find((h) => h.name === "mlp_2_16_1_headLossAndGradient")!.program;
+    const { host, term, rest } = importFreeLoss(bce);
+    expect([...host].map((i) => bce.assignments[i]!.op)).toEqual(["log1p", "add"]);
+    expect([term.kind, rest.kind]).toEqual(["temp", "temp"]);
+    expect(emitWat([2, 4, 1], { printedKernels: PRINTED_KERNELS })).toContain("(func $head (param $targets i32) (param $m i32) (param $terms i32) (param $rest i32)");
+    const softmax = heads.find((h) => h.name === "softmax_2_8_3_headLossAndGradient")!.program;
+    expect(() => importFreeLoss(softmax)).toThrow(/needs a loss of the form log1p\(term\) \+ rest: it has another form/);
   });
 
   it("an op wasm has no instruction for is named in the error unless Math imports are allowed", () => {

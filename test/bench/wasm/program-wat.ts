@@ -45,6 +45,8 @@ export interface ProgramWatOptions {
   readonly prefix?: string;
   /** Route ops wasm lacks (and e^x, e^x − 1 outside |x| < 708) to imported Math functions. */
   readonly mathImports?: boolean;
+  /** Assignments left out (computed elsewhere, e.g. by the JavaScript wrapper): reading one is an error. */
+  readonly skip?: ReadonlySet<number>;
 }
 
 export interface ProgramWat {
@@ -52,10 +54,12 @@ export interface ProgramWat {
   readonly locals: readonly (readonly [name: string, type: "f64" | "i32"])[];
   /** Statements computing the temporaries, in order. */
   readonly statements: readonly string[];
-  /** One WAT expression per program output (reading locals, inputs or constants). */
+  /** One WAT expression per program output (reading locals, inputs or constants), except outputs left out by `skip`. */
   readonly outputs: readonly string[];
   /** The Math functions the statements call (declare them with mathImportDeclarations). */
   readonly imports: ReadonlySet<MathImport>;
+  /** Any operand as an expression after the statements (a temporary computed at top level, a symbol, a constant). */
+  readonly operand: (o: Operand) => string;
 }
 
 /** Ops without a wasm instruction, and which Math function answers them. */
@@ -97,9 +101,11 @@ export function programWat(program: Program, options: ProgramWatOptions = {}): P
   const get = (name: string) => `(local.get $${name})`;
   const temp = (i: number) => local(`t${i}`);
 
+  const skip = options.skip ?? new Set<number>();
   const operand = (o: Operand): string => {
     if (o.kind === "num") return constant(o.value);
     if (o.kind === "sym") return read(o.name);
+    if (skip.has(o.index)) throw new Error(`program-wat: temporary ${o.index} is read but left out (skip)`);
     return inBranch.has(o.index) ? value(o.index) : get(temp(o.index));
   };
   /** A value used more than once by its op (relu's x, a power's base): evaluated once into a local. */
@@ -194,10 +200,31 @@ export function programWat(program: Program, options: ProgramWatOptions = {}): P
 
   const statements: string[] = [];
   program.assignments.forEach((_, i) => {
-    if (!inBranch.has(i)) statements.push(`(local.set $${temp(i)} ${value(i)})`);
+    if (!inBranch.has(i) && !skip.has(i)) statements.push(`(local.set $${temp(i)} ${value(i)})`);
   });
-  const outputs = program.outputs.map(operand);
-  return { locals: [...locals], statements, outputs, imports };
+  const outputs = program.outputs.filter((o) => o.kind !== "temp" || !skip.has(o.index)).map(operand);
+  const topLevel = (o: Operand) => {
+    if (o.kind === "temp" && inBranch.has(o.index)) throw new Error(`program-wat: temporary ${o.index} is computed inside a select's branch`);
+    return operand(o);
+  };
+  return { locals: [...locals], statements, outputs, imports, operand: topLevel };
+}
+
+/** Ops wasm has no instruction for (the printer calls an imported Math function for them). */
+export function needsImport(op: Op, args: readonly Operand[]): boolean {
+  return IMPORTED_OPS[op] !== undefined || (op === "pow" && powerForm(args[1]!).kind === "pow");
+}
+
+/**
+ * The assignments an import-free module cannot compute: those with an op wasm lacks, and every one
+ * that reads their values (directly or not). The JavaScript around the module computes these.
+ */
+export function hostAssignments(program: Program): Set<number> {
+  const host = new Set<number>();
+  program.assignments.forEach((a, i) => {
+    if (needsImport(a.op, a.args) || a.args.some((o) => o.kind === "temp" && host.has(o.index))) host.add(i);
+  });
+  return host;
 }
 
 /** A constant as the JavaScript printer writes it, parsed back (String(−0) is "0", so −0 becomes +0). */
