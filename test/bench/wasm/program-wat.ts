@@ -17,6 +17,14 @@
  *
  * wasm has no instruction for log, log1p, tanh, sin, cos or a general pow: without `mathImports` such an
  * op throws an error naming it; with it, the op calls the imported Math function (bitwise equal).
+ * Alternatively `skip` leaves out the assignments hostAssignments() finds (those ops and everything
+ * reading them) for the JavaScript around the module to compute, as emit-wat.ts's wrapper does the BCE
+ * loss's log1p (program-kernels.ts).
+ *
+ * Ops the shipped programs use (2026-11-29): kernels tanh {abs, add, expm1, mul, pow², select},
+ * sigmoid {abs, add, exp, mul, pow, select}, relu {relu, step}, softplus {… log1p, relu}; heads
+ * sigmoid + BCE {abs, add, exp, log1p (loss only), mul, pow, select}, softmax + cross-entropy
+ * {add, exp, log (loss only), max, mul, pow}, MSE {add, mul, pow}.
  */
 import type { Op } from "../../../generator/symbolic/ops.ts";
 import type { Operand, Program } from "../../../generator/symbolic/schedule.ts";
