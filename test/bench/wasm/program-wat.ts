@@ -21,7 +21,7 @@
  * reading them) for the JavaScript around the module to compute, as emit-wat.ts's wrapper does the BCE
  * loss's log1p (program-kernels.ts).
  *
- * Ops the shipped programs use (2026-11-29): kernels tanh {abs, add, expm1, mul, pow², select},
+ * Ops the shipped programs use (2026-11-29): kernels tanh {abs, add, expm1, mul, pow (as x·x and 1/x), select},
  * sigmoid {abs, add, exp, mul, pow, select}, relu {relu, step}, softplus {… log1p, relu}; heads
  * sigmoid + BCE {abs, add, exp, log1p (loss only), mul, pow, select}, softmax + cross-entropy
  * {add, exp, log (loss only), max, mul, pow}, MSE {add, mul, pow}.
