@@ -13,21 +13,19 @@ export function table(rows: string[][]): string {
 /** Models with more parameters get no naive count (it walks the whole network once per sampled parameter). */
 const NAIVE_COUNT_LIMIT = 5000;
 
-const naiveCounts = new WeakMap<CompiledModel, NaiveCount | undefined>();
+const naiveCounts = new WeakMap<CompiledModel, NaiveCount>();
 
 /**
  * The report's naive count of a model, computed once: `symgrad generate` counts each model while
  * prettier formats the modules on its worker thread (the counts take ~0.3 s of a full rebuild).
  */
 export function naiveCount(compiled: CompiledModel): NaiveCount | undefined {
-  if (naiveCounts.has(compiled)) return naiveCounts.get(compiled);
   const { definition } = compiled;
   // Counting per-parameter derivatives of the 2-256-256-1 takes minutes: not shown for wide models (whose
-  // weights are not even gathered into groups: for 66 000 weights that alone took ~25 ms).
-  if (definition.params.length > NAIVE_COUNT_LIMIT) {
-    naiveCounts.set(compiled, undefined);
-    return undefined;
-  }
+  // weights are not even gathered into groups below: for 66 000 weights that alone took ~25 ms).
+  if (definition.params.length > NAIVE_COUNT_LIMIT) return undefined;
+  const cached = naiveCounts.get(compiled);
+  if (cached) return cached;
   // In a stack of dense layers every weight of a layer (and every bias) costs the same: one stands for all.
   const groups = compiled.strategy === "loops" ? compiled.plan.layers.flatMap((l) => [l.weights.flat(), l.biases]) : undefined;
   const naive = naiveGradientOps(definition.loss, definition.params, undefined, groups);
