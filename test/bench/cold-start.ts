@@ -11,7 +11,12 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { median } from "./timing.ts";
 
-const PROBE = `
+/**
+ * The probe each fresh process runs (argv: module file, data file). It prints import, first call,
+ * second call, the first 20 calls together (a short training run's first batches) and the median warm
+ * call, in ms; test/bench/wasm/cold-start.ts runs the same probe on its WebAssembly variants.
+ */
+export const COLD_START_PROBE = `
 const [file, dataFile] = process.argv.slice(2);
 const { X, Y, params } = JSON.parse((await import("node:fs")).readFileSync(dataFile, "utf8"));
 const x = Float64Array.from(X), y = Float64Array.from(Y), p = Float64Array.from(params);
@@ -21,12 +26,21 @@ const m = await import(file);
 const t1 = performance.now();
 m.lossAndGradient(p, x, y, grad);
 const t2 = performance.now();
+m.lossAndGradient(p, x, y, grad);
+const t3 = performance.now();
+for (let k = 2; k < 20; k++) m.lossAndGradient(p, x, y, grad);
+const t4 = performance.now();
 const warm = [];
 const end = performance.now() + 3000;
 while (performance.now() < end) { const s = performance.now(); m.lossAndGradient(p, x, y, grad); warm.push(performance.now() - s); }
 warm.sort((a, b) => a - b);
-console.log(JSON.stringify({ importMs: t1 - t0, firstMs: t2 - t1, warmMs: warm[warm.length >> 1] }));
+console.log(JSON.stringify({ importMs: t1 - t0, firstMs: t2 - t1, secondMs: t3 - t2, first20Ms: t4 - t1, warmMs: warm[warm.length >> 1] }));
 `;
+
+/** A generated module as an app would ship it: its TypeScript transpiled to plain JavaScript. */
+export function shippedJavaScript(source: string): string {
+  return ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+}
 
 export interface ColdStart {
   readonly importMs: number;
@@ -42,13 +56,12 @@ export function coldStart(model: string, data: { X: Float64Array; Y: Float64Arra
   const dir = resolve(root, "out/cold-start");
   mkdirSync(dir, { recursive: true });
   const source = readFileSync(join(root, "generated", `${model}.ts`), "utf8");
-  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
   const file = join(dir, `${model}.mjs`);
-  writeFileSync(file, js);
+  writeFileSync(file, shippedJavaScript(source));
   const dataFile = join(dir, `${model}.json`);
   writeFileSync(dataFile, JSON.stringify({ X: Array.from(data.X), Y: Array.from(data.Y), params: Array.from(data.params) }));
   const probe = join(dir, "probe.mjs");
-  writeFileSync(probe, PROBE);
+  writeFileSync(probe, COLD_START_PROBE);
   const runs = Array.from({ length: processes }, () => {
     const r = spawnSync(process.execPath, [probe, file, dataFile], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`cold-start probe failed for ${model}: ${r.stderr}`);

@@ -21,31 +21,10 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import ts from "typescript";
 import { benchCases } from "../cases.ts";
+import { COLD_START_PROBE, shippedJavaScript } from "../cold-start.ts";
 import { median } from "../timing.ts";
 import { buildModule, VARIANTS, writeModule } from "./build.ts";
-
-const COLD_PROBE = `
-const [file, dataFile] = process.argv.slice(2);
-const { X, Y, params } = JSON.parse((await import("node:fs")).readFileSync(dataFile, "utf8"));
-const x = Float64Array.from(X), y = Float64Array.from(Y), p = Float64Array.from(params);
-const grad = new Float64Array(p.length);
-const t0 = performance.now();
-const m = await import(file);
-const t1 = performance.now();
-m.lossAndGradient(p, x, y, grad);
-const t2 = performance.now();
-m.lossAndGradient(p, x, y, grad);
-const t3 = performance.now();
-for (let k = 2; k < 20; k++) m.lossAndGradient(p, x, y, grad);
-const t4 = performance.now();
-const warm = [];
-const end = performance.now() + 3000;
-while (performance.now() < end) { const s = performance.now(); m.lossAndGradient(p, x, y, grad); warm.push(performance.now() - s); }
-warm.sort((a, b) => a - b);
-console.log(JSON.stringify({ importMs: t1 - t0, firstMs: t2 - t1, secondMs: t3 - t2, first20Ms: t4 - t1, warmMs: warm[warm.length >> 1] }));
-`;
 
 /** All modules in one process, called in interleaved rounds of ~200 ms each; median call per module. */
 const WARM_PROBE = `
@@ -106,7 +85,7 @@ function node(args: readonly string[]): string {
 function writeProbes() {
   mkdirSync(dir, { recursive: true });
   const probes = { cold: join(dir, "cold-probe.mjs"), warm: join(dir, "warm-probe.mjs"), compile: join(dir, "compile-probe.mjs") };
-  writeFileSync(probes.cold, COLD_PROBE);
+  writeFileSync(probes.cold, COLD_START_PROBE);
   writeFileSync(probes.warm, WARM_PROBE);
   writeFileSync(probes.compile, COMPILE_PROBE);
   return probes;
@@ -115,9 +94,8 @@ function writeProbes() {
 /** The generated module as an app would ship it: plain JavaScript. */
 function writeGeneratedJs(model: string): string {
   const source = readFileSync(join(root, "generated", `${model}.ts`), "utf8");
-  const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
   const file = join(dir, `${model}_js.mjs`);
-  writeFileSync(file, js);
+  writeFileSync(file, shippedJavaScript(source));
   return file;
 }
 
