@@ -25,7 +25,7 @@ import { readFileSync } from "node:fs";
 import { assemble } from "./build.ts";
 import { emitWat, printFunc } from "./emit-wat.ts";
 import { activationKernel, importFreeLoss, loopModel, PRINTED_KERNELS } from "./program-kernels.ts";
-import { expTableSegments, mathImportDeclarations, programModuleWat, programWat } from "./program-wat.ts";
+import { expTableSegments, mathImportDeclarations, programModuleWat, programWat } from "../../../generator/emit/wasm/program.ts";
 
 type Scalar = (...args: number[]) => number[];
 

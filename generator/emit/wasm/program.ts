@@ -1,7 +1,7 @@
 /**
  * A scheduled scalar `Program` (generator/symbolic/schedule.ts) printed as WebAssembly text: the
  * groundwork of a wasm backend, so that activation kernels and heads come from the compiler's own
- * programs instead of being hand-written in WAT (emit-wat.ts's tanhKernel and headKernel).
+ * programs instead of being hand-written in WAT (the prototype's hand-written tanhKernel and headKernel in test/bench/wasm/emit-wat.ts).
  *
  * The printer mirrors the JavaScript printer (generator/emit/batch.ts's assignmentLines and
  * generator/emit/print-expr.ts) operation for operation, so the results are bitwise equal:
@@ -11,14 +11,14 @@
  *   factor is a negation of the others' product (−a·b as (−a)·b), powers take the cost model's form
  *   (x·x·x, 1/(x·x), sqrt), constants are the doubles their printed decimal parses to (String(−0) is
  *   "0");
- * - e^x and e^x − 1 are emit-wat.ts's inlined copies of fast-math.ts's _exp and _expm1 (tables at
+ * - e^x and e^x − 1 are text.ts's inlined copies of fast-math.ts's _exp and _expm1 (tables at
  *   EXP_HI/EXP_LO in linear memory), bitwise equal to them for |x| < 708 and within 1 ulp beyond, or
  *   bitwise equal everywhere with `mathImports` (Math.exp/Math.expm1 answer outside the table range).
  *
  * wasm has no instruction for log, log1p, tanh, sin, cos or a general pow: without `mathImports` such an
  * op throws an error naming it; with it, the op calls the imported Math function (bitwise equal).
  * Alternatively `skip` leaves out the assignments hostAssignments() finds (those ops and everything
- * reading them) for the JavaScript around the module to compute, as emit-wat.ts's wrapper does the BCE
+ * reading them) for the JavaScript around the module to compute, as the dense backend's wrapper does the BCE
  * loss's log1p (program-kernels.ts).
  *
  * Ops the shipped programs use (2026-11-29): kernels tanh {abs, add, expm1, mul, pow (as x·x and 1/x), select},
@@ -26,12 +26,12 @@
  * sigmoid + BCE {abs, add, exp, log1p (loss only), mul, pow, select}, softmax + cross-entropy
  * {add, exp, log (loss only), max, mul, pow}, MSE {add, mul, pow}.
  */
-import type { Op } from "../../../generator/symbolic/ops.ts";
-import type { Operand, Program } from "../../../generator/symbolic/schedule.ts";
-import { negationFactor, powerForm } from "../../../generator/symbolic/cost.ts";
-import { formatNumber } from "../../../generator/symbolic/show.ts";
-import { dataString, EXP_HI, EXP_I32_LOCALS, EXP_LO, EXP_LOCALS, expInto, expm1Into, f64 } from "./emit-wat.ts";
-import { EXP_TABLE_HI, EXP_TABLE_LO } from "../../../generator/emit/fast-math.ts";
+import type { Op } from "../../symbolic/ops.ts";
+import type { Operand, Program } from "../../symbolic/schedule.ts";
+import { negationFactor, powerForm } from "../../symbolic/cost.ts";
+import { formatNumber } from "../../symbolic/show.ts";
+import { EXP_TABLE_HI, EXP_TABLE_LO } from "../fast-math.ts";
+import { dataString, EXP_HI, EXP_I32_LOCALS, EXP_LO, EXP_LOCALS, expInto, expm1Into, f64 } from "./text.ts";
 
 /** The Math functions a printed program may import (module "math"), by the name the module imports them as. */
 export const MATH_IMPORTS = {
@@ -126,9 +126,9 @@ export function programWat(program: Program, options: ProgramWatOptions = {}): P
     imports.add(fn);
     return `(call ${MATH_IMPORTS[fn].func} ${args.join(" ")})`;
   };
-  /** e^x or e^x − 1 of `x` as one expression: emit-wat.ts's inlined statements in a block with a result. */
+  /** e^x or e^x − 1 of `x` as one expression: text.ts's inlined statements in a block with a result. */
   const expValue = (i: number, x: string, minusOne: boolean): string => {
-    // emit-wat.ts's scratch locals keep their own names (no prefix): every exp in a function shares them.
+    // text.ts's scratch locals keep their own names (no prefix): every exp in a function shares them.
     for (const n of EXP_LOCALS) locals.set(n, "f64");
     for (const n of EXP_I32_LOCALS) locals.set(n, "i32");
     if (mathImports) imports.add(minusOne ? "expm1" : "exp");
@@ -250,7 +250,7 @@ export function mathImportDeclarations(imports: Iterable<MathImport>): string[] 
   });
 }
 
-/** The exp tables emit-wat.ts's inlined e^x and e^x − 1 read, as data segments. */
+/** The exp tables text.ts's inlined e^x and e^x − 1 read, as data segments. */
 export function expTableSegments(): string[] {
   return [`(data (i32.const ${EXP_HI}) "${dataString(EXP_TABLE_HI)}")`, `(data (i32.const ${EXP_LO}) "${dataString(EXP_TABLE_LO)}")`];
 }
