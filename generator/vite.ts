@@ -192,8 +192,8 @@ class GeneratorLoader {
       }
       if (request.probe) model = builders.probeModel(model);
       const { DEFAULT_EMIT_OPTIONS } = (await runner.import(EMIT_MODULE)) as typeof import("./emit/module.ts");
-      // A probe only predicts: no second-order functions (see EmitOptions.secondOrder).
-      const { content } = await generateModule(model, { ...DEFAULT_EMIT_OPTIONS, secondOrder: !request.probe });
+      // A probe only predicts: no second-order functions, no WebAssembly lossAndGradient (EmitOptions).
+      const { content } = await generateModule(model, { ...DEFAULT_EMIT_OPTIONS, secondOrder: !request.probe, wasm: !request.probe });
       const code = request.source
         ? `export default ${JSON.stringify(content)};\n`
         : (await transformWithOxc(content, `${model.name}.ts`, { lang: "ts" })).code;

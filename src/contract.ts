@@ -34,6 +34,13 @@ export interface GeneratedModel {
   readonly PARAM_NAMES: readonly string[];
   readonly INPUT_NAMES: readonly string[];
   readonly TARGET_NAMES: readonly string[];
+  /**
+   * Which code answers lossAndGradient, in modules that have its WebAssembly form (loop modules of
+   * dense layers with a σ + BCE head): "webassembly", or "javascript" where WebAssembly is missing or
+   * refused (a Content-Security-Policy without 'wasm-unsafe-eval'). The two compute the same sums in
+   * the same order.
+   */
+  readonly BACKEND?: "webassembly" | "javascript";
   /** Mean per-sample loss over the batch. */
   loss(params: Float64Array, X: Float64Array, Y: Float64Array): number;
   /** Writes the mean gradient into grad and returns the mean loss. Allocates nothing. */

@@ -240,6 +240,8 @@ describe("playground in Chromium", () => {
       .filter((f) => !f.includes("mlp_2_64_64_1"))
       .reduce((sum, f) => sum + gzipSync(readFileSync(join(site, "assets", f))).length, gzipSync(readFileSync(join(site, "index.html"))).length);
     console.log(`bundle without the wide model: ${(gzipped / 1024).toFixed(1)} KB gzipped (${assets.length} assets)`);
-    expect(gzipped).toBeLessThanOrEqual(200 * 1024);
+    // 200 KB until lossAndGradient's WebAssembly form shipped: each σ + BCE MLP module the page trains
+    // (and its source view) now carries a ~6 KB wasm module as base64, 203.4 KB in all.
+    expect(gzipped).toBeLessThanOrEqual(210 * 1024);
   });
 });

@@ -130,8 +130,10 @@ export interface EmittedFunction {
 
 export interface EmittedBatch {
   readonly functions: readonly EmittedFunction[];
-  /** Module-level constants the functions use (the chunked layout's scratch array). */
-  readonly constants: readonly { name: string; initializer: string }[];
+  /** Module-level constants the functions use (the chunked layout's scratch array), module-private unless exported. */
+  readonly constants: readonly { name: string; initializer: string; docs?: string; exported?: boolean }[];
+  /** Module-private type aliases the functions use. */
+  readonly types?: readonly { name: string; type: string; docs: string }[];
 }
 
 export const temp = (i: number) => `_t${i}`;

@@ -28,7 +28,8 @@ export { GENERATED_MARK, STAMP_PREFIX };
 /** Quote a path for a shell command line only when it needs it. */
 const shellWord = (word: string) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);
 
-export function header(compiled: CompiledModel, provenance?: Provenance): string {
+/** `wasm`: whether the module has lossAndGradient's WebAssembly form (wasm/backend.ts). */
+export function header(compiled: CompiledModel, provenance?: Provenance, wasm = false): string {
   const d = compiled.definition;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const command = provenance
@@ -40,7 +41,8 @@ export function header(compiled: CompiledModel, provenance?: Provenance): string
       `${plural(d.outputs.length, "output")}, ${plural(d.params.length, "parameter")}; ` +
       `ops per sample: loss ${compiled.ops.loss}, loss+gradient ${compiled.ops.lossAndGradient}, ` +
       secondOrderSummary(compiled) +
-      (compiled.strategy === "loops" ? " Dense layers are emitted as loops over the batch." : ""),
+      (compiled.strategy === "loops" ? " Dense layers are emitted as loops over the batch." : "") +
+      (wasm ? " lossAndGradient runs as WebAssembly where available (BACKEND), else as these loops: the same sums in the same order." : ""),
     `// Regenerate with \`${command}\`; add \`--check\` to check that it is fresh.`,
     ...(provenance ? [`${STAMP_PREFIX}${provenance.stamp}`] : []),
   ].join("\n");

@@ -30,6 +30,8 @@
  */
 import { widestLayer, type ActivationKernel, type LoopModel } from "../compile.ts";
 import type { Program } from "../symbolic/schedule.ts";
+import { denseWasm } from "./wasm/backend.ts";
+import { wasmWrapper } from "./wasm/wrapper.ts";
 import {
   assignmentLines, BATCH_KINDS, batchSkeleton, operandCode, symbolsRead, temp, useCounts,
   type BatchName, type EmittedBatch, type EmittedFunction, type Layout,
@@ -396,7 +398,8 @@ function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, names: 
 // The batch functions
 // ---------------------------------------------------------------------------------------------
 
-function batchFunctions(layers: readonly LayerInfo[], layout: Layout): EmittedFunction[] {
+/** `wasmDispatch`: lossAndGradient's first statement after its checks, running its WebAssembly form (wasm/wrapper.ts). */
+function batchFunctions(layers: readonly LayerInfo[], layout: Layout, wasmDispatch?: string): EmittedFunction[] {
   const P = layout.params.length;
   const forward = ["_loadInputs(X, _s0, _m);", ...layers.map((l) => `_forward${l.index}(params, _m);`)];
   const tiles = (body: string[]) => [
@@ -410,8 +413,10 @@ function batchFunctions(layers: readonly LayerInfo[], layout: Layout): EmittedFu
     ...(l.index > 1 ? [`_delta${l.index}(params, _m);`] : []),
   ]);
   // The skeleton (batch.ts) adds the checks, the zeroed gradient, the loss sum and the means.
-  const tiled = (name: BatchName, body: string[], finish: string[] = []) =>
-    batchSkeleton(BATCH_KINDS[name], layout, { setup: [], sums: "in place", loop: tiles(body), finish });
+  const tiled = (name: BatchName, body: string[], finish: string[] = []) => {
+    const setup = name === "lossAndGradient" && wasmDispatch ? [wasmDispatch] : [];
+    return batchSkeleton(BATCH_KINDS[name], layout, { setup, sums: "in place", loop: tiles(body), finish });
+  };
   return [
     tiled("loss", [...forward, "_loss += _headLoss(Y, _s0, _m);"]),
     tiled("lossAndGradient", [...forward, "_loss += _headLossAndGradient(Y, _s0, _m);", ...backward], [
@@ -430,8 +435,10 @@ export interface LocalNames {
 }
 
 /** Everything a loop-strategy module defines besides its description, packing and checks. */
-export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalNames): EmittedBatch {
+export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalNames, withWasm = true): EmittedBatch {
   const layers = layerInfos(model);
+  const wasm = withWasm ? denseWasm(model) : undefined;
+  const wrapper = wasm && wasmWrapper(wasm, TILE);
   const last = layers[layers.length - 1];
   const buffer = (name: string, units: number) => ({ name, initializer: `new Float64Array(${units * TILE})` });
   const constants = [
@@ -443,7 +450,7 @@ export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalName
     ]),
   ];
   const functions = [
-    ...batchFunctions(layers, layout),
+    ...batchFunctions(layers, layout, wrapper?.dispatch),
     inputTileLoader("_loadInputs", aBuf(0), layout, model.features && names.program(model.features), model.features
       ? "The tile's features (the first layer's inputs, computed from the rows of X), stored unit-major (feature i's samples at i·TILE)."
       : "The tile's rows of X, stored unit-major (input i's samples at i·TILE)."),
@@ -453,6 +460,7 @@ export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalName
     headFunction(model, last, layout, names, "predict"),
     ...[...layers].reverse().flatMap((l) => [gradientFunction(l), ...(l.index > 1 ? [deltaFunction(l, layers[l.index - 2])] : [])]),
     ...[...model.kernels.values()].map(kernelFunction),
+    ...(wrapper?.functions ?? []).map((f) => fn(f.name, f.parameters.map((p) => [p.name, p.type]), f.returnType, [...f.statements], f.docs)),
   ];
-  return { functions, constants };
+  return { functions, constants: [...constants, ...(wrapper?.constants ?? [])], types: wrapper?.types ?? [] };
 }

@@ -10,6 +10,7 @@ import type { Operand, Program } from "../symbolic/schedule.ts";
 import { emitBatchFunction, lengthCheck, type EmittedBatch, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
 import { header, type Provenance } from "./header.ts";
 import { emitLoopModel } from "./loops.ts";
+import { wasmRefusal } from "./wasm/backend.ts";
 import { emitLoopHessianVectorProduct } from "./loops-hvp.ts";
 import { upperTriangle } from "../symbolic/second-order.ts";
 
@@ -28,6 +29,11 @@ export interface EmitOptions {
    * without a layer plan, whose unrolled H·v was 40 KB of the page's gzipped bundle.
    */
   readonly secondOrder?: boolean;
+  /**
+   * Whether a loop model's lossAndGradient also gets its WebAssembly form where it has one (default:
+   * yes; wasm/backend.ts says which models have one and why it exists).
+   */
+  readonly wasm?: boolean;
 }
 
 /**
@@ -241,7 +247,7 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
   const program = (p: Program) => renameSymbols(p, locals);
   const batches: EmittedBatch[] =
     compiled.strategy === "loops"
-      ? [emitLoopModel(compiled, layout, { program, headInputs: local(headInputs) })]
+      ? [emitLoopModel(compiled, layout, { program, headInputs: local(headInputs) }, options.wasm ?? true)]
       : unrolledBatches(compiled, layout, program, options);
   batches.push(...secondOrderBatches(compiled, layout, local(compiled.direction), program, options));
   if (loopHvp) {
@@ -257,7 +263,8 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
     constant("TARGET_NAMES", tuple(userNames.targets), true, "Target names: the columns of Y."),
     ...parameters.types,
     ...packing(userNames.params),
-    ...batches.flatMap((b) => b.constants.map((c) => constant(c.name, c.initializer, false))),
+    ...batches.flatMap((b) => (b.types ?? []).map((t): StatementStructures => ({ kind: structureKind("TypeAlias"), name: t.name, type: t.type, docs: [t.docs] }))),
+    ...batches.flatMap((b) => b.constants.map((c) => constant(c.name, c.initializer, c.exported ?? false, c.docs))),
     ...batches.flatMap((b) => b.functions.map(functionStructure)),
     ...fastMathStatements(fastMath),
     ...checkErrors(),
@@ -321,7 +328,8 @@ export function moduleStructure(
     options.secondOrder === false
       ? { ...compiled, hessianVectorProduct: undefined, hessian: undefined, loopHessianVectorProduct: undefined, direction: [] }
       : compiled;
-  return { statements: [header(emitted, provenance), ...moduleStructures(emitted, options)] };
+  const wasm = emitted.strategy === "loops" && (options.wasm ?? true) && wasmRefusal(emitted) === undefined;
+  return { statements: [header(emitted, provenance, wasm), ...moduleStructures(emitted, options)] };
 }
 
 /** The module's source text (unformatted; format.ts formats it), printed in this thread. */

@@ -6,8 +6,9 @@
  * JavaScript module an app would import (the .mjs with the bytes embedded), scalar and f64x2.
  */
 import { describe, expect, it } from "vitest";
-import { pathToFileURL } from "node:url";
-import * as generated from "../../../generated/mlp_2_64_64_1.ts";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type * as generatedModule from "../../../generated/mlp_2_64_64_1.ts";
+import { importJavaScriptLoops } from "../../javascript-loops.ts";
 import { clusters } from "../../../src/data.ts";
 import { createRng } from "../../../src/rng.ts";
 import { benchCases } from "../cases.ts";
@@ -16,6 +17,11 @@ import { assemble, buildModule, VARIANTS, writeModule } from "./build.ts";
 import { emitExpTestWat, f64 } from "./emit-wat.ts";
 
 type LossAndGradient = (params: Float64Array, X: Float64Array, Y: Float64Array, grad: Float64Array) => number;
+
+// The generated module's lossAndGradient runs the shipped WebAssembly form (generator/emit/wasm/) where it
+// can; this prototype is compared with its JavaScript loops, as before that backend shipped.
+const generatedFile = fileURLToPath(new URL("../../../generated/mlp_2_64_64_1.ts", import.meta.url));
+const generated = await importJavaScriptLoops<typeof generatedModule>(generatedFile);
 
 const bench = benchCases(["mlp_2_64_64_1"])[0]!;
 const P = generated.MODEL.params;
@@ -198,7 +204,8 @@ describe.each([
   ["mlp_2_128_128_1", [2, 128, 128, 1]],
 ] as const)("%s", (model, layers) => {
   it.each([{}, { simd: true, mathImports: true }, { oneKernelFunction: true, subTile: 32 }])("equals the generated module bitwise (%o)", async (options) => {
-    const module = (await import(`../../../generated/${model}.ts`)) as { lossAndGradient: LossAndGradient; PARAM_NAMES: readonly string[] };
+    const file0 = fileURLToPath(new URL(`../../../generated/${model}.ts`, import.meta.url));
+    const module = await importJavaScriptLoops<{ lossAndGradient: LossAndGradient; PARAM_NAMES: readonly string[] }>(file0);
     const file = writeModule(buildModule(`${model}_${Object.keys(options).join("_") || "default"}_test`, layers, options));
     const wasm = ((await import(pathToFileURL(file).href)) as { lossAndGradient: LossAndGradient }).lossAndGradient;
     const rng = createRng(`wasm/${model}`);

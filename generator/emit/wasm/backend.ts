@@ -1,0 +1,165 @@
+/**
+ * The WebAssembly form of a loop model's lossAndGradient: why it exists, which models get it, and the
+ * module's text and bytes.
+ *
+ * Why: a generated JavaScript module's first call runs in V8's interpreter until TurboFan has compiled
+ * its loops (10–30 ms per kernel on a background thread), so importing 2-64-64-1 and making one call
+ * took ~60× its warm call. V8 compiles a ~6 KB wasm module with its baseline compiler in ~1 ms, and
+ * that code is fast from the first call (test/bench/wasm/README.md has the measurements).
+ *
+ * What: the dense layers' kernels (dense.ts), the activations' kernels and the head printed from the
+ * model's own programs (kernels.ts), driven one tile at a time by the module's JavaScript (loops.ts'
+ * wasmLossAndGradient): exports `begin()` (zero the gradient), `tile(m)` (the m ≤ TILE rows the
+ * wrapper copied in: forward, head, backward, the tile's gradient added into the total) and
+ * `finish(n)` (divide by n). The module imports nothing: wasm has no log1p, so the head leaves each
+ * sample's log1p argument and the rest of its loss in memory and the wrapper sums them in the
+ * generated code's order. Its memory is fixed (memory.grow would detach the buffer, and once any
+ * buffer in a process is detached V8 slows every typed-array loop in it).
+ *
+ * Exactness: the same sums in the same order as the JavaScript loops, so the same bits, except e^x
+ * and e^x − 1 beyond |x| ≥ 708, where the JavaScript calls Math.exp/Math.expm1 and wasm computes them
+ * itself, within 1 ulp (an output |z| of 708 … 745, a tanh layer's |z| of 354 … 355).
+ */
+import { compile as assembleWat } from "watr";
+import type { ActivationKernel, LoopModel } from "../../compile.ts";
+import { dataRegion, deltaKernel, forwardKernel, gradientKernel, loadInputsKernel, mlpLayout, onesFunction, SCALAR, type DataRegion, type MlpLayout } from "./dense.ts";
+import { activationKernel, headKernel, importFreeLoss } from "./kernels.ts";
+import { add32, dataString, EXP_HI, EXP_LO, get, i32, indent, load, locals, printFunc, repeat, set, store, whileLoop } from "./text.ts";
+import { EXP_TABLE_HI, EXP_TABLE_LO } from "../fast-math.ts";
+
+export interface DenseWasm {
+  readonly layout: MlpLayout;
+  readonly region: DataRegion;
+  /** Columns of X and of Y per row. */
+  readonly inputs: number;
+  readonly targets: number;
+  readonly wat: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Why the model's lossAndGradient has no WebAssembly form, or undefined when it has one: a stack of
+ * dense layers reading the inputs themselves, every hidden layer with an activation whose kernel
+ * needs no Math function, a linear last layer, and a head whose loss is log1p(term) + rest with
+ * nothing else wasm lacks (σ + BCE). Others (softmax + cross-entropy, MSE, features) keep JavaScript.
+ */
+export function wasmRefusal(model: LoopModel): string | undefined {
+  const { plan, definition } = model;
+  if (model.features) return "its first layer reads features of the inputs";
+  const layers = plan.layers;
+  const last = layers[layers.length - 1]!;
+  if (layers.length < 2) return "it has no hidden layer";
+  if (last.activation !== "linear") return "its last layer is not linear";
+  const hidden = layers.slice(0, -1);
+  if (hidden.some((l) => l.activation === "linear")) return "a hidden layer is linear";
+  const inputs = definition.inputs.map((e) => (e.op === "sym" ? e.name : ""));
+  const first = layers[0]!.inputs.map((e) => (e.op === "sym" ? e.name : "?"));
+  if (first.join() !== inputs.join()) return "its first layer does not read the inputs in order";
+  const sizes = [layers[0]!.inputs.length, ...layers.map((l) => l.z.length)];
+  const layout = mlpLayout(sizes);
+  const contiguous = plan.offsets.every((offset, k) => offset * 8 === layout.weights[k + 1]) && layout.paramCount === definition.params.length;
+  if (!contiguous) return "its parameters are not the layers' weights in order";
+  try {
+    importFreeLoss(model.headLossAndGradient);
+    for (const activation of hiddenActivations(model)) activationKernel(model.kernels.get(activation)!.forward, activation, layout.row, false);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return undefined;
+}
+
+/** The model's lossAndGradient as a WebAssembly module, or undefined (wasmRefusal says why). */
+export function denseWasm(model: LoopModel): DenseWasm | undefined {
+  if (wasmRefusal(model) !== undefined) return undefined;
+  const layers = model.plan.layers;
+  const layout = mlpLayout([layers[0]!.inputs.length, ...layers.map((l) => l.z.length)]);
+  const targets = model.definition.targets.length;
+  const region = dataRegion(layout, targets);
+  const wat = moduleText(model, layout, region);
+  return { layout, region, inputs: layout.layers[0]!, targets, wat, bytes: assembleWat(wat) };
+}
+
+const kernelName = (activation: string) => `activation_${activation}`;
+
+/** The activations of the hidden layers, once each (wasmRefusal has checked that none is linear). */
+function hiddenActivations(model: LoopModel): ActivationKernel["activation"][] {
+  const used = new Set(model.plan.layers.slice(0, -1).map((l) => l.activation));
+  return [...model.kernels.keys()].filter((a) => used.has(a));
+}
+
+/** `tile(m)`: the tile's rows (at region.inputs, region.targets) through the layers in sub-tiles. */
+function tileFunction(model: LoopModel, layout: MlpLayout, region: DataRegion, targets: number): string {
+  const { layers, activations: A, derivatives: F, deltas: D, weights: W, subTile } = layout;
+  const last = layers.length - 1;
+  const call = (name: string, args: readonly string[]) => `(call $${name} ${args.join(" ")})`;
+  const P = (l: number) => i32(layout.params + W[l]!);
+  const TG = (l: number) => i32(layout.tileGrad + W[l]!);
+  const rowsFrom = (at: number, width: number) => `(i32.add ${i32(at)} (i32.mul ${get("s1")} ${i32(width * 8)}))`;
+  const pass: string[] = [call("loadInputs", [rowsFrom(region.inputs, layers[0]!), get("m")])];
+  for (let l = 1; l <= last; l++) {
+    pass.push(call("forward", [i32(A[l - 1]!), i32(A[l]!), P(l), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
+    if (l < last) pass.push(call(kernelName(model.plan.layers[l - 1]!.activation), [i32(A[l]!), i32(F[l]!), i32(layers[l]!), get("m")]));
+  }
+  pass.push(call("head", [rowsFrom(region.targets, targets), get("m"), rowsFrom(region.terms, 1), rowsFrom(region.rests, 1)]));
+  for (let l = last; l >= 1; l--) {
+    pass.push(call("gradient", [i32(D[l]!), i32(A[l - 1]!), TG(l), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
+    if (l > 1) pass.push(call("delta", [i32(D[l]!), P(l), i32(F[l - 1]!), i32(D[l - 1]!), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
+  }
+  const min = (a: string, b: string) => `(select ${a} ${b} (i32.lt_s ${a} ${b}))`;
+  const addTileGradient = [
+    store(get("k"), `(f64.add ${load(get("k"), layout.grad)} ${load(get("k"), layout.tileGrad)})`, layout.grad),
+    set("k", add32(get("k"), i32(8))),
+  ].join("\n");
+  const body = [
+    `(memory.fill ${i32(layout.tileGrad)} (i32.const 0) ${i32(layout.paramCount * 8)})`,
+    set("s1", i32(0)),
+    whileLoop(
+      "passes",
+      `(i32.lt_s ${get("s1")} ${get("rows")})`,
+      [set("m", min(i32(subTile), `(i32.sub ${get("rows")} ${get("s1")})`)), ...pass, set("s1", add32(get("s1"), i32(subTile)))].join("\n"),
+    ),
+    set("k", i32(0)),
+    repeat("addTile", "left", i32(layout.paramCount), addTileGradient),
+  ];
+  return `(func (export "tile") (param $rows i32)\n  ${locals("i32", ["s1", "m", "k", "left"])}\n${indent(body.join("\n"))})`;
+}
+
+/** `begin()`: the rows of ones (the bias inputs) and a zero gradient. */
+function beginFunction(layout: MlpLayout): string {
+  const body = [call0("ones"), `(memory.fill ${i32(layout.grad)} (i32.const 0) ${i32(layout.paramCount * 8)})`];
+  return `(func (export "begin")\n${indent(body.join("\n"))})`;
+}
+const call0 = (name: string) => `(call $${name})`;
+
+/** `finish(n)`: the gradient's sums divided by n, as the generated code's `grad[k] /= n`. */
+function finishFunction(layout: MlpLayout): string {
+  const divide = [
+    store(get("k"), `(f64.div ${load(get("k"), layout.grad)} ${get("nf")})`, layout.grad),
+    set("k", add32(get("k"), i32(8))),
+  ].join("\n");
+  const body = [set("nf", `(f64.convert_i32_s ${get("n")})`), set("k", i32(0)), repeat("divide", "left", i32(layout.paramCount), divide)];
+  return `(func (export "finish") (param $n i32)\n  ${locals("i32", ["k", "left"])} ${locals("f64", ["nf"])}\n${indent(body.join("\n"))})`;
+}
+
+function moduleText(model: LoopModel, layout: MlpLayout, region: DataRegion): string {
+  const hidden = hiddenActivations(model);
+  const kernels = [
+    loadInputsKernel(layout),
+    forwardKernel(SCALAR, layout.row),
+    ...hidden.map((a) => activationKernel(model.kernels.get(a)!.forward, kernelName(a), layout.row, false)),
+    headKernel(model, layout, false),
+    gradientKernel(layout.row),
+    deltaKernel(SCALAR, layout.row),
+    onesFunction(layout),
+  ];
+  const pages = Math.ceil(region.end / 65536);
+  return `;; ${model.definition.name}: lossAndGradient of mlp([${layout.layers.join(", ")}]), emitted by generator/emit/wasm/backend.ts.
+(module
+  (memory (export "memory") ${pages} ${pages})
+  (data (i32.const ${EXP_HI}) "${dataString(EXP_TABLE_HI)}")
+  (data (i32.const ${EXP_LO}) "${dataString(EXP_TABLE_LO)}")
+${indent([...kernels.map((f) => printFunc(f)), beginFunction(layout), tileFunction(model, layout, region, model.definition.targets.length), finishFunction(layout)].join("\n"))})
+`;
+}
+
+

@@ -1,0 +1,138 @@
+/**
+ * The JavaScript a loop module gets around its lossAndGradient's WebAssembly form (backend.ts): the
+ * bytes as base64, instantiated synchronously when the module loads; lossAndGradient then copies each
+ * tile's rows into the module's memory, runs it, sums the loss as the loops do, and copies the gradient
+ * out. Where WebAssembly is missing or refused (a Content-Security-Policy without 'wasm-unsafe-eval'),
+ * the instance is undefined and the JavaScript loops answer instead: same results (backend.ts says
+ * where they can differ by an ulp), just a slower first call.
+ *
+ * The generated code names only what JavaScript itself defines: WebAssembly is read off globalThis and
+ * typed here, and base64 is decoded by a loop (no atob), so the module type-checks without the DOM or
+ * Node's type declarations, as every generated module does.
+ */
+import type { DenseWasm } from "./backend.ts";
+
+/** The statements, functions and module-level constants a loop module adds for its wasm form. */
+export interface WasmWrapper {
+  /** Type aliases. */
+  readonly types: readonly { name: string; type: string; docs: string }[];
+  readonly constants: readonly { name: string; initializer: string; docs: string; exported?: boolean }[];
+  readonly functions: readonly {
+    name: string;
+    parameters: readonly { name: string; type: string }[];
+    returnType: string;
+    statements: readonly string[];
+    docs: string;
+  }[];
+  /** lossAndGradient's first statement after its checks: run the wasm form when there is one. */
+  readonly dispatch: string;
+}
+
+const BASE64_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+export function wasmWrapper(wasm: DenseWasm, tile: number): WasmWrapper {
+  const { layout, region, inputs: I, targets: T } = wasm;
+  const P = layout.paramCount;
+  const at = (bytes: number) => bytes / 8; // a byte offset as an index of the module's memory as doubles
+  const base64 = Buffer.from(wasm.bytes).toString("base64");
+  const exportsType = "{ readonly memory: { readonly buffer: ArrayBuffer }; begin(): void; tile(rows: number): void; finish(n: number): void }";
+  const apiType = "{ Module: new (bytes: Uint8Array) => object; Instance: new (module: object) => { readonly exports: unknown } }";
+  return {
+    types: [{ name: "_Wasm", type: exportsType, docs: "The exports of lossAndGradient's WebAssembly module." }],
+    constants: [
+      {
+        name: "_wasm",
+        initializer: `_wasmInstance("${base64}", ${wasm.bytes.length})`,
+        docs:
+          `lossAndGradient's WebAssembly form (${wasm.bytes.length} bytes; its text: symgrad's generator/emit/wasm/), instantiated once; ` +
+          "undefined where WebAssembly is unavailable or refused, and then the JavaScript loops below answer.",
+      },
+      {
+        name: "_wasmHeap",
+        initializer: `new Float64Array(_wasm === undefined ? new ArrayBuffer(0) : _wasm.memory.buffer)`,
+        docs: "The module's memory as doubles: it never grows, so this view stays valid.",
+      },
+      {
+        name: "_wasmGradient",
+        initializer: `_wasmHeap.subarray(${at(layout.grad)}, ${at(layout.grad) + P})`,
+        docs: "Where the module leaves the mean gradient.",
+      },
+      {
+        name: "BACKEND",
+        exported: true,
+        initializer: `_wasm === undefined ? "javascript" : "webassembly"`,
+        docs: "Which code answers lossAndGradient: its WebAssembly form, or the JavaScript loops where WebAssembly is unavailable.",
+      },
+    ],
+    functions: [
+      {
+        name: "_wasmInstance",
+        parameters: [{ name: "base64", type: "string" }, { name: "length", type: "number" }],
+        returnType: "_Wasm | undefined",
+        docs: "Compiles and instantiates the module (synchronously: it is small), or undefined where WebAssembly is missing or refused.",
+        statements: [
+          `const api = (globalThis as unknown as { WebAssembly?: ${apiType} }).WebAssembly;`,
+          "if (api === undefined) return undefined;",
+          "try {",
+          "  return new api.Instance(new api.Module(_base64Bytes(base64, length))).exports as _Wasm;",
+          "} catch {",
+          "  return undefined;",
+          "}",
+        ],
+      },
+      {
+        name: "_base64Bytes",
+        parameters: [{ name: "text", type: "string" }, { name: "length", type: "number" }],
+        returnType: "Uint8Array",
+        docs: "Base64 → its `length` bytes (padding reads as zeros; writes past the end of a typed array are dropped).",
+        statements: [
+          "const value = new Uint8Array(128);",
+          `for (let k = 0; k < 64; k++) value["${BASE64_DIGITS}".charCodeAt(k)] = k;`,
+          "const bytes = new Uint8Array(length);",
+          "for (let i = 0, o = 0; o < length; i += 4, o += 3) {",
+          "  const word =",
+          "    (value[text.charCodeAt(i)]! << 18) | (value[text.charCodeAt(i + 1)]! << 12) | (value[text.charCodeAt(i + 2)]! << 6) | value[text.charCodeAt(i + 3)]!;",
+          "  bytes[o] = word >> 16;",
+          "  bytes[o + 1] = (word >> 8) & 255;",
+          "  bytes[o + 2] = word & 255;",
+          "}",
+          "return bytes;",
+        ],
+      },
+      {
+        name: "_lossAndGradientWasm",
+        parameters: [
+          { name: "wasm", type: "_Wasm" },
+          { name: "params", type: "Float64Array" },
+          { name: "X", type: "Float64Array" },
+          { name: "Y", type: "Float64Array" },
+          { name: "grad", type: "Float64Array" },
+          { name: "n", type: "number" },
+        ],
+        returnType: "number",
+        docs:
+          `lossAndGradient in WebAssembly: per tile of ${tile} rows, the rows copied into the module's memory and run; ` +
+          "each sample's loss is log1p(term) + rest (wasm has no log1p), summed per tile and over the tiles as the loops sum it.",
+        statements: [
+          "const heap = _wasmHeap;",
+          `heap.set(params, ${at(layout.params)});`,
+          "wasm.begin();",
+          "let loss = 0;",
+          `for (let s0 = 0; s0 < n; s0 += ${tile}) {`,
+          `  const m = Math.min(${tile}, n - s0);`,
+          `  for (let k = 0, from = s0 * ${I}; k < m * ${I}; k++) heap[${at(region.inputs)} + k] = X[from + k]!;`,
+          `  for (let k = 0, from = s0 * ${T}; k < m * ${T}; k++) heap[${at(region.targets)} + k] = Y[from + k]!;`,
+          "  wasm.tile(m);",
+          "  let tileLoss = 0;",
+          `  for (let s = 0; s < m; s++) tileLoss += Math.log1p(heap[${at(region.terms)} + s]!) + heap[${at(region.rests)} + s]!;`,
+          "  loss += tileLoss;",
+          "}",
+          "wasm.finish(n);",
+          "grad.set(_wasmGradient);",
+          "return loss / n;",
+        ],
+      },
+    ],
+    dispatch: "if (_wasm !== undefined) return _lossAndGradientWasm(_wasm, params, X, Y, grad, _n);",
+  };
+}

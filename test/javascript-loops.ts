@@ -1,0 +1,30 @@
+/**
+ * A generated module loaded as the JavaScript around it sees WebAssembly: present, missing, or refused.
+ * Loaded from a copy under a fresh name, so that each load is a module instance of its own (a module
+ * decides at import whether its lossAndGradient runs its WebAssembly form or its JavaScript loops).
+ */
+import { copyFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+
+const dir = mkdtempSync(join(tmpdir(), "symgrad-loaded-"));
+let loads = 0;
+
+/** Imports `file` (TypeScript) with globalThis.WebAssembly replaced by `webAssembly` while it loads. */
+export async function importWithWebAssembly<T>(file: string, webAssembly: unknown): Promise<T> {
+  const copy = join(dir, `${basename(file, ".ts")}_${++loads}.ts`);
+  copyFileSync(file, copy);
+  const global = globalThis as { WebAssembly?: unknown };
+  const saved = global.WebAssembly;
+  global.WebAssembly = webAssembly;
+  try {
+    return (await import(copy)) as T;
+  } finally {
+    global.WebAssembly = saved;
+  }
+}
+
+/** The module with its lossAndGradient running its JavaScript loops (WebAssembly missing while it loads). */
+export function importJavaScriptLoops<T>(file: string): Promise<T> {
+  return importWithWebAssembly<T>(file, undefined);
+}
