@@ -12,7 +12,7 @@ import { createRequire } from "node:module";
 
 const LIBRARY_DIR = dirname(fileURLToPath(import.meta.url));
 
-/** The parts of the generator whose code decides what a module looks like (the CLI does not). */
+/** The parts of the generator whose code decides what a module looks like (the CLI does not), subfolders included. */
 const PIPELINE_DIRS = ["symbolic", "nn", "emit"];
 const PIPELINE_FILES = ["compile.ts", "index.ts", "model.ts", "pipeline.ts"];
 
@@ -24,7 +24,8 @@ const sha256 = (text: string | Buffer) => createHash("sha256").update(text).dige
 function pipelineSources(): string[] {
   const files = PIPELINE_FILES.map((f) => join(LIBRARY_DIR, f));
   for (const dir of PIPELINE_DIRS) {
-    for (const name of readdirSync(join(LIBRARY_DIR, dir)).sort()) {
+    const names = readdirSync(join(LIBRARY_DIR, dir), { recursive: true, encoding: "utf8" });
+    for (const name of names.map((n) => n.split(sep).join("/")).sort()) {
       if (name.endsWith(".ts")) files.push(join(LIBRARY_DIR, dir, name));
     }
   }
@@ -38,11 +39,25 @@ export function computeFingerprint(): string {
     const name = relative(LIBRARY_DIR, file).split(sep).join("/");
     hash.update(`${name}\0${sha256(readFileSync(file))}\n`);
   }
-  // The formatter and the printer (ts-morph pins its TypeScript) shape the text too. Their versions
-  // are read from package.json, not by importing them: the quick check must stay light.
-  const require = createRequire(import.meta.url);
-  for (const pkg of ["prettier", "ts-morph"]) hash.update(`${pkg} ${require(`${pkg}/package.json`).version}\n`);
+  // The formatter, the printer (ts-morph pins its TypeScript) and the WebAssembly assembler shape the
+  // text too. Their versions are read from package.json, not by importing them: the quick check must stay light.
+  for (const pkg of ["prettier", "ts-morph", "watr"]) hash.update(`${pkg} ${packageVersion(pkg)}\n`);
   return hash.digest("hex");
+}
+
+/** A dependency's version, from the package.json above its entry point (watr's exports do not expose it). */
+function packageVersion(name: string): string {
+  let dir = dirname(createRequire(import.meta.url).resolve(name));
+  for (;;) {
+    const file = join(dir, "package.json");
+    if (existsSync(file)) {
+      const manifest = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (manifest.name === name && manifest.version) return manifest.version;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`stamp: no package.json found for ${name}`);
+    dir = parent;
+  }
 }
 
 let cached: string | undefined;

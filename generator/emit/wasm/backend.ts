@@ -56,7 +56,7 @@ export function wasmRefusal(model: LoopModel): string | undefined {
   const first = layers[0]!.inputs.map((e) => (e.op === "sym" ? e.name : "?"));
   if (first.join() !== inputs.join()) return "its first layer does not read the inputs in order";
   const sizes = [layers[0]!.inputs.length, ...layers.map((l) => l.z.length)];
-  const layout = mlpLayout(sizes);
+  const layout = mlpLayout(sizes, SUB_TILE);
   const contiguous = plan.offsets.every((offset, k) => offset * 8 === layout.weights[k + 1]) && layout.paramCount === definition.params.length;
   if (!contiguous) return "its parameters are not the layers' weights in order";
   try {
@@ -72,12 +72,22 @@ export function wasmRefusal(model: LoopModel): string | undefined {
 export function denseWasm(model: LoopModel): DenseWasm | undefined {
   if (wasmRefusal(model) !== undefined) return undefined;
   const layers = model.plan.layers;
-  const layout = mlpLayout([layers[0]!.inputs.length, ...layers.map((l) => l.z.length)]);
+  const layout = mlpLayout([layers[0]!.inputs.length, ...layers.map((l) => l.z.length)], SUB_TILE);
   const targets = model.definition.targets.length;
   const region = dataRegion(layout, targets);
   const wat = moduleText(model, layout, region);
   return { layout, region, inputs: layout.layers[0]!, targets, wat, bytes: assembleWat(wat) };
 }
+
+/**
+ * Samples per pass through the layers. Smaller passes call each kernel more often, and V8 swaps in a
+ * kernel's optimized code (compiled in the background while the first call runs in baseline code)
+ * only between calls. Cold start of 2-64-64-1, (import + first call) / warm call, median of 11 fresh
+ * processes in alternation (.tmp-fm/cs-ab.ts, not kept): 64 samples 24.2× (first call 10.2 ms),
+ * 32: 19.1× (6.8 ms), 16: 18.0× (6.7 ms), 8: 20.5× (9.8 ms, and the warm call 11 % slower); another
+ * round: 64: 24.8×, 16: 17.1× (5.3 ms). The warm call at 16 is 3–5 % slower than at 64.
+ */
+const SUB_TILE = 16;
 
 const kernelName = (activation: string) => `activation_${activation}`;
 
