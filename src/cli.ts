@@ -47,7 +47,8 @@ function outputFailure(error: OutputError): number {
 
 async function train(config: RunConfig): Promise<number> {
   const { module, data } = config;
-  const title = `symgrad · ${module.MODEL.name} on ${data.name} (${data.n} rows) · ${config.optimizer}, lr ${config.lr}, ${batchLabel(config)}${config.workers > 1 ? `, ${config.workers} workers` : ""} · init ${config.initSource}`;
+  const backend = module.BACKEND === "webassembly" ? " (lossAndGradient in WebAssembly)" : "";
+  const title = `symgrad · ${module.MODEL.name}${backend} on ${data.name} (${data.n} rows) · ${config.optimizer}, lr ${config.lr}, ${batchLabel(config)}${config.workers > 1 ? `, ${config.workers} workers` : ""} · init ${config.initSource}`;
   const progress = progressLine(config.epochs);
   const interrupt = catchInterrupt();
   let outcome: RunOutcome;

@@ -83,7 +83,7 @@ export function denseWasm(model: LoopModel): DenseWasm | undefined {
  * Samples per pass through the layers. Smaller passes call each kernel more often, and V8 swaps in a
  * kernel's optimized code (compiled in the background while the first call runs in baseline code)
  * only between calls. Cold start of 2-64-64-1, (import + first call) / warm call, median of 11 fresh
- * processes in alternation (.tmp-fm/cs-ab.ts, not kept): 64 samples 24.2× (first call 10.2 ms),
+ * processes in alternation (test/bench/cold-start-ab.ts): 64 samples 24.2× (first call 10.2 ms),
  * 32: 19.1× (6.8 ms), 16: 18.0× (6.7 ms), 8: 20.5× (9.8 ms, and the warm call 11 % slower); another
  * round: 64: 24.8×, 16: 17.1× (5.3 ms). The warm call at 16 is 3–5 % slower than at 64.
  */
