@@ -111,6 +111,29 @@ describe.each(shippedWithWasm)("generated/%s.ts", (name) => {
     for (const batch of batches(wasm, name)) expectSameBits(wasm, js, batch);
   });
 
+  it("beyond the exp table (a hidden |z| ~ 354.5, an output |z| ~ 720), where wasm computes e^x itself: within 1e-12 of the loops", async () => {
+    const wasm = await importWith(file, WebAssembly);
+    const js = await importWith(file, undefined);
+    const random = rng(`${name}/beyond`);
+    const biasLayer = (param: string) => Number(/^b(\d+)_/.exec(param)?.[1] ?? 0);
+    const layers = Math.max(...wasm.PARAM_NAMES.map(biasLayer));
+    for (const [layer, level] of [[1, 354.5], [layers, 720]] as const) {
+      let sign = 1;
+      const params = Float64Array.from(wasm.PARAM_NAMES, (param) => {
+        if (biasLayer(param) !== layer) return uniform(random, -0.05, 0.05);
+        sign = -sign;
+        return sign * level;
+      });
+      const X = Float64Array.from({ length: 2 * 300 }, () => uniform(random, -1, 1));
+      const Y = Float64Array.from({ length: 300 }, () => (random() < 0.5 ? 0 : 1));
+      const [gw, gj] = [new Float64Array(params.length), new Float64Array(params.length)];
+      const [lw, lj] = [wasm.lossAndGradient(params, X, Y, gw), js.lossAndGradient(params, X, Y, gj)];
+      const scale = Math.max(...gj.map(Math.abs));
+      expect(Math.abs(lw - lj) / Math.abs(lj), `layer ${layer} biases ±${level}: loss`).toBeLessThanOrEqual(1e-12);
+      expect(Math.max(...gw.map((g, k) => Math.abs(g - gj[k]!))) / scale, `layer ${layer} biases ±${level}: gradient`).toBeLessThanOrEqual(1e-12);
+    }
+  });
+
   it("checks its arguments as the loops do, and leaves none of them changed", async () => {
     const m = await importWith(file, WebAssembly);
     const [batch] = batches(m, `${name}/checks`);
