@@ -134,6 +134,22 @@ describe.each(shippedWithWasm)("generated/%s.ts", (name) => {
     }
   });
 
+  it("non-finite inputs (NaN and ±∞ in X, a NaN or infinite parameter): the loops' bits, and no trap", async () => {
+    const wasm = await importWith(file, WebAssembly);
+    const js = await importWith(file, undefined);
+    const [base] = batches(wasm, `${name}/non-finite`).filter((b) => b.label.startsWith("200 rows"));
+    const X = base!.X.slice();
+    X[3] = NaN;
+    X[10] = Infinity;
+    X[21] = -Infinity;
+    expectSameBits(wasm, js, { ...base!, label: "NaN and ±∞ in X", X });
+    for (const value of [NaN, Infinity, -Infinity]) {
+      const params = base!.params.slice();
+      params[7] = value;
+      expectSameBits(wasm, js, { ...base!, label: `parameter 7 = ${value}`, params });
+    }
+  });
+
   it("checks its arguments as the loops do, and leaves none of them changed", async () => {
     const m = await importWith(file, WebAssembly);
     const [batch] = batches(m, `${name}/checks`);
