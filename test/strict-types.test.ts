@@ -30,6 +30,10 @@ const STRICTEST: ts.CompilerOptions = {
   isolatedModules: true,
   verbatimModuleSyntax: true,
   target: ts.ScriptTarget.ES2022,
+  // The language alone: no DOM and no Node types, so a module relies on neither (the WebAssembly form of
+  // lossAndGradient reads WebAssembly off globalThis and types what it uses itself).
+  lib: ["lib.es2022.d.ts"],
+  types: [],
   module: ts.ModuleKind.ESNext,
   moduleResolution: ts.ModuleResolutionKind.Bundler,
   noEmit: true,
