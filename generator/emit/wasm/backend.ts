@@ -27,6 +27,19 @@ import { activationKernel, headKernel, importFreeLoss } from "./kernels.ts";
 import { add32, dataString, EXP_HI, EXP_LO, get, i32, indent, load, locals, printFunc, repeat, set, store, whileLoop } from "./text.ts";
 import { EXP_TABLE_HI, EXP_TABLE_LO } from "../fast-math.ts";
 
+/**
+ * Samples per pass through the layers. Smaller passes call each kernel more often, and V8 swaps in a
+ * kernel's optimized code (compiled in the background while the first call runs in baseline code)
+ * only between calls. Cold start of 2-64-64-1, (import + first call) / warm call, median of 11 fresh
+ * processes in alternation (test/bench/cold-start-ab.ts): 64 samples 24.2× (first call 10.2 ms),
+ * 32: 19.1× (6.8 ms), 16: 18.0× (6.7 ms), 8: 20.5× (9.8 ms, and the warm call 11 % slower); another
+ * round: 64: 24.8×, 16: 17.1× (5.3 ms). The warm call at 16 is 3–5 % slower than at 64.
+ */
+const SUB_TILE = 16;
+
+/** A call of function `name` with the given arguments (WAT expressions). */
+const call = (name: string, args: readonly string[] = []) => `(call $${name} ${args.join(" ")})`;
+
 export interface DenseWasm {
   readonly layout: MlpLayout;
   readonly region: DataRegion;
@@ -79,15 +92,6 @@ export function denseWasm(model: LoopModel): DenseWasm | undefined {
   return { layout, region, inputs: layout.layers[0]!, targets, wat, bytes: assembleWat(wat) };
 }
 
-/**
- * Samples per pass through the layers. Smaller passes call each kernel more often, and V8 swaps in a
- * kernel's optimized code (compiled in the background while the first call runs in baseline code)
- * only between calls. Cold start of 2-64-64-1, (import + first call) / warm call, median of 11 fresh
- * processes in alternation (test/bench/cold-start-ab.ts): 64 samples 24.2× (first call 10.2 ms),
- * 32: 19.1× (6.8 ms), 16: 18.0× (6.7 ms), 8: 20.5× (9.8 ms, and the warm call 11 % slower); another
- * round: 64: 24.8×, 16: 17.1× (5.3 ms). The warm call at 16 is 3–5 % slower than at 64.
- */
-const SUB_TILE = 16;
 
 const kernelName = (activation: string) => `activation_${activation}`;
 
@@ -101,7 +105,6 @@ function hiddenActivations(model: LoopModel): ActivationKernel["activation"][] {
 function tileFunction(model: LoopModel, layout: MlpLayout, region: DataRegion, targets: number): string {
   const { layers, activations: A, derivatives: F, deltas: D, weights: W, subTile } = layout;
   const last = layers.length - 1;
-  const call = (name: string, args: readonly string[]) => `(call $${name} ${args.join(" ")})`;
   const P = (l: number) => i32(layout.params + W[l]!);
   const TG = (l: number) => i32(layout.tileGrad + W[l]!);
   const rowsFrom = (at: number, width: number) => `(i32.add ${i32(at)} (i32.mul ${get("s1")} ${i32(width * 8)}))`;
@@ -136,10 +139,9 @@ function tileFunction(model: LoopModel, layout: MlpLayout, region: DataRegion, t
 
 /** `begin()`: the rows of ones (the bias inputs) and a zero gradient. */
 function beginFunction(layout: MlpLayout): string {
-  const body = [call0("ones"), `(memory.fill ${i32(layout.grad)} (i32.const 0) ${i32(layout.paramCount * 8)})`];
+  const body = [call("ones"), `(memory.fill ${i32(layout.grad)} (i32.const 0) ${i32(layout.paramCount * 8)})`];
   return `(func (export "begin")\n${indent(body.join("\n"))})`;
 }
-const call0 = (name: string) => `(call $${name})`;
 
 /** `finish(n)`: the gradient's sums divided by n, as the generated code's `grad[k] /= n`. */
 function finishFunction(layout: MlpLayout): string {
