@@ -22,7 +22,10 @@
  */
 import { compile as assembleWat } from "watr";
 import type { ActivationKernel, LoopModel } from "../../compile.ts";
-import { dataRegion, deltaKernel, forwardKernel, gradientKernel, loadInputsKernel, mlpLayout, onesFunction, SCALAR, type DataRegion, type MlpLayout } from "./dense.ts";
+import {
+  dataRegion, deltaKernel, forwardKernel, gradientKernel, loadInputsKernel, mlpLayout, onesFunction, passStatements, SCALAR,
+  type DataRegion, type MlpLayout,
+} from "./dense.ts";
 import { activationKernel, headKernel, importFreeLoss } from "./kernels.ts";
 import { add32, dataString, EXP_HI, EXP_LO, get, i32, indent, load, locals, printFunc, repeat, set, store, whileLoop } from "./text.ts";
 import { EXP_TABLE_HI, EXP_TABLE_LO } from "../fast-math.ts";
@@ -103,21 +106,14 @@ function hiddenActivations(model: LoopModel): ActivationKernel["activation"][] {
 
 /** `tile(m)`: the tile's rows (at region.inputs, region.targets) through the layers in sub-tiles. */
 function tileFunction(model: LoopModel, layout: MlpLayout, region: DataRegion, targets: number): string {
-  const { layers, activations: A, derivatives: F, deltas: D, weights: W, subTile } = layout;
-  const last = layers.length - 1;
-  const P = (l: number) => i32(layout.params + W[l]!);
-  const TG = (l: number) => i32(layout.tileGrad + W[l]!);
+  const { layers, subTile } = layout;
   const rowsFrom = (at: number, width: number) => `(i32.add ${i32(at)} (i32.mul ${get("s1")} ${i32(width * 8)}))`;
-  const pass: string[] = [call("loadInputs", [rowsFrom(region.inputs, layers[0]!), get("m")])];
-  for (let l = 1; l <= last; l++) {
-    pass.push(call("forward", [i32(A[l - 1]!), i32(A[l]!), P(l), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
-    if (l < last) pass.push(call(kernelName(model.plan.layers[l - 1]!.activation), [i32(A[l]!), i32(F[l]!), i32(layers[l]!), get("m")]));
-  }
-  pass.push(call("head", [rowsFrom(region.targets, targets), get("m"), rowsFrom(region.terms, 1), rowsFrom(region.rests, 1)]));
-  for (let l = last; l >= 1; l--) {
-    pass.push(call("gradient", [i32(D[l]!), i32(A[l - 1]!), TG(l), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
-    if (l > 1) pass.push(call("delta", [i32(D[l]!), P(l), i32(F[l - 1]!), i32(D[l - 1]!), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
-  }
+  const pass = passStatements(layout, {
+    call,
+    loadInputs: call("loadInputs", [rowsFrom(region.inputs, layers[0]!), get("m")]),
+    activation: (l) => kernelName(model.plan.layers[l - 1]!.activation),
+    head: call("head", [rowsFrom(region.targets, targets), get("m"), rowsFrom(region.terms, 1), rowsFrom(region.rests, 1)]),
+  });
   const min = (a: string, b: string) => `(select ${a} ${b} (i32.lt_s ${a} ${b}))`;
   const addTileGradient = [
     store(get("k"), `(f64.add ${load(get("k"), layout.grad)} ${load(get("k"), layout.tileGrad)})`, layout.grad),

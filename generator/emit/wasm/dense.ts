@@ -343,3 +343,40 @@ export function onesFunction(layout: MlpLayout): Func {
   return { name: "ones", params: [], locals: typed("i32", ["k", "left"]), body: fill.join("\n") };
 }
 
+
+/** A call of a function by name with WAT arguments (a direct `call`, or the prototype's dispatch into one merged function). */
+export type Call = (name: string, args: readonly string[]) => string;
+
+/** What one pass needs besides the layout: how to load its rows, run an activation, and run the head. */
+export interface PassSteps {
+  readonly call: Call;
+  /** The pass's rows of X into layer 0's activations (a call of loadInputs). */
+  readonly loadInputs: string;
+  /** The kernel function applying layer l's activation (1-based, hidden layers). */
+  readonly activation: (layer: number) => string;
+  /** The head's statement: the loss terms and ∂loss/∂z of the output layer. */
+  readonly head: string;
+}
+
+/**
+ * One pass of `m` samples (a local) through the layers: inputs, then per layer forward and activation,
+ * the head, then from the last layer down the weight gradient and (above the first) the delta.
+ */
+export function passStatements(layout: MlpLayout, steps: PassSteps): string[] {
+  const { layers, activations: A, derivatives: F, deltas: D, weights: W } = layout;
+  const { call } = steps;
+  const last = layers.length - 1;
+  const P = (l: number) => i32(layout.params + W[l]!);
+  const TG = (l: number) => i32(layout.tileGrad + W[l]!);
+  const pass = [steps.loadInputs];
+  for (let l = 1; l <= last; l++) {
+    pass.push(call("forward", [i32(A[l - 1]!), i32(A[l]!), P(l), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
+    if (l < last) pass.push(call(steps.activation(l), [i32(A[l]!), i32(F[l]!), i32(layers[l]!), get("m")]));
+  }
+  pass.push(steps.head);
+  for (let l = last; l >= 1; l--) {
+    pass.push(call("gradient", [i32(D[l]!), i32(A[l - 1]!), TG(l), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
+    if (l > 1) pass.push(call("delta", [i32(D[l]!), P(l), i32(F[l - 1]!), i32(D[l - 1]!), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
+  }
+  return pass;
+}

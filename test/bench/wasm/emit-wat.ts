@@ -28,8 +28,8 @@ import {
   locals, mathRoundInto, printFunc, range, repeat, set, store, typed, whileLoop, type Func, type ValueType,
 } from "../../../generator/emit/wasm/text.ts";
 import {
-  DEFAULT_SUB_TILE, deltaKernel, F64X2, forwardKernel, gradientKernel, loadInputsKernel, mlpLayout, onesFunction, SCALAR, TILE,
-  type MlpLayout,
+  DEFAULT_SUB_TILE, deltaKernel, F64X2, forwardKernel, gradientKernel, loadInputsKernel, mlpLayout, onesFunction, passStatements, SCALAR, TILE,
+  type Call, type MlpLayout,
 } from "../../../generator/emit/wasm/dense.ts";
 import { EXP_TABLE_HI, EXP_TABLE_LO } from "../../../generator/emit/fast-math.ts";
 
@@ -195,31 +195,20 @@ function headKernel(layout: MlpLayout, mathImports: boolean): Func {
   };
 }
 
-type Call = (name: string, args: readonly string[]) => string;
 const directCall: Call = (name, args) => `(call $${name} ${args.join(" ")})`;
 
 function lossAndGradientFunction(layout: MlpLayout, mathImports: boolean, call: Call): string {
-  const { layers, activations: A, derivatives: F, deltas: D, weights: W, subTile } = layout;
-  const last = layers.length - 1;
-  const P = (l: number) => i32(layout.params + W[l]!);
-  const TG = (l: number) => i32(layout.tileGrad + W[l]!);
-  const pass: string[] = [
-    call("loadInputs", [`(i32.add ${i32(layout.data)} (i32.mul ${get("s1")} ${i32(layers[0]! * 8)}))`, get("m")]),
-  ];
-  for (let l = 1; l <= last; l++) {
-    pass.push(call("forward", [i32(A[l - 1]!), i32(A[l]!), P(l), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
-    if (l < last) pass.push(call("tanh", [i32(A[l]!), i32(F[l]!), i32(layers[l]!), get("m")]));
-  }
+  const { layers, subTile } = layout;
   const targets = `(i32.add ${get("y")} (i32.shl ${get("s1")} (i32.const 3)))`;
-  if (mathImports) pass.push(set("tileLoss", call("head", [targets, get("m"), get("tileLoss")])));
-  else {
-    const terms = `(i32.add ${get("terms")} (i32.shl ${get("s1")} (i32.const 3)))`;
-    pass.push(call("head", [targets, get("m"), terms, `(i32.add ${terms} (i32.shl ${get("n")} (i32.const 3)))`]));
-  }
-  for (let l = last; l >= 1; l--) {
-    pass.push(call("gradient", [i32(D[l]!), i32(A[l - 1]!), TG(l), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
-    if (l > 1) pass.push(call("delta", [i32(D[l]!), P(l), i32(F[l - 1]!), i32(D[l - 1]!), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
-  }
+  const terms = `(i32.add ${get("terms")} (i32.shl ${get("s1")} (i32.const 3)))`;
+  const pass = passStatements(layout, {
+    call,
+    loadInputs: call("loadInputs", [`(i32.add ${i32(layout.data)} (i32.mul ${get("s1")} ${i32(layers[0]! * 8)}))`, get("m")]),
+    activation: () => "tanh",
+    head: mathImports
+      ? set("tileLoss", call("head", [targets, get("m"), get("tileLoss")]))
+      : call("head", [targets, get("m"), terms, `(i32.add ${terms} (i32.shl ${get("n")} (i32.const 3)))`]),
+  });
   const min = (a: string, b: string) => `(select ${a} ${b} (i32.lt_s ${a} ${b}))`;
   const addTileGradient = [
     store(get("k"), `(f64.add ${load(get("k"), layout.grad)} ${load(get("k"), layout.tileGrad)})`, layout.grad),
