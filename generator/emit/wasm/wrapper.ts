@@ -28,6 +28,9 @@ export interface WasmWrapper {
   readonly dispatch: string;
 }
 
+/** `name` times a constant factor, as code (without a "× 1"). */
+const times = (name: string, factor: number) => (factor === 1 ? name : `${name} * ${factor}`);
+
 const BASE64_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 export function wasmWrapper(wasm: DenseWasm, tile: number): WasmWrapper {
@@ -114,14 +117,16 @@ export function wasmWrapper(wasm: DenseWasm, tile: number): WasmWrapper {
           `lossAndGradient in WebAssembly: per tile of ${tile} rows, the rows copied into the module's memory and run; ` +
           "each sample's loss is log1p(term) + rest (wasm has no log1p), summed per tile and over the tiles as the loops sum it.",
         statements: [
+          `// The module's memory, in doubles: params at ${at(layout.params)}, the mean gradient at ${at(layout.grad)}; a tile's rows of X at ` +
+            `${at(region.inputs)} and of Y at ${at(region.targets)}; per sample, the log1p argument at ${at(region.terms)} and the rest of the loss at ${at(region.rests)}.`,
           "const heap = _wasmHeap;",
           `heap.set(params, ${at(layout.params)});`,
           "wasm.begin();",
           "let loss = 0;",
           `for (let s0 = 0; s0 < n; s0 += ${tile}) {`,
           `  const m = Math.min(${tile}, n - s0);`,
-          `  for (let k = 0, from = s0 * ${I}; k < m * ${I}; k++) heap[${at(region.inputs)} + k] = X[from + k]!;`,
-          `  for (let k = 0, from = s0 * ${T}; k < m * ${T}; k++) heap[${at(region.targets)} + k] = Y[from + k]!;`,
+          `  for (let k = 0, from = ${times("s0", I)}; k < ${times("m", I)}; k++) heap[${at(region.inputs)} + k] = X[from + k]!;`,
+          `  for (let k = 0, from = ${times("s0", T)}; k < ${times("m", T)}; k++) heap[${at(region.targets)} + k] = Y[from + k]!;`,
           "  wasm.tile(m);",
           "  let tileLoss = 0;",
           `  for (let s = 0; s < m; s++) tileLoss += Math.log1p(heap[${at(region.terms)} + s]!) + heap[${at(region.rests)} + s]!;`,
