@@ -30,7 +30,7 @@
  */
 import { widestLayer, type ActivationKernel, type LoopModel } from "../compile.ts";
 import type { Program } from "../symbolic/schedule.ts";
-import { denseWasm } from "./wasm/backend.ts";
+import type { DenseWasm } from "./wasm/backend.ts";
 import { wasmWrapper } from "./wasm/wrapper.ts";
 import {
   assignmentLines, BATCH_KINDS, batchSkeleton, operandCode, symbolsRead, temp, useCounts,
@@ -435,9 +435,9 @@ export interface LocalNames {
 }
 
 /** Everything a loop-strategy module defines besides its description, packing and checks. */
-export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalNames, withWasm = true): EmittedBatch {
+/** `wasm`: lossAndGradient's WebAssembly form, when the module carries one (wasm/backend.ts). */
+export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalNames, wasm?: DenseWasm): EmittedBatch {
   const layers = layerInfos(model);
-  const wasm = withWasm ? denseWasm(model) : undefined;
   const wrapper = wasm && wasmWrapper(wasm, TILE);
   const last = layers[layers.length - 1];
   const buffer = (name: string, units: number) => ({ name, initializer: `new Float64Array(${units * TILE})` });

@@ -10,7 +10,7 @@ import type { Operand, Program } from "../symbolic/schedule.ts";
 import { emitBatchFunction, lengthCheck, type EmittedBatch, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
 import { header, type Provenance } from "./header.ts";
 import { emitLoopModel } from "./loops.ts";
-import { wasmRefusal } from "./wasm/backend.ts";
+import { denseWasm, type DenseWasm } from "./wasm/backend.ts";
 import { emitLoopHessianVectorProduct } from "./loops-hvp.ts";
 import { upperTriangle } from "../symbolic/second-order.ts";
 
@@ -233,7 +233,8 @@ function renameSymbols(program: Program, locals: ReadonlyMap<string, string>): P
   };
 }
 
-export function moduleStructures(compiled: CompiledModel, options: EmitOptions = DEFAULT_EMIT_OPTIONS): StatementStructures[] {
+/** `wasm`: lossAndGradient's WebAssembly form, for a loop model that has one (wasmForm). */
+export function moduleStructures(compiled: CompiledModel, options: EmitOptions = DEFAULT_EMIT_OPTIONS, wasm = wasmForm(compiled, options)): StatementStructures[] {
   const d = compiled.definition;
   const names = (list: readonly { name: string }[]) => list.map((s) => s.name);
   const userNames = { params: names(d.params), inputs: names(d.inputs), targets: names(d.targets) };
@@ -253,7 +254,7 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
   const program = (p: Program) => renameSymbols(p, locals);
   const batches: EmittedBatch[] =
     compiled.strategy === "loops"
-      ? [emitLoopModel(compiled, layout, { program, headInputs: local(headInputs) }, options.wasm ?? true)]
+      ? [emitLoopModel(compiled, layout, { program, headInputs: local(headInputs) }, wasm)]
       : unrolledBatches(compiled, layout, program, options);
   batches.push(...secondOrderBatches(compiled, layout, local(compiled.direction), program, options));
   if (loopHvp) {
@@ -324,6 +325,11 @@ function secondOrderBatches(
   return batches;
 }
 
+/** lossAndGradient's WebAssembly form, when the options ask for one and the model has one (wasm/backend.ts). */
+function wasmForm(compiled: CompiledModel, options: EmitOptions): DenseWasm | undefined {
+  return compiled.strategy === "loops" && (options.wasm ?? true) ? denseWasm(compiled) : undefined;
+}
+
 /** The module as structures (named kinds, print.ts), to be printed and formatted where ts-morph is loaded. */
 export function moduleStructure(
   compiled: CompiledModel,
@@ -334,8 +340,8 @@ export function moduleStructure(
     options.secondOrder === false
       ? { ...compiled, hessianVectorProduct: undefined, hessian: undefined, loopHessianVectorProduct: undefined, direction: [] }
       : compiled;
-  const wasm = emitted.strategy === "loops" && (options.wasm ?? true) && wasmRefusal(emitted) === undefined;
-  return { statements: [header(emitted, provenance, wasm), ...moduleStructures(emitted, options)] };
+  const wasm = wasmForm(emitted, options);
+  return { statements: [header(emitted, provenance, wasm !== undefined), ...moduleStructures(emitted, options, wasm)] };
 }
 
 /** The module's source text (unformatted; format.ts formats it), printed in this thread. */
