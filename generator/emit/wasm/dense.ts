@@ -26,6 +26,7 @@ export { TILE };
  * tile carry over from one sub-tile to the next in memory, in the same sample order, so any sub-tile
  * gives the same bits; a smaller one touches less memory. Fresh linear memory costs a page fault per
  * 4 KB on its first touch: with 256-sample buffers (0.9 MB) that was ~3 ms of a 7 ms first call.
+ * 64 is the prototype's default (test/bench/wasm/); generated modules use backend.ts's SUB_TILE (16).
  */
 export const DEFAULT_SUB_TILE = 64;
 
