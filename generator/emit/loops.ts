@@ -460,7 +460,7 @@ export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalName
     headFunction(model, last, layout, names, "predict"),
     ...[...layers].reverse().flatMap((l) => [gradientFunction(l), ...(l.index > 1 ? [deltaFunction(l, layers[l.index - 2])] : [])]),
     ...[...model.kernels.values()].map(kernelFunction),
-    ...(wrapper?.functions ?? []).map((f) => fn(f.name, f.parameters.map((p) => [p.name, p.type]), f.returnType, [...f.statements], f.docs)),
+    ...(wrapper?.functions ?? []),
   ];
   return { functions, constants: [...constants, ...(wrapper?.constants ?? [])], types: wrapper?.types ?? [] };
 }

@@ -26,8 +26,8 @@ import {
   dataRegion, deltaKernel, forwardKernel, gradientKernel, loadInputsKernel, mlpLayout, onesFunction, passStatements, SCALAR,
   type DataRegion, type MlpLayout,
 } from "./dense.ts";
-import { activationKernel, headKernel, importFreeLoss } from "./kernels.ts";
-import { add32, dataString, EXP_HI, EXP_LO, get, i32, indent, load, locals, printFunc, repeat, set, store, whileLoop } from "./text.ts";
+import { activationKernel, headKernel } from "./kernels.ts";
+import { add32, dataString, type Func, EXP_HI, EXP_LO, get, i32, indent, load, locals, printFunc, repeat, set, store, whileLoop } from "./text.ts";
 import { EXP_TABLE_HI, EXP_TABLE_LO } from "../fast-math.ts";
 
 /**
@@ -60,45 +60,53 @@ export interface DenseWasm {
  * nothing else wasm lacks (σ + BCE). Others (softmax + cross-entropy, MSE, features) keep JavaScript.
  */
 export function wasmRefusal(model: LoopModel): string | undefined {
-  const { plan, definition } = model;
-  if (model.features) return "its first layer reads features of the inputs";
-  const layers = plan.layers;
-  const last = layers[layers.length - 1]!;
-  if (layers.length < 2) return "it has no hidden layer";
-  if (last.activation !== "linear") return "its last layer is not linear";
-  const hidden = layers.slice(0, -1);
-  if (hidden.some((l) => l.activation === "linear")) return "a hidden layer is linear";
-  const inputs = definition.inputs.map((e) => (e.op === "sym" ? e.name : ""));
-  const first = layers[0]!.inputs.map((e) => (e.op === "sym" ? e.name : "?"));
-  if (first.join() !== inputs.join()) return "its first layer does not read the inputs in order";
-  const sizes = [layers[0]!.inputs.length, ...layers.map((l) => l.z.length)];
-  const layout = mlpLayout(sizes, SUB_TILE);
-  const contiguous = plan.offsets.every((offset, k) => offset * 8 === layout.weights[k + 1]) && layout.paramCount === definition.params.length;
-  if (!contiguous) return "its parameters are not the layers' weights in order";
-  try {
-    importFreeLoss(model.headLossAndGradient);
-    for (const activation of hiddenActivations(model)) activationKernel(model.kernels.get(activation)!.forward, activation, layout.row, false);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return undefined;
+  const planned = modelKernels(model);
+  return "refusal" in planned ? planned.refusal : undefined;
 }
 
 /** The model's lossAndGradient as a WebAssembly module, or undefined (wasmRefusal says why). */
 export function denseWasm(model: LoopModel): DenseWasm | undefined {
-  if (wasmRefusal(model) !== undefined) return undefined;
-  const layers = model.plan.layers;
-  const layout = mlpLayout([layers[0]!.inputs.length, ...layers.map((l) => l.z.length)], SUB_TILE);
+  const planned = modelKernels(model);
+  if ("refusal" in planned) return undefined;
+  const { layout, kernels } = planned;
   const targets = model.definition.targets.length;
   const region = dataRegion(layout, targets);
-  const wat = moduleText(model, layout, region);
+  const wat = moduleText(model, layout, region, kernels);
   return { layout, region, inputs: layout.layers[0]!, targets, wat, bytes: assembleWat(wat) };
+}
+
+/**
+ * The layout and the kernels printed from the model's own programs (its hidden layers' activations,
+ * its head), or why there are none: the shape checks, then what the printers refuse (an op wasm lacks,
+ * a head of another form).
+ */
+function modelKernels(model: LoopModel): { readonly layout: MlpLayout; readonly kernels: readonly Func[] } | { readonly refusal: string } {
+  const { plan, definition } = model;
+  const refuse = (refusal: string) => ({ refusal });
+  if (model.features) return refuse("its first layer reads features of the inputs");
+  const layers = plan.layers;
+  const last = layers[layers.length - 1]!;
+  if (layers.length < 2) return refuse("it has no hidden layer");
+  if (last.activation !== "linear") return refuse("its last layer is not linear");
+  if (layers.slice(0, -1).some((l) => l.activation === "linear")) return refuse("a hidden layer is linear");
+  const inputs = definition.inputs.map((e) => (e.op === "sym" ? e.name : ""));
+  const first = layers[0]!.inputs.map((e) => (e.op === "sym" ? e.name : "?"));
+  if (first.join() !== inputs.join()) return refuse("its first layer does not read the inputs in order");
+  const layout = mlpLayout([layers[0]!.inputs.length, ...layers.map((l) => l.z.length)], SUB_TILE);
+  const contiguous = plan.offsets.every((offset, k) => offset * 8 === layout.weights[k + 1]) && layout.paramCount === definition.params.length;
+  if (!contiguous) return refuse("its parameters are not the layers' weights in order");
+  try {
+    const activations = hiddenActivations(model).map((a) => activationKernel(model.kernels.get(a)!.forward, kernelName(a), layout.row, false));
+    return { layout, kernels: [...activations, headKernel(model, layout, false)] };
+  } catch (error) {
+    return refuse((error as Error).message);
+  }
 }
 
 
 const kernelName = (activation: string) => `activation_${activation}`;
 
-/** The activations of the hidden layers, once each (wasmRefusal has checked that none is linear). */
+/** The activations of the hidden layers, once each (modelKernels has checked that none is linear). */
 function hiddenActivations(model: LoopModel): ActivationKernel["activation"][] {
   const used = new Set(model.plan.layers.slice(0, -1).map((l) => l.activation));
   return [...model.kernels.keys()].filter((a) => used.has(a));
@@ -149,13 +157,12 @@ function finishFunction(layout: MlpLayout): string {
   return `(func (export "finish") (param $n i32)\n  ${locals("i32", ["k", "left"])} ${locals("f64", ["nf"])}\n${indent(body.join("\n"))})`;
 }
 
-function moduleText(model: LoopModel, layout: MlpLayout, region: DataRegion): string {
-  const hidden = hiddenActivations(model);
+/** The module's text: the dense kernels, the model's own kernels (modelKernels), and the three exports. */
+function moduleText(model: LoopModel, layout: MlpLayout, region: DataRegion, modelOwn: readonly Func[]): string {
   const kernels = [
     loadInputsKernel(layout),
     forwardKernel(SCALAR, layout.row),
-    ...hidden.map((a) => activationKernel(model.kernels.get(a)!.forward, kernelName(a), layout.row, false)),
-    headKernel(model, layout, false),
+    ...modelOwn,
     gradientKernel(layout.row),
     deltaKernel(SCALAR, layout.row),
     onesFunction(layout),

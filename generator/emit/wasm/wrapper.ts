@@ -10,20 +10,11 @@
  * typed here, and base64 is decoded by a loop (no atob), so the module type-checks without the DOM or
  * Node's type declarations, as every generated module does.
  */
+import type { EmittedBatch } from "../batch.ts";
 import type { DenseWasm } from "./backend.ts";
 
-/** The statements, functions and module-level constants a loop module adds for its wasm form. */
-export interface WasmWrapper {
-  /** Type aliases. */
-  readonly types: readonly { name: string; type: string; docs: string }[];
-  readonly constants: readonly { name: string; initializer: string; docs: string; exported?: boolean }[];
-  readonly functions: readonly {
-    name: string;
-    parameters: readonly { name: string; type: string }[];
-    returnType: string;
-    statements: readonly string[];
-    docs: string;
-  }[];
+/** The type aliases, module-level constants and functions a loop module adds for its wasm form. */
+export interface WasmWrapper extends EmittedBatch {
   /** lossAndGradient's first statement after its checks: run the wasm form when there is one. */
   readonly dispatch: string;
 }
@@ -69,6 +60,7 @@ export function wasmWrapper(wasm: DenseWasm, tile: number): WasmWrapper {
     ],
     functions: [
       {
+        exported: false,
         name: "_wasmInstance",
         parameters: [{ name: "base64", type: "string" }, { name: "length", type: "number" }],
         returnType: "_Wasm | undefined",
@@ -84,6 +76,7 @@ export function wasmWrapper(wasm: DenseWasm, tile: number): WasmWrapper {
         ],
       },
       {
+        exported: false,
         name: "_base64Bytes",
         parameters: [{ name: "text", type: "string" }, { name: "length", type: "number" }],
         returnType: "Uint8Array",
@@ -103,6 +96,7 @@ export function wasmWrapper(wasm: DenseWasm, tile: number): WasmWrapper {
         ],
       },
       {
+        exported: false,
         name: "_lossAndGradientWasm",
         parameters: [
           { name: "wasm", type: "_Wasm" },
