@@ -31,11 +31,11 @@ export interface OpTotals {
 }
 
 /**
- * Second-order programs. Every model gets H·v in one of two forms (see HVP_MAX_PARAMS):
+ * Second-order programs. Every model gets H·v in one of two forms:
  * - unrolled: one per-sample program [loss, (H·v)[0], …], printed like the gradient's;
- * - loops: for a stack of dense layers above HVP_MAX_PARAMS, Pearlmutter's R-operator through the
- *   layers as blocked loops (emit/loops-hvp.ts), with only the head and the activations' kernels as
- *   scalar programs.
+ * - loops: for a model emitted as loops (and for a layered model above HVP_MAX_PARAMS whose
+ *   first-order functions are unrolled), Pearlmutter's R-operator through the layers as blocked loops
+ *   (emit/loops-hvp.ts), with only the head and the activations' kernels as scalar programs.
  * The dense Hessian is unrolled, for small models only.
  */
 export interface SecondOrderPrograms {
@@ -43,7 +43,7 @@ export interface SecondOrderPrograms {
   readonly hessianVectorProduct?: Program;
   /** Names of the symbols that hold v, one per parameter (chosen not to clash with the model's); empty without unrolled H·v. */
   readonly direction: readonly string[];
-  /** The loop form of H·v (layered models above HVP_MAX_PARAMS parameters). */
+  /** The loop form of H·v (loop models; layered models above HVP_MAX_PARAMS parameters). */
   readonly loopHessianVectorProduct?: LoopHessianVectorProduct;
   /** Per sample: [loss, H[j][k] for j ≤ k, row by row]; only for models of ≤ HESSIAN_MAX_PARAMS parameters. */
   readonly hessian?: Program;
@@ -139,8 +139,9 @@ export function widestLayer(plan: LayerPlan): number {
 export const HESSIAN_MAX_PARAMS = 32;
 
 /**
- * Largest layered model whose `hessianVectorProduct` is unrolled; above it, models with a layer plan
- * get the loop form. Unrolled, H·v costs 2–4.5× the gradient's code: for 2-16-16-1 (337 parameters)
+ * Largest layered model whose `hessianVectorProduct` is unrolled when its first-order functions are
+ * (below LOOP_MIN_WIDTH, or asked for with the "unrolled" strategy); above it, models with a layer plan
+ * get the loop form, which every loop model gets anyway (loopSecondOrder). Unrolled, H·v costs 2–4.5× the gradient's code: for 2-16-16-1 (337 parameters)
  * 6 602 operations per sample and 190 KB of the module (which put the playground's bundle over its
  * 200 KB budget), for 2-64-64-1 97 000 operations and 5 MB; the loop form is a few KB whatever the
  * width. Models without a layer plan have no other form: they get unrolled H·v up to
@@ -273,14 +274,19 @@ function compileLoops(definition: ModelDefinition, plan: LayerPlan): LoopModel {
 }
 
 /**
- * A loop model small enough for unrolled H·v gets it from the whole network's scalar gradient; a
- * larger one gets the loop form, which never builds the whole network's gradient.
+ * A loop model gets H·v as loops too, whatever its size: at 51–65 parameters (softmax_2_8_3,
+ * mlp_2_16_1, regression_2_16_1) the loop form took 0.74–0.78× the unrolled form's time per 200-row
+ * batch, and it is a few KB of code where the unrolled one was 9–17 KB (README, "Second order"). Only
+ * the dense Hessian, for models of at most HESSIAN_MAX_PARAMS parameters, still needs the whole
+ * network's scalar gradient.
  */
 function loopSecondOrder(definition: ModelDefinition, plan: LayerPlan): SecondOrderPrograms {
-  if (definition.params.length > HVP_MAX_PARAMS) return { direction: [], loopHessianVectorProduct: loopHvp(definition, plan) };
+  const loopForm = { direction: [], loopHessianVectorProduct: loopHvp(definition, plan) };
+  if (definition.params.length > HESSIAN_MAX_PARAMS) return loopForm;
   const [loss] = simplifyAll([definition.loss]);
-  const outputs = simplifyAll(definition.outputs);
-  return secondOrder(definition, loss, gradient(loss, definition.params), outputs, true);
+  const perSample = new Set([...definition.inputs, ...definition.targets].map((s) => s.name));
+  const hessian = schedule(lowerStable([loss, ...upperHessian(gradient(loss, definition.params), definition.params)]), { varying: perSample });
+  return { ...loopForm, hessian };
 }
 
 /**

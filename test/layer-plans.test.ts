@@ -6,14 +6,14 @@
  *   playground's custom MLPs and a user's dense() on engineered inputs do; the loops compute them per
  *   sample into the first layer's input buffer.
  * Both used to lose their plan and be emitted unrolled. Oracles: the unrolled module of the same model
- * (scalar gradient, no loops), central differences of the loss, and for H·v central differences of the
- * gradient along v.
+ * (scalar gradient and H·v, no loops), central differences of the loss, for H·v central differences of
+ * the gradient along v, and where the loop module has one (≤ HESSIAN_MAX_PARAMS), its dense Hessian.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { compileModel, LOOP_MIN_WIDTH } from "../generator/compile.ts";
+import { compileModel, HESSIAN_MAX_PARAMS, LOOP_MIN_WIDTH } from "../generator/compile.ts";
 import { formatTypeScript } from "../generator/emit/format.ts";
 import { emitModule } from "../generator/emit/module.ts";
 import { add, cos, defineModel, dense, mlp, mul, sigmoid, sin, sub, symbols, type ModelDefinition } from "../generator/index.ts";
@@ -112,6 +112,18 @@ describe.each(CASES)("%s", (name, build) => {
       const fd = Float64Array.from(up, (u, k) => (u - down[k]) / (2 * h));
       const hvMagnitude = maxAbs(fd);
       hv.forEach((x, k) => expect(relativeError(x, fd[k], hvMagnitude)).toBeLessThanOrEqual(1e-6));
+      // The unrolled module's H·v differentiates the whole network symbolically: no loop in common.
+      const unrolledHv = new Float64Array(P);
+      unrolled.hessianVectorProduct!(params, X, Y, v, unrolledHv);
+      hv.forEach((x, k) => expect(relativeError(x, unrolledHv[k], 1e-9 * hvMagnitude)).toBeLessThanOrEqual(1e-11));
+      // A loop module of at most HESSIAN_MAX_PARAMS parameters also has the dense Hessian (unrolled): H·v = H v.
+      expect(typeof looped.hessian === "function").toBe(P <= HESSIAN_MAX_PARAMS);
+      if (looped.hessian) {
+        const H = new Float64Array(P * P);
+        looped.hessian(params, X, Y, H);
+        const Hv = Float64Array.from({ length: P }, (_, j) => v.reduce((sum, vk, k) => sum + H[j * P + k] * vk, 0));
+        hv.forEach((x, k) => expect(relativeError(x, Hv[k], 1e-9 * hvMagnitude)).toBeLessThanOrEqual(1e-11));
+      }
     }
   });
 });
