@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { setFlagsFromString } from "node:v8";
 import { exitCodeOf } from "./errors.ts";
 
 const HELP = `Usage: symgrad <command> [options]
@@ -24,24 +23,9 @@ Options:
 
 Exit codes: 0 done, 1 check or numerical failure, 2 bad flags or input, 3 output not writable.`;
 
-/**
- * V8 compiles a function with its optimizing compiler (TurboFan, on background threads) once the
- * function has run through its "interrupt budget" of bytecode. A whole `symgrad generate` lasts a few
- * seconds, and with the default budget (66 KB) those compiles took ~2.4 s of CPU on this 2-core machine:
- * prettier, ts-morph and the generator each tier up soon after they load, and the compiles competed
- * with the two threads doing the work. Eight times the budget left ~1 s of compiles and made the
- * whole run ~0.5–0.8 s faster; larger budgets gained nothing more (README, "Generation time"). V8's
- * flags are the process's, so the printing worker thread runs with it too; other commands keep V8's
- * default.
- */
-const GENERATE_INTERRUPT_BUDGET = 8 * 66 * 1024;
-
 /** Each command is imported only when it runs: `--help` or a quick check need not load ts-morph. */
 const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
-  generate: async (argv) => {
-    setFlagsFromString(`--interrupt-budget=${GENERATE_INTERRUPT_BUDGET}`);
-    return (await import("./commands/generate.ts")).generateCommand(argv);
-  },
+  generate: async (argv) => (await import("./commands/generate.ts")).generateCommand(argv),
   check: async (argv) => (await import("./commands/check.ts")).checkCommand(argv),
   train: async (argv) => (await import("./commands/train.ts")).trainCommand(argv),
 };

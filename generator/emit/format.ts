@@ -64,6 +64,10 @@ export const formatInThisThread: Formatter = async (module) => {
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
+if (workerData.flagsLater) {
+  const { flags, atEpochMs } = workerData.flagsLater;
+  setTimeout(() => require("node:v8").setFlagsFromString(flags), Math.max(0, atEpochMs - Date.now())).unref();
+}
 const { printStructure, StructureKind } = require(workerData.tsMorphPath);
 const ready = import(workerData.prettierUrl).then(async (prettier) => {
   await prettier.format("", workerData.options);
@@ -130,6 +134,13 @@ parentPort.on("message", async ({ id, module }) => {
 });
 `;
 
+/** V8 flags for the worker thread to set at a given time (V8's flags are the whole process's). */
+export interface V8FlagsLater {
+  readonly flags: string;
+  /** When, as a Date.now() time; a time already past means at once. */
+  readonly atEpochMs: number;
+}
+
 type Reply = { id: number; text: string; seconds: number } | { id: number; error: string };
 
 /** ts-morph and prettier on a worker thread, started at once; close() ends it (the process cannot exit before). */
@@ -141,11 +152,13 @@ export class FormatWorker {
   /** Why the worker died (it failed to start, or stopped): every later request fails with it at once. */
   private failure: Error | undefined;
 
-  constructor() {
+  /** `flagsLater`: V8 flags the worker thread sets at a given time (generate.ts ends its warm-up setting so). */
+  constructor(flagsLater?: V8FlagsLater) {
     const workerData = {
       prettierUrl: import.meta.resolve("prettier"),
       tsMorphPath: createRequire(import.meta.url).resolve("ts-morph"),
       options: OPTIONS,
+      flagsLater,
     };
     // No node flags: the worker needs no TypeScript loader (--import tsx would cost it a start-up of
     // its own), and V8's flags are the process's anyway (a worker refuses them in execArgv).
