@@ -141,12 +141,12 @@ export const HESSIAN_MAX_PARAMS = 32;
 /**
  * Largest layered model whose `hessianVectorProduct` is unrolled when its first-order functions are
  * (below LOOP_MIN_WIDTH, or asked for with the "unrolled" strategy); above it, models with a layer plan
- * get the loop form, which every loop model gets anyway (loopSecondOrder). Unrolled, H·v costs 2–4.5× the gradient's code: for 2-16-16-1 (337 parameters)
- * 6 602 operations per sample and 190 KB of the module (which put the playground's bundle over its
- * 200 KB budget), for 2-64-64-1 97 000 operations and 5 MB; the loop form is a few KB whatever the
- * width. Models without a layer plan have no other form: they get unrolled H·v up to
- * SECOND_ORDER_MAX_GRADIENT_OPS (the chunked layout keeps every part optimizable by V8, so only the
- * module's size grows).
+ * get the loop form, which every loop model gets anyway (loopSecondOrder). Unrolled, H·v costs 2–4.5×
+ * the gradient's code: for 2-16-16-1 (337 parameters) 6 602 operations per sample and 190 KB of the
+ * module (which put the playground's bundle over its 200 KB budget), for 2-64-64-1 97 000 operations
+ * and 5 MB; the loop form is a few KB whatever the width. Models without a layer plan have no other
+ * form: they get unrolled H·v up to SECOND_ORDER_MAX_GRADIENT_OPS (the chunked layout keeps every part
+ * optimizable by V8, so only the module's size grows).
  */
 export const HVP_MAX_PARAMS = 128;
 

@@ -45,6 +45,22 @@ describe("formatting on the worker thread, statement by statement", () => {
     expect(inThread.text).toContain("\n\n"); // the case has blank lines to keep
   });
 
+  it("gives whole-file text when it forgets statements it formatted before (a bounded memory, as --watch keeps it)", async () => {
+    const forgetful = new FormatWorker({ maxRememberedStatements: 3 });
+    try {
+      const fn = (name: string) => ({ kind: structureKind("Function"), name, statements: [`return  ${name.length}`] });
+      const first: ModuleStructure = { statements: ["const  a=1;", fn("f"), fn("g")] as ModuleStructure["statements"] };
+      // Shares f and g with the first module, and has more statements than the memory holds.
+      const second: ModuleStructure = { statements: [fn("f"), "let b = [1,2];", fn("g"), fn("h")] as ModuleStructure["statements"] };
+      for (const structure of [first, second, first]) {
+        const [inThread, onWorker] = await Promise.all([formatInThisThread(structure), forgetful.format(structure)]);
+        expect(onWorker.text).toBe(inThread.text);
+      }
+    } finally {
+      await forgetful.close();
+    }
+  });
+
   it("rejects requests once its thread has stopped, instead of leaving them unanswered", async () => {
     const dead = new FormatWorker();
     await (dead as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();

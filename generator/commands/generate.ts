@@ -361,7 +361,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
   // model files. (Other runs start it only once they know that some module must be rebuilt.)
   const rebuildsEverything = (options.force || options.check) && !options.quick && !options.watch;
   const { FormatWorker } = await import("../emit/format.ts");
-  const startWorker = () => new FormatWorker(afterWarmUp);
+  const startWorker = () => new FormatWorker({ flagsLater: afterWarmUp });
   const early = rebuildsEverything ? startWorker() : undefined;
   try {
     return await generate(options, () => early ?? startWorker());

@@ -59,8 +59,9 @@ export const formatInThisThread: Formatter = async (module) => {
  * The statements a module needs formatted go to prettier in one call, each on its own after a
  * BOUNDARY comment line, and the result is cut at those lines: each call normalizes prettier's options
  * anew, which cost ~0.15 s over the ~600 statement-sized calls of a full rebuild. A comment on its own
- * line stays on its own line, so the cut gives each statement's text as prettier gives it alone (the
- * test above checks); should the cut not give one piece per statement, they are formatted one by one.
+ * line stays on its own line, so the cut gives each statement's text as prettier gives it alone
+ * (test/format.test.ts checks); should the cut not give one piece per statement, they are formatted one
+ * by one.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -80,12 +81,12 @@ const print = (statements) =>
   });
 /** Printed statement → prettier's text of it, for the modules this worker formats (bounded: --watch keeps a worker for hours). */
 const formattedStatements = new Map();
-const MAX_REMEMBERED_STATEMENTS = 4096;
 const BOUNDARY = "// symgrad: statement boundary";
 /** prettier's text of each statement (the remembered ones as remembered, the others formatted in one call). */
 async function formatStatements(prettier, pieces) {
+  // Forgetting happens before the module's statements are looked up, so that all of them are there after.
+  if (formattedStatements.size + pieces.length > workerData.maxRememberedStatements) formattedStatements.clear();
   const fresh = [...new Set(pieces.filter((piece) => !formattedStatements.has(piece)))];
-  if (formattedStatements.size + fresh.length > MAX_REMEMBERED_STATEMENTS) formattedStatements.clear();
   const texts = fresh.length > 0 ? (await prettier.format(fresh.join("\\n" + BOUNDARY + "\\n"), workerData.options)).split("\\n" + BOUNDARY + "\\n") : [];
   if (texts.length === fresh.length) {
     // A piece keeps its own line breaks, but loses the blank lines a statement alone would not start with.
@@ -93,7 +94,11 @@ async function formatStatements(prettier, pieces) {
   } else {
     for (const piece of fresh) formattedStatements.set(piece, await prettier.format(piece, workerData.options));
   }
-  return pieces.map((piece) => formattedStatements.get(piece) ?? "");
+  return pieces.map((piece) => {
+    const text = formattedStatements.get(piece);
+    if (text === undefined) throw new Error("a statement was not formatted");
+    return text;
+  });
 }
 /** Where each statement's text lies in the whole printed file (without surrounding blank lines), or undefined. */
 function locate(whole, pieces) {
@@ -141,6 +146,13 @@ export interface V8FlagsLater {
   readonly atEpochMs: number;
 }
 
+export interface FormatWorkerOptions {
+  /** V8 flags the worker thread sets at a given time (generate.ts ends its warm-up setting so). */
+  readonly flagsLater?: V8FlagsLater;
+  /** Statements whose formatted text the worker keeps (default 4096: --watch keeps a worker for hours); tests set fewer. */
+  readonly maxRememberedStatements?: number;
+}
+
 type Reply = { id: number; text: string; seconds: number } | { id: number; error: string };
 
 /** ts-morph and prettier on a worker thread, started at once; close() ends it (the process cannot exit before). */
@@ -152,13 +164,13 @@ export class FormatWorker {
   /** Why the worker died (it failed to start, or stopped): every later request fails with it at once. */
   private failure: Error | undefined;
 
-  /** `flagsLater`: V8 flags the worker thread sets at a given time (generate.ts ends its warm-up setting so). */
-  constructor(flagsLater?: V8FlagsLater) {
+  constructor(options: FormatWorkerOptions = {}) {
     const workerData = {
       prettierUrl: import.meta.resolve("prettier"),
       tsMorphPath: createRequire(import.meta.url).resolve("ts-morph"),
       options: OPTIONS,
-      flagsLater,
+      flagsLater: options.flagsLater,
+      maxRememberedStatements: options.maxRememberedStatements ?? 4096,
     };
     // No node flags: the worker needs no TypeScript loader (--import tsx would cost it a start-up of
     // its own), and V8's flags are the process's anyway (a worker refuses them in execArgv).
