@@ -177,15 +177,31 @@ function modelGraph(layers: readonly DenseLayer[]): ModelGraph {
   return { argsOf: (n) => units.get(n)?.inputs ?? n.args, rowOf: (n) => units.get(n)?.row };
 }
 
-/** The distinct symbols the roots use, by name. */
-function symbolsOf(roots: readonly Expr[], graph: ModelGraph): Set<string> {
+/**
+ * The symbols the roots use: the names of those the walk meets, and the parameter rows of the dense units
+ * it meets (a unit's z and output share one row, so each row is there once). Rows stay rows: a 66 000-weight
+ * network has 512 of them, and turning them into names here cost ~0.1 s per walk.
+ */
+interface SymbolUse {
+  readonly names: ReadonlySet<string>;
+  readonly rows: ReadonlySet<readonly Expr[]>;
+}
+
+function symbolUse(roots: readonly Expr[], graph: ModelGraph): SymbolUse {
   const names = new Set<string>();
+  const rows = new Set<readonly Expr[]>();
   for (const n of topologicalOrder(roots, graph.argsOf)) {
     const row = graph.rowOf(n);
-    if (row) for (const p of row) names.add(p.name);
+    if (row) rows.add(row);
     else if (n.op === "sym") names.add(n.name);
   }
-  return names;
+  return { names, rows };
+}
+
+/** Calls `visit` with each name the use holds: the walk's own, then each row's parameters (a name may come twice). */
+function forEachName(use: SymbolUse, visit: (name: string) => void): void {
+  for (const name of use.names) visit(name);
+  for (const row of use.rows) for (const p of row) visit(p.name);
 }
 
 /**
@@ -206,6 +222,10 @@ function checkNodes(roots: readonly Expr[], graph: ModelGraph, fail: (message: s
   }
 }
 
+/** checkModel's role codes for inputs and targets (a parameter's code is its index, ≥ 0). */
+const INPUT = -1;
+const TARGET = -2;
+
 function checkModel(spec: ModelSpec, label: string): ModelDefinition {
   const name = typeof spec?.name === "string" ? spec.name : "";
   const fail = (message: string): never => {
@@ -216,17 +236,20 @@ function checkModel(spec: ModelSpec, label: string): ModelDefinition {
   }
   if (RESERVED_MODEL_NAMES.has(name)) fail(`"${name}" is reserved for the registry: the generator writes ${name}.ts itself`);
 
-  const roles = { inputs: spec.inputs, targets: spec.targets, params: spec.params } as const;
-  const roleOf = new Map<string, string>();
-  for (const [role, list] of Object.entries(roles)) {
+  // Each symbol's role by name, as a number: a parameter's index in params (so that the loss's use of it
+  // is marked in an array, not a set of 66 000 names), INPUT or TARGET for the others.
+  const roleCode = new Map<string, number>();
+  const roleName = (code: number) => (code === INPUT ? "inputs" : code === TARGET ? "targets" : "params");
+  const roles = [["inputs", spec.inputs, () => INPUT], ["targets", spec.targets, () => TARGET], ["params", spec.params, (k: number) => k]] as const;
+  for (const [role, list, code] of roles) {
     if (!Array.isArray(list) || list.length === 0) fail(`${role} must be a non-empty array of symbols`);
-    for (const s of list) {
+    list.forEach((s, k) => {
       if (!(s instanceof Expr) || s.op !== "sym") fail(`${role} must contain only symbols, got ${String(s)}`);
-      const other = roleOf.get(s.name);
-      if (other === role) fail(`symbol "${s.name}" appears twice in ${role}`);
-      if (other) fail(`symbol "${s.name}" is in both ${other} and ${role}`);
-      roleOf.set(s.name, role);
-    }
+      const other = roleCode.get(s.name);
+      if (other !== undefined && roleName(other) === role) fail(`symbol "${s.name}" appears twice in ${role}`);
+      if (other !== undefined) fail(`symbol "${s.name}" is in both ${roleName(other)} and ${role}`);
+      roleCode.set(s.name, code(k));
+    });
   }
   if (!(spec.loss instanceof Expr)) fail("loss must be an Expr");
   if (!Array.isArray(spec.outputs) || spec.outputs.length === 0) fail("outputs must be a non-empty array of Expr");
@@ -239,18 +262,29 @@ function checkModel(spec: ModelSpec, label: string): ModelDefinition {
   }
 
   const graph = modelGraph(spec.layers ?? []);
-  const unknown = (names: Set<string>) => [...names].filter((n) => !roleOf.has(n)).sort();
-  const lossSymbols = symbolsOf([spec.loss], graph);
-  const lossUnknown = unknown(lossSymbols);
-  if (lossUnknown.length > 0) fail(`loss uses symbols in no role: ${lossUnknown.join(", ")}`);
-  const outputSymbols = symbolsOf(spec.outputs, graph);
-  const outputUnknown = unknown(outputSymbols);
-  if (outputUnknown.length > 0) fail(`outputs use symbols in no role: ${outputUnknown.join(", ")}`);
-  const outputTargets = [...outputSymbols].filter((n) => roleOf.get(n) === "targets").sort();
-  if (outputTargets.length > 0) fail(`outputs must not depend on targets (predict has none): ${outputTargets.join(", ")}`);
+  const sorted = (names: Set<string>) => [...names].sort().join(", ");
+  // One pass over the names the loss uses: each must have a role; the parameters among them are used.
+  const lossUse = symbolUse([spec.loss], graph);
+  const lossUnknown = new Set<string>();
+  const usedByLoss = new Uint8Array(spec.params.length);
+  forEachName(lossUse, (name) => {
+    const code = roleCode.get(name);
+    if (code === undefined) lossUnknown.add(name);
+    else if (code >= 0) usedByLoss[code] = 1;
+  });
+  if (lossUnknown.size > 0) fail(`loss uses symbols in no role: ${sorted(lossUnknown)}`);
+  const outputUnknown = new Set<string>();
+  const outputTargets = new Set<string>();
+  forEachName(symbolUse(spec.outputs, graph), (name) => {
+    const code = roleCode.get(name);
+    if (code === undefined) outputUnknown.add(name);
+    else if (code === TARGET) outputTargets.add(name);
+  });
+  if (outputUnknown.size > 0) fail(`outputs use symbols in no role: ${sorted(outputUnknown)}`);
+  if (outputTargets.size > 0) fail(`outputs must not depend on targets (predict has none): ${sorted(outputTargets)}`);
 
   // A parameter the loss ignores would get a zero gradient forever: always a modelling mistake.
-  const unused = spec.params.filter((p) => !lossSymbols.has(p.name)).map((p) => p.name);
+  const unused = spec.params.filter((_, k) => usedByLoss[k] === 0).map((p) => p.name);
   if (unused.length > 0) fail(`the loss does not depend on parameter(s) ${unused.join(", ")}`);
 
   checkNodes([spec.loss, ...spec.outputs], graph, fail);
