@@ -240,15 +240,15 @@ function checkModel(spec: ModelSpec, label: string): ModelDefinition {
   // is marked in an array, not a set of 66 000 names), INPUT or TARGET for the others.
   const roleCode = new Map<string, number>();
   const roleName = (code: number) => (code === INPUT ? "inputs" : code === TARGET ? "targets" : "params");
-  const roles = [["inputs", spec.inputs, () => INPUT], ["targets", spec.targets, () => TARGET], ["params", spec.params, (k: number) => k]] as const;
-  for (const [role, list, code] of roles) {
+  const roles = [["inputs", spec.inputs], ["targets", spec.targets], ["params", spec.params]] as const;
+  for (const [role, list] of roles) {
     if (!Array.isArray(list) || list.length === 0) fail(`${role} must be a non-empty array of symbols`);
     list.forEach((s, k) => {
       if (!(s instanceof Expr) || s.op !== "sym") fail(`${role} must contain only symbols, got ${String(s)}`);
       const other = roleCode.get(s.name);
       if (other !== undefined && roleName(other) === role) fail(`symbol "${s.name}" appears twice in ${role}`);
       if (other !== undefined) fail(`symbol "${s.name}" is in both ${roleName(other)} and ${role}`);
-      roleCode.set(s.name, code(k));
+      roleCode.set(s.name, role === "params" ? k : role === "inputs" ? INPUT : TARGET);
     });
   }
   if (!(spec.loss instanceof Expr)) fail("loss must be an Expr");
