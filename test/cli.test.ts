@@ -7,7 +7,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { writeBuild, type Build } from "../generator/commands/generate.ts";
+import { warmUpBudgetApplies, writeBuild, type Build } from "../generator/commands/generate.ts";
 import { generateModule, generateRegistry } from "../generator/pipeline.ts";
 import { permissionSkipReason } from "./cli-harness.ts";
 import { SHIPPED_MODELS } from "../generator/models/index.ts";
@@ -75,6 +75,22 @@ describe("symgrad", () => {
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/--out: taken exists and is not a directory/);
     expect(readFileSync(join(dir, "taken"), "utf8")).toBe("a file\n");
+  });
+});
+
+describe("symgrad generate: V8's interrupt budget while a run warms up", () => {
+  const node20 = "11.3.244.8-node.38";
+  it("is raised on the V8 its values were measured on (Node 20's), with no budget of the user's", () => {
+    expect(warmUpBudgetApplies(node20, [])).toBe(true);
+    expect(warmUpBudgetApplies(node20, ["--max-old-space-size=4096", "--enable-source-maps"])).toBe(true);
+  });
+  it("is left alone on another V8, whose default it would not restore", () => {
+    expect(warmUpBudgetApplies("12.4.254.21-node.33", [])).toBe(false);
+    expect(warmUpBudgetApplies("11.30.1.0", [])).toBe(false);
+  });
+  it("is left alone when the user set one as a node flag, in either spelling", () => {
+    expect(warmUpBudgetApplies(node20, ["--interrupt-budget=1000"])).toBe(false);
+    expect(warmUpBudgetApplies(node20, ["--import", "tsx", "--interrupt_budget=5000"])).toBe(false);
   });
 });
 

@@ -339,8 +339,20 @@ export function writeBuild(dir: string, built: Build, hooks?: WriteHooks): { wri
 const WARM_UP_INTERRUPT_BUDGET = 8 * 66 * 1024;
 const DEFAULT_INTERRUPT_BUDGET = 66 * 1024;
 const WARM_UP_MS = 2500;
+/** The V8 whose default budget (66 KB) the values above were measured against: Node 20's. */
+const MEASURED_V8 = "11.3.";
 
-function raiseInterruptBudgetForWarmUp(): V8FlagsLater {
+/**
+ * Whether a run raises the budget while it warms up: only on the V8 it was measured on (another V8 has
+ * its own default, which "setting the default back" would not restore, and its own tiering), and not
+ * when the user chose a budget (`node --interrupt-budget=…`; NODE_OPTIONS refuses it), which a run keeps.
+ */
+export function warmUpBudgetApplies(v8Version: string, nodeFlags: readonly string[]): boolean {
+  return v8Version.startsWith(MEASURED_V8) && !nodeFlags.some((flag) => /--interrupt[-_]budget/.test(flag));
+}
+
+function raiseInterruptBudgetForWarmUp(): V8FlagsLater | undefined {
+  if (!warmUpBudgetApplies(process.versions.v8, process.execArgv)) return undefined;
   setFlagsFromString(`--interrupt-budget=${WARM_UP_INTERRUPT_BUDGET}`);
   return { flags: `--interrupt-budget=${DEFAULT_INTERRUPT_BUDGET}`, atEpochMs: performance.timeOrigin + WARM_UP_MS };
 }
