@@ -97,7 +97,7 @@ if (!values["no-cold"]) {
   for (const c of benchCases(only?.split(","))) {
     const r = results.find((x) => x.name === c.name)!;
     r.coldStart = coldStart(c.name, { X: c.data.X, Y: c.data.Y, params: c.params });
-    progress(c.name)(`cold start: import ${r.coldStart.importMs.toFixed(1)} ms + first call ${r.coldStart.firstMs.toFixed(1)} ms = ${r.coldStart.ratio.toFixed(1)}× the warm call (${r.coldStart.warmMs.toFixed(3)} ms)`);
+    progress(c.name)(`cold start: import ${r.coldStart.importMs.toFixed(1)} ms + first call ${r.coldStart.firstMs.toFixed(1)} ms = ${r.coldStart.ratio.toFixed(1)}× the warm call (${r.coldStart.warmMs.toFixed(3)} ms); median of ${r.coldStart.processes} processes, ${r.coldStart.ratioRange.map((x) => x.toFixed(1)).join("–")}×`);
   }
   wholeGeneration = wholeGenerationMs();
   progress("all")(`npm run generate -- --force (median of 3 fresh runs): ${Math.round(wholeGeneration)} ms`);
@@ -135,7 +135,7 @@ const modelRows = results.map((r) => {
     largestHot ? `${largestHot.name} ${largestHot.bytecodeBytes}` : "—",
     v8 ? `${optimizedHot}/${v8.hot.length}` : "—",
     t ? `${significant(t.ms2000 / 1000, 3)}${t.extrapolated ? ` (≈, ${t.epochsRun} run)` : ""}` : "—",
-    cold ? `${significant(cold.importMs + cold.firstMs, 3)} ms = ${significant(cold.ratio, 3)}×` : "—",
+    cold ? `${significant(cold.importMs + cold.firstMs, 3)} ms = ${significant(cold.ratio, 3)}× (${cold.ratioRange.map((x) => significant(x, 3)).join("–")}×)` : "—",
   ];
 });
 const targets = checkTargets({
@@ -148,7 +148,7 @@ console.log(`\nsymgrad bench — ${machine}; ${results[0]?.samples ?? 0} samples
 console.log(formatTable(["model", "variant", "µs/batch", "p25–p75 µs", "ns/sample", "× generated", "per-round ×"], timingRows));
 console.log("\nPer model: generation time, generated file size, largest function's bytecode (V8 optimizes ≤ " +
   `${MAX_OPTIMIZED_BYTECODE} bytes), hot functions TurboFan optimized, 2000-epoch GD training (lr 0.5)\n`);
-console.log(formatTable(["model", "params", "generate ms", "file KiB", "largest fn (bytes)", "largest hot fn (bytes)", "optimized", "train 2000 s", "cold start (import + 1st call)"], modelRows));
+console.log(formatTable(["model", "params", "generate ms", "file KiB", "largest fn (bytes)", "largest hot fn (bytes)", "optimized", "train 2000 s", "cold start (import + 1st call; range)"], modelRows));
 console.log("\nTargets (issue 10)\n");
 console.log(formatTable(["target", "measured", "met"], targets.map((t) => [t.target, t.measured, t.met === undefined ? "—" : t.met ? "yes" : "NO"])));
 
