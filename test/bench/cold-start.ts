@@ -5,10 +5,10 @@
  * ratio (import + first call) / warm call is what a short training run pays before V8 has tiered up.
  *
  * The ratio is the median over seven processes, and the spread is reported beside it: on this 2-core
- * machine one process in two or three runs its first call at about twice the usual time (5 → 9 ms for
- * 2-64-64-1), because V8 tiers the hot wasm functions up on several background threads at once and they
- * take the main thread's core (with `--wasm-num-compilation-tasks=1` the first call is a steady 4.5–5.4
- * ms). Three processes, as before, let that coin decide the row's verdict.
+ * machine about half the processes run 2-64-64-1's first call in 9–19 ms instead of ~5 ms, because V8
+ * tiers the hot wasm functions up on several background threads at once and they take the main thread's
+ * core (first call over 8 ms in 23 of 44 processes; with `--wasm-num-compilation-tasks=1`, 4 of 34).
+ * Three processes, as before, let that coin decide the row's verdict.
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
