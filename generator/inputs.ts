@@ -112,12 +112,12 @@ export async function* loadModelFiles(files: readonly string[], shownAs: (file: 
   for (const [i, file] of files.entries()) yield await loadModelFile(file, shownAs(file), bundles[i]);
 }
 
-/** The local files a model file reads (itself first), without running it. */
-export async function bundleModelFile(file: string): Promise<{ inputs: readonly string[] }> {
+/** The local files a model file reads (itself first), without running it; an error names the file as `shownAs`. */
+export async function bundleModelFile(file: string, shownAs = file): Promise<{ inputs: readonly string[] }> {
   try {
     return await bundle(file);
   } catch (error) {
-    if (error instanceof LoadError) throw new UsageError(`${file}: ${error.message}`);
+    if (error instanceof LoadError) throw new UsageError(`${shownAs}: ${error.message}`);
     throw error;
   }
 }

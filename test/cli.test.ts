@@ -192,6 +192,27 @@ describe("symgrad generate", () => {
     expect(readdirSync(join(dir, "gen")).sort()).toEqual(["deux.ts", "index.ts", "one.ts"]);
   });
 
+  it("checks stamps of many model files at once, reporting the first that fails to bundle, in the order given", () => {
+    const dir = project({ "a.ts": modelSource("a"), "b.ts": modelSource("b"), "c.ts": modelSource("c") });
+    expect(symgrad(["generate", "a.ts", "b.ts", "c.ts", "--out", "out"], dir).status).toBe(0);
+    // b reads a file that is not there; c does not parse. Bundled at once, c may fail first, yet b is named.
+    writeFileSync(join(dir, "b.ts"), `import "./gone.ts";\n${modelSource("b")}`);
+    writeFileSync(join(dir, "c.ts"), `${modelSource("c")}\nexport const = ;\n`);
+    for (const args of [["generate", "a.ts", "b.ts", "c.ts", "--out", "out"], ["generate", "a.ts", "b.ts", "c.ts", "--out", "out", "--check", "--quick"]]) {
+      const r = symgrad(args, dir);
+      expect(r.status).toBe(2);
+      // Named as given (not by its absolute path), as a run that rebuilds names it.
+      expect(r.stderr).toMatch(/^symgrad generate: b\.ts: .*gone\.ts/m);
+      expect(r.stderr).not.toMatch(/c\.ts:/);
+    }
+    // Fixed again, all three are fresh by their stamps and kept without running.
+    writeFileSync(join(dir, "b.ts"), modelSource("b"));
+    writeFileSync(join(dir, "c.ts"), modelSource("c"));
+    const again = symgrad(["generate", "a.ts", "b.ts", "c.ts", "--out", "out"], dir);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toMatch(/out unchanged \(each module's stamp matches/);
+  });
+
   it("reads symgrad.config.json when given no model files", () => {
     const dir = project({
       "models/m.ts": modelSource("configured"),

@@ -17,7 +17,7 @@ import { checkGeneratorOut, listExisting, portable, projectRoot, REGISTRY_FILE, 
 import type { GeneratedFile, GeneratedModule } from "../pipeline.ts";
 import type { Formatter, FormatWorker, V8FlagsLater } from "../emit/format.ts";
 import type { CompiledModel } from "../compile.ts";
-import { folderProblems, moduleFreshness, quickCheck, type FreshModule } from "../freshness.ts";
+import { folderProblems, modulesFreshness, quickCheck, type FreshModule } from "../freshness.ts";
 import { modelStamp } from "../stamp.ts";
 
 export const GENERATE_HELP = `Usage: symgrad generate [MODEL_FILE|GLOB ...] --out DIR [options]
@@ -220,13 +220,8 @@ export async function buildAll(
 
 /** The modules of the run's model files that are fresh by their stamps (moduleFreshness), in the plan's order. */
 async function freshModules(plan: Plan): Promise<FreshModule[]> {
-  const existing = listExisting(plan.out);
-  const fresh: FreshModule[] = [];
-  for (const file of plan.files) {
-    const verdict = await moduleFreshness(plan, file, existing);
-    if (typeof verdict !== "string") fresh.push(verdict);
-  }
-  return fresh;
+  const verdicts = await modulesFreshness(plan, listExisting(plan.out));
+  return verdicts.filter((verdict): verdict is FreshModule => typeof verdict !== "string");
 }
 
 /**
