@@ -57,9 +57,9 @@ export interface FreshModule {
 
 /**
  * moduleFreshness of each of the plan's model files, in the plan's order. esbuild bundles them all at
- * once, in its own process: one after the other, the nine shipped models left this thread waiting ~0.3 s
- * in every `symgrad generate` that had nothing to rebuild. Should files fail to bundle, the error is the
- * first such file's in the plan's order, as one at a time would report.
+ * once, in its own process (one after the other, a `symgrad generate` with nothing to rebuild took 1.11 s
+ * over the nine shipped models instead of 0.95 s). Should files fail to bundle, the error is the first
+ * such file's in the plan's order, as one at a time would report.
  */
 export async function modulesFreshness(plan: FreshnessPlan, existing: readonly ExistingFile[]): Promise<(FreshModule | string)[]> {
   const verdicts = await Promise.allSettled(plan.files.map((file) => moduleFreshness(plan, file, existing)));
