@@ -84,21 +84,23 @@ const formattedStatements = new Map();
 const BOUNDARY = "// symgrad: statement boundary";
 /** prettier's text of each statement (the remembered ones as remembered, the others formatted in one call). */
 async function formatStatements(prettier, pieces) {
-  // Forgetting happens before the module's statements are looked up, so that all of them are there after.
   if (formattedStatements.size + pieces.length > workerData.maxRememberedStatements) formattedStatements.clear();
-  const fresh = [...new Set(pieces.filter((piece) => !formattedStatements.has(piece)))];
-  const texts = fresh.length > 0 ? (await prettier.format(fresh.join("\\n" + BOUNDARY + "\\n"), workerData.options)).split("\\n" + BOUNDARY + "\\n") : [];
-  if (texts.length === fresh.length) {
+  // This module's texts are kept here: the memory may be cleared by another module's request while
+  // this one waits for prettier.
+  const texts = new Map(pieces.filter((piece) => formattedStatements.has(piece)).map((piece) => [piece, formattedStatements.get(piece)]));
+  const fresh = [...new Set(pieces.filter((piece) => !texts.has(piece)))];
+  const remember = (piece, text) => {
+    texts.set(piece, text);
+    formattedStatements.set(piece, text);
+  };
+  const cut = fresh.length > 0 ? (await prettier.format(fresh.join("\\n" + BOUNDARY + "\\n"), workerData.options)).split("\\n" + BOUNDARY + "\\n") : [];
+  if (cut.length === fresh.length) {
     // A piece keeps its own line breaks, but loses the blank lines a statement alone would not start with.
-    texts.forEach((text, k) => formattedStatements.set(fresh[k], text.replace(/^\\n+/, "").replace(/\\n*$/, "\\n")));
+    cut.forEach((text, k) => remember(fresh[k], text.replace(/^\\n+/, "").replace(/\\n*$/, "\\n")));
   } else {
-    for (const piece of fresh) formattedStatements.set(piece, await prettier.format(piece, workerData.options));
+    for (const piece of fresh) remember(piece, await prettier.format(piece, workerData.options));
   }
-  return pieces.map((piece) => {
-    const text = formattedStatements.get(piece);
-    if (text === undefined) throw new Error("a statement was not formatted");
-    return text;
-  });
+  return pieces.map((piece) => texts.get(piece));
 }
 /** Where each statement's text lies in the whole printed file (without surrounding blank lines), or undefined. */
 function locate(whole, pieces) {
