@@ -63,7 +63,7 @@ export async function generateModule(
 export async function generateRegistry(modelNames: readonly string[], format: Formatter = formatInThisThread): Promise<GeneratedFile> {
   const names = [...modelNames].sort();
   const source = [
-    `${GENERATED_MARK} — DO NOT EDIT. The registry of the model modules in this folder, sorted by name.`,
+    `${GENERATED_MARK} -- DO NOT EDIT. The registry of the model modules in this folder, sorted by name.`,
     "// Every `symgrad generate` into this folder rewrites it.",
     // Aliased with a leading "_" (model names start with a letter), so a name like \`delete\` stays valid.
     ...names.map((n) => `import * as _${n} from "./${n}.js";`),

@@ -13,12 +13,12 @@ import { rng, uniform } from "./helpers.ts";
 
 type Unary = (x: number) => number;
 /** `_exp` and `_expm1` compiled from the printed statements (TypeScript → JavaScript by esbuild). */
-function printedHelpers(): { exp: Unary; expm1: Unary } {
+function printedHelpers(): { exp: Unary; expm1: Unary; pow2: Float64Array } {
   const ts = printModule({ statements: fastMathStatements({ exp: true, expm1: true }) });
   const js = transformSync(ts, { loader: "ts" }).code;
-  return new Function(`${js}\nreturn { exp: _exp, expm1: _expm1 };`)() as { exp: Unary; expm1: Unary };
+  return new Function(`${js}\nreturn { exp: _exp, expm1: _expm1, pow2: _pow2 };`)() as { exp: Unary; expm1: Unary; pow2: Float64Array };
 }
-const { exp, expm1 } = printedHelpers();
+const { exp, expm1, pow2 } = printedHelpers();
 
 const bits = new BigInt64Array(1);
 const doubles = new Float64Array(bits.buffer);
@@ -53,6 +53,12 @@ function ordinal(x: number): bigint {
 const ulps = (a: number, b: number) => Math.abs(Number(ordinal(a) - ordinal(b)));
 
 describe("_exp's constants", () => {
+  it("_pow2[m + 1023] = 2^m exactly, m = -1023 … 1023 (the scale factors, written as bit patterns)", () => {
+    expect(pow2.length).toBe(2047);
+    const wrong = [...pow2.keys()].filter((k) => scaled(pow2[k]!, 1100) !== 1n << BigInt(k - 1023 + 1100));
+    expect(wrong.map((k) => `2^${k - 1023}: ${pow2[k]}`)).toEqual([]);
+  });
+
   const S = 200; // fractional bits of the exact references
   it.each(EXP_TABLE_HI.map((_, j) => j))("2^(%i/32) = hi + lo: hi the nearest double, lo the nearest double to the rest", (j) => {
     const reference = integerRoot(1n << BigInt(j + 32 * S), 32n); // floor(2^(j/32) · 2^S)

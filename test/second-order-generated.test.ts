@@ -236,7 +236,7 @@ describe.each(SHIPPED_MODELS.map((m) => [m.name, m] as const))("generated/%s.ts 
     expect(() => mod.hessianVectorProduct!(shared.subarray(0, P), b.X, b.Y, b.v, shared.subarray(P - 1, 2 * P - 1))).toThrow(/out must not share memory with params/);
     expect(mod.hessianVectorProduct!(shared.subarray(0, P), b.X, b.Y, b.v, shared.subarray(P))).toBeTypeOf("number"); // adjacent, not overlapping
     if (mod.hessian) {
-      expect(() => mod.hessian!(b.params, b.X, b.Y, new Float64Array(P))).toThrow(new RangeError(`hessian: H must have length ${P * P} (params×params), got ${P}`));
+      expect(() => mod.hessian!(b.params, b.X, b.Y, new Float64Array(P))).toThrow(new RangeError(`hessian: H must have length ${P * P} (params*params), got ${P}`));
     }
   });
 });

@@ -47,7 +47,7 @@ export interface BatchFunction {
  * targets or outputs (n is the number of rows of the targets, or of the inputs when there are none);
  * one number per parameter; one per pair of parameters.
  */
-type ArrayShape = "params" | "rows of inputs" | "rows of targets" | "rows of outputs" | "one per parameter" | "params×params";
+type ArrayShape = "params" | "rows of inputs" | "rows of targets" | "rows of outputs" | "one per parameter" | "params*params";
 
 /** What a batch function computes, as data: the printers read these fields, never the name. */
 export interface BatchKind {
@@ -73,7 +73,7 @@ export const BATCH_KINDS: { readonly [K in BatchName]: BatchKind & { readonly na
     arrays: [["params", "params"], ["X", "rows of inputs"], ["Y", "rows of targets"]],
     returnsLoss: true,
     mirrorsUpperTriangle: false,
-    docs: "Mean loss over the n samples (X: n×inputs, Y: n×targets, row-major).",
+    docs: "Mean loss over the n samples (X: n*inputs, Y: n*targets, row-major).",
   },
   lossAndGradient: {
     name: "lossAndGradient",
@@ -89,7 +89,7 @@ export const BATCH_KINDS: { readonly [K in BatchName]: BatchKind & { readonly na
     returnsLoss: false,
     writes: { array: "out", holds: "rows" },
     mirrorsUpperTriangle: false,
-    docs: "Writes the outputs for each row of X into out (n×outputs, row-major).",
+    docs: "Writes the outputs for each row of X into out (n*outputs, row-major).",
   },
   hessianVectorProduct: {
     name: "hessianVectorProduct",
@@ -97,15 +97,15 @@ export const BATCH_KINDS: { readonly [K in BatchName]: BatchKind & { readonly na
     returnsLoss: true,
     writes: { array: "out", holds: "means" },
     mirrorsUpperTriangle: false,
-    docs: "Writes H·v into out, H the Hessian of the mean loss over the n samples (in PARAM_NAMES order), and returns the mean loss.",
+    docs: "Writes H*v into out, H the Hessian of the mean loss over the n samples (in PARAM_NAMES order), and returns the mean loss.",
   },
   hessian: {
     name: "hessian",
-    arrays: [["params", "params"], ["X", "rows of inputs"], ["Y", "rows of targets"], ["H", "params×params"]],
+    arrays: [["params", "params"], ["X", "rows of inputs"], ["Y", "rows of targets"], ["H", "params*params"]],
     returnsLoss: true,
     writes: { array: "H", holds: "means" },
     mirrorsUpperTriangle: true,
-    docs: "Writes the Hessian of the mean loss over the n samples into H (params×params, row-major, symmetric) and returns the mean loss.",
+    docs: "Writes the Hessian of the mean loss over the n samples into H (params*params, row-major, symmetric) and returns the mean loss.",
   },
 };
 
@@ -484,7 +484,7 @@ function emitPart(
     ],
     returnType: "void",
     statements,
-    docs: `Part ${c + 1} of ${fn.name}'s per-sample body (assignments ${chunk.first}–${chunk.end - 1}).`,
+    docs: `Part ${c + 1} of ${fn.name}'s per-sample body (assignments ${chunk.first} to ${chunk.end - 1}).`,
   };
 }
 
@@ -534,9 +534,9 @@ export function boundaryCheck(name: BatchName, layout: Layout): string[] {
       case "rows of inputs":
       case "rows of targets":
       case "rows of outputs":
-        return lengthCheck(fn, array, `_n * ${rowWidth[shape]}`, `n×${shape.slice("rows of ".length)} for the n rows of ${rows}`);
-      case "params×params":
-        return lengthCheck(fn, array, P ** 2, "params×params");
+        return lengthCheck(fn, array, `_n * ${rowWidth[shape]}`, `n*${shape.slice("rows of ".length)} for the n rows of ${rows}`);
+      case "params*params":
+        return lengthCheck(fn, array, P ** 2, "params*params");
     }
   };
   const width = rowWidth[rowsShape as keyof typeof rowWidth];

@@ -6,7 +6,7 @@ import {
 function secondOrderSummary(compiled: CompiledModel): string {
   const hvpOps = hessianVectorProductOps(compiled);
   if (hvpOps === undefined) return `no second-order functions (unrolled loss+gradient above ${SECOND_ORDER_MAX_GRADIENT_OPS} operations).`;
-  const hvp = `Hessian·v ${hvpOps}${compiled.loopHessianVectorProduct ? " (loops)" : ""}`;
+  const hvp = `Hessian*v ${hvpOps}${compiled.loopHessianVectorProduct ? " (loops)" : ""}`;
   if (compiled.hessian) return `${hvp}, Hessian ${compiled.hessian.counts.total}.`;
   return `${hvp} (no dense Hessian above ${HESSIAN_MAX_PARAMS} parameters or ${HESSIAN_MAX_GRADIENT_OPS} loss+gradient operations).`;
 }
@@ -36,7 +36,7 @@ export function header(compiled: CompiledModel, provenance?: Provenance, wasm = 
     ? `symgrad generate ${shellWord(provenance.source)} --out ${shellWord(provenance.out)}`
     : "symgrad generate MODEL_FILE --out DIR";
   return [
-    `${GENERATED_MARK}${provenance ? ` from ${provenance.source}` : ""} — DO NOT EDIT.`,
+    `${GENERATED_MARK}${provenance ? ` from ${provenance.source}` : ""} -- DO NOT EDIT.`,
     `// Model "${d.name}" (${d.task}): ${plural(d.inputs.length, "input")}, ${plural(d.targets.length, "target")}, ` +
       `${plural(d.outputs.length, "output")}, ${plural(d.params.length, "parameter")}; ` +
       `ops per sample: loss ${compiled.ops.loss}, loss+gradient ${compiled.ops.lossAndGradient}, ` +

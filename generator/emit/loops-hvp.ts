@@ -104,7 +104,7 @@ function forwardFunction(layer: HvpLayer): EmittedFunction {
     ...(layer.activation ? [`${kernelName(layer.activation)}(za, rza, ${D(l)}, ${E(l)}, ${layer.units}, m);`] : []),
   ];
   return fn(`_hvForward${l}`, [["params", "Float64Array"], ["v", "Float64Array"], ["m", "number"]], "void", statements,
-    `Layer ${l} (${layer.units}×${layer.fanIn}) forward over the tile: z = W·a + b and its R-counterpart Rz = W·Ra + V·a + v_b${layer.activation ? `, then ${layer.activation} on both` : ""}.`);
+    `Layer ${l} (${layer.units}x${layer.fanIn}) forward over the tile: z = W*a + b and its R-counterpart Rz = W*Ra + V*a + v_b${layer.activation ? `, then ${layer.activation} on both` : ""}.`);
 }
 
 /**
@@ -130,7 +130,7 @@ function activationFunction(activation: Activation, program: Program): EmittedFu
   ];
   const buffers: [string, string][] = ["_a", "_r", "_d", "_e"].map((n) => [n, "Float64Array"]);
   return fn(kernelName(activation), [...buffers, ["_u", "number"], ["_m", "number"]], "void", statements,
-    `${activation} over _u units × _m samples: z → a = f(z) in _a, Rz → f'(z)·Rz in _r; f'(z) to _d and f''(z)·Rz to _e.`);
+    `${activation} over _u units x _m samples: z -> a = f(z) in _a, Rz -> f'(z)*Rz in _r; f'(z) to _d and f''(z)*Rz to _e.`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,7 +184,7 @@ function headFunction(hvp: LoopHessianVectorProduct, last: HvpLayer, layout: Lay
     "return _loss;",
   ];
   return fn("_hvHead", [["Y", "Float64Array"], ["_s0", "number"], ["_m", "number"]], "number", statements,
-    `The head over the tile: the sum of its samples' losses; stores δ and Rδ of layer ${last.index}.`);
+    `The head over the tile: the sum of its samples' losses; stores delta and R{delta} of layer ${last.index}.`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ function gradientFunction(layer: HvpLayer): EmittedFunction {
     ...pairsThenTail("j", layer.units, units),
   ];
   return fn(`_hvGradient${l}`, [["out", "Float64Array"], ["m", "number"]], "void", statements,
-    `Layer ${l}: adds the tile's R{∂loss/∂W} = Rδ·aᵀ${l > 1 ? " + δ·Raᵀ" : ""} and R{∂loss/∂b} = Σ Rδ into out.`);
+    `Layer ${l}: adds the tile's R{dloss/dW} = R{delta}*a^T${l > 1 ? " + delta*Ra^T" : ""} and R{dloss/db} = sum of R{delta} into out.`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,7 +273,7 @@ function deltaFunction(layer: HvpLayer, below: HvpLayer): EmittedFunction {
     ...pairsThenTail("i", layer.fanIn, inputs),
   ];
   return fn(`_hvDelta${l}`, [["params", "Float64Array"], ["v", "Float64Array"], ["m", "number"]], "void", statements,
-    `Layer ${l}: δ and Rδ of layer ${below.index} from g = Wᵀ·δ and Rg = Wᵀ·Rδ + Vᵀ·δ.`);
+    `Layer ${l}: delta and R{delta} of layer ${below.index} from g = W^T*delta and Rg = W^T*R{delta} + V^T*delta.`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,8 +320,8 @@ export function emitLoopHessianVectorProduct(hvp: LoopHessianVectorProduct, layo
     exportedFunction(layers, layout),
     inputTileLoader("_hvLoadInputs", A(0), layout, hvp.features && names.program(hvp.features),
       hvp.features
-        ? "The tile's features (the first layer's inputs, from the rows of X), stored unit-major (feature i's samples at i·TILE), for H·v."
-        : "The tile's rows of X, stored unit-major (input i's samples at i·TILE), for H·v."),
+        ? "The tile's features (the first layer's inputs, from the rows of X), stored unit-major (feature i's samples at i*TILE), for H*v."
+        : "The tile's rows of X, stored unit-major (input i's samples at i*TILE), for H*v."),
     ...layers.map(forwardFunction),
     headFunction(hvp, layers[layers.length - 1], layout, names),
     ...[...layers].reverse().flatMap((l) => [gradientFunction(l), ...(l.index > 1 ? [deltaFunction(l, layers[l.index - 2])] : [])]),

@@ -123,7 +123,7 @@ function kernelFunction(kernel: ActivationKernel): EmittedFunction {
     "}",
   ];
   return fn(kernelName(kernel), [["_a", "Float64Array"], ["_f", "Float64Array"], ["_u", "number"], ["_m", "number"]], "void", statements,
-    `${kernel.activation} over _u units × _m samples: z → a = ${kernel.activation}(z) in _a (in place), and ${kernel.activation}'(z) in _f.`);
+    `${kernel.activation} over _u units x _m samples: z -> a = ${kernel.activation}(z) in _a (in place), and ${kernel.activation}'(z) in _f.`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -181,9 +181,9 @@ function forwardFunction(layer: LayerInfo): EmittedFunction {
     ...(U % 2 ? forwardUnits(layer, 1, "{", String(U - 1)) : []),
     ...(layer.kernel ? [`${kernelName(layer.kernel)}(out, ${fBuf(layer.index)}, ${U}, m);`] : []),
   ];
-  const what = `${U}×${layer.fanIn}`;
+  const what = `${U}x${layer.fanIn}`;
   return fn(`_forward${layer.index}`, [["params", "Float64Array"], ["m", "number"]], "void", statements,
-    `Layer ${layer.index} (${what}) forward over the tile's m samples: z = W·a + b, a = activation(z).`);
+    `Layer ${layer.index} (${what}) forward over the tile's m samples: z = W*a + b, a = activation(z).`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -303,7 +303,7 @@ function deltaFunction(layer: LayerInfo, below: LayerInfo): EmittedFunction {
     ...(F % 2 ? deltaInputs(layer, below, 1, `{\nconst i = ${F - 1};`) : []),
   ];
   return fn(`_delta${layer.index}`, [["params", "Float64Array"], ["m", "number"]], "void", statements,
-    `Layer ${layer.index}: ∂loss/∂z of layer ${below.index} from layer ${layer.index}'s deltas (Wᵀ·D, times the activation's derivative).`);
+    `Layer ${layer.index}: dloss/dz of layer ${below.index} from layer ${layer.index}'s deltas (W^T*D, times the activation's derivative).`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -388,7 +388,7 @@ function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, names: 
   const arrays: [string, string][] = writes?.holds === "rows" ? [[writes.array, "Float64Array"]] : [["Y", "Float64Array"]];
   const docs = {
     loss: "The head over the tile: the sum of its samples' losses.",
-    lossAndGradient: `The head over the tile: the sum of its samples' losses; stores ∂loss/∂z of layer ${last.index}.`,
+    lossAndGradient: `The head over the tile: the sum of its samples' losses; stores dloss/dz of layer ${last.index}.`,
     predict: "The head over the tile: writes its samples' outputs.",
   }[kind];
   return fn(name, [...arrays, ["_s0", "number"], ["_m", "number"]], returnsLoss ? "number" : "void", statements, docs);
@@ -452,8 +452,8 @@ export function emitLoopModel(model: LoopModel, layout: Layout, names: LocalName
   const functions = [
     ...batchFunctions(layers, layout, wrapper?.dispatch),
     inputTileLoader("_loadInputs", aBuf(0), layout, model.features && names.program(model.features), model.features
-      ? "The tile's features (the first layer's inputs, computed from the rows of X), stored unit-major (feature i's samples at i·TILE)."
-      : "The tile's rows of X, stored unit-major (input i's samples at i·TILE)."),
+      ? "The tile's features (the first layer's inputs, computed from the rows of X), stored unit-major (feature i's samples at i*TILE)."
+      : "The tile's rows of X, stored unit-major (input i's samples at i*TILE)."),
     ...layers.map(forwardFunction),
     headFunction(model, last, layout, names, "loss"),
     headFunction(model, last, layout, names, "lossAndGradient"),

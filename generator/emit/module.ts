@@ -162,7 +162,7 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
       isExported: true,
       parameters: [{ name: "p", type: "Params" }, { name: "out", type: "Float64Array", initializer: `new Float64Array(${P})` }],
       returnType: "Float64Array",
-      docs: ["Parameters by name → the flat array the functions below take (in PARAM_NAMES order). Every parameter must be a finite number."],
+      docs: ["Parameters by name -> the flat array the functions below take (in PARAM_NAMES order). Every parameter must be a finite number."],
       statements: [
         'if (typeof p !== "object" || p === null) throw new TypeError("packParams: p must be an object of parameters by name");',
         lengthCheck(`"packParams"`, "out", P, "one per parameter"),
@@ -184,7 +184,7 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
       isExported: true,
       parameters: [{ name: "a", type: "Float64Array" }],
       returnType: "Params",
-      docs: ["The flat parameter array → parameters by name."],
+      docs: ["The flat parameter array -> parameters by name."],
       statements: [
         lengthCheck(`"unpackParams"`, "a", P, "one per parameter"),
         `const p = ${emptyParams};`,
@@ -214,7 +214,7 @@ function checkErrors(): FunctionDeclarationStructure[] {
     ]),
     fn("_rowsError", [["fn", "string"], ["arg", "string"], ["array", "unknown"], ["width", "number"]], [
       "if (!(array instanceof Float64Array)) throw new TypeError(`${fn}: ${arg} must be a Float64Array`);",
-      "throw new RangeError(`${fn}: ${arg} must hold n ≥ 1 rows of ${width} (a positive multiple of ${width}), got length ${array.length}`);",
+      "throw new RangeError(`${fn}: ${arg} must hold n >= 1 rows of ${width} (a positive multiple of ${width}), got length ${array.length}`);",
     ]),
     fn("_aliasError", [["fn", "string"], ["written", "string"], ["read", "string"]], [
       "throw new RangeError(`${fn}: ${written} must not share memory with ${read} (pass separate arrays)`);",

@@ -7,8 +7,8 @@
  * where they can differ by an ulp), just a slower first call.
  *
  * The generated code names only what JavaScript itself defines: WebAssembly is read off globalThis and
- * typed here, and base64 is decoded by a loop (no atob), so the module type-checks without the DOM or
- * Node's type declarations, as every generated module does.
+ * typed here, and so are the base64 decoders it uses where the platform has one (else a loop decodes),
+ * so the module type-checks without the DOM or Node's type declarations, as every generated module does.
  */
 import type { EmittedBatch } from "../batch.ts";
 import type { DenseWasm } from "./backend.ts";
@@ -80,8 +80,11 @@ export function wasmWrapper(wasm: DenseWasm, tile: number): WasmWrapper {
         name: "_base64Bytes",
         parameters: [{ name: "text", type: "string" }, { name: "length", type: "number" }],
         returnType: "Uint8Array",
-        docs: "Base64 → its `length` bytes (padding reads as zeros; writes past the end of a typed array are dropped).",
+        docs: "Base64 -> its `length` bytes: the platform's decoder where there is one (Uint8Array.fromBase64, Node's Buffer), else a loop (padding reads as zeros; writes past the end of a typed array are dropped). The loop runs before V8 has compiled it: ~0.5 ms of the module's load in Node, against ~0.02 ms for Buffer.",
         statements: [
+          `const platform = globalThis as unknown as { Uint8Array: { fromBase64?: (text: string) => Uint8Array }; Buffer?: { from(text: string, encoding: "base64"): Uint8Array } };`,
+          "const decoded = platform.Uint8Array.fromBase64?.(text) ?? platform.Buffer?.from(text, \"base64\");",
+          "if (decoded !== undefined && decoded.length === length) return decoded;",
           "const value = new Uint8Array(128);",
           `for (let k = 0; k < 64; k++) value["${BASE64_DIGITS}".charCodeAt(k)] = k;`,
           "const bytes = new Uint8Array(length);",
