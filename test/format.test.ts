@@ -2,10 +2,14 @@
  * The two ways a module is printed and formatted (generator/emit/format.ts) give the same text: in this
  * thread (the whole printed file through prettier: what tests, --watch and the Vite plugin use) and on the
  * worker thread of `symgrad generate`, which formats statement by statement and reuses the text of a
- * statement it has formatted before. The oracle is prettier on the whole file.
+ * statement it has formatted before. The oracle is prettier on the whole file. Also: the worker's code
+ * cache of TypeScript's compiler, written, used, replaced when V8 rejects it, and done without.
  */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { formatInThisThread, FormatWorker } from "../generator/emit/format.ts";
+import { formatInThisThread, FormatWorker, type FormatWorkerOptions } from "../generator/emit/format.ts";
 import { emitModelModule } from "../generator/pipeline.ts";
 import { SHIPPED_MODELS } from "../generator/models/index.ts";
 import type { ModuleStructure } from "../generator/emit/print.ts";
@@ -67,5 +71,45 @@ describe("formatting on the worker thread, statement by statement", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     await expect(dead.format("const a = 1;")).rejects.toThrow(/printing worker thread stopped/);
     await dead.close();
+  });
+});
+
+describe("the worker's code cache of TypeScript's compiler", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "symgrad-code-cache-"));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const model = SHIPPED_MODELS.find((m) => m.name === "logistic")!;
+
+  /** What a fresh worker did with the cache, and whether it formatted a module as this thread does. */
+  async function startWorker(options: FormatWorkerOptions) {
+    const fresh = new FormatWorker(options);
+    try {
+      const { structure } = emitModelModule(model);
+      const [inThread, onWorker] = await Promise.all([formatInThisThread(structure), fresh.format(structure)]);
+      return { use: await fresh.codeCache, sameText: onWorker.text === inThread.text };
+    } finally {
+      await fresh.close();
+    }
+  }
+  const caches = (dir: string) => readdirSync(dir).filter((name) => name.endsWith(".v8cache"));
+
+  it("writes it on first use, uses it after, replaces one V8 rejects (and another version's), and formats the same text each time", async () => {
+    const dir = join(scratch, "cache");
+    expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "written", sameText: true });
+    const [cache] = caches(dir);
+    expect(cache).toMatch(new RegExp(`^typescript-[0-9a-f]{16}-node${process.version}-${process.arch}\\.v8cache$`));
+    expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "used", sameText: true });
+    writeFileSync(join(dir, cache!), "not a code cache");
+    writeFileSync(join(dir, "typescript-0123456789abcdef-nodev0.0.0-x64.v8cache"), "another version's");
+    expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "replaced", sameText: true });
+    expect(caches(dir)).toEqual([cache]);
+    expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "used", sameText: true });
+  });
+
+  it("does without one where the folder cannot be made, or when told", async () => {
+    const file = join(scratch, "a-file");
+    writeFileSync(file, "");
+    expect(await startWorker({ codeCacheDir: join(file, "cache") })).toEqual({ use: "not written", sameText: true });
+    expect(readdirSync(scratch).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+    expect(await startWorker({ codeCacheDir: false })).toEqual({ use: "off", sameText: true });
   });
 });
