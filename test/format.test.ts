@@ -96,12 +96,21 @@ describe("the worker's code cache of TypeScript's compiler", () => {
     const dir = join(scratch, "cache");
     expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "written", sameText: true });
     const [cache] = caches(dir);
-    expect(cache).toMatch(new RegExp(`^typescript-[0-9a-f]{16}-node${process.version}-${process.arch}\\.v8cache$`));
+    expect(cache).toMatch(new RegExp(`^typescript-[0-9a-f]{16}-node${process.version}-${process.arch}-[0-9a-f]{8}\\.v8cache$`));
     expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "used", sameText: true });
     writeFileSync(join(dir, cache!), "not a code cache");
-    writeFileSync(join(dir, "typescript-0123456789abcdef-nodev0.0.0-x64.v8cache"), "another version's");
+    writeFileSync(join(dir, "typescript-0123456789abcdef-nodev0.0.0-x64-01234567.v8cache"), "another version's");
     expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "replaced", sameText: true });
     expect(caches(dir)).toEqual([cache]);
+    expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "used", sameText: true });
+  });
+
+  it("keeps one per set of V8 flags, which V8 checks it against (generate raises the interrupt budget while it warms up)", async () => {
+    const dir = join(scratch, "per-flags");
+    const raised = { codeCacheDir: dir, v8FlagsSet: "--interrupt-budget=540672" };
+    expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "written", sameText: true });
+    expect(await startWorker(raised)).toEqual({ use: "written", sameText: true });
+    expect(caches(dir)).toHaveLength(2);
     expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "used", sameText: true });
   });
 

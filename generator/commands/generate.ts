@@ -346,10 +346,12 @@ export function warmUpBudgetApplies(v8Version: string, nodeFlags: readonly strin
   return v8Version.startsWith(MEASURED_V8) && !nodeFlags.some((flag) => /--interrupt[-_]budget/.test(flag));
 }
 
-function raiseInterruptBudgetForWarmUp(): V8FlagsLater | undefined {
+/** The flags set now (which the printing worker's code cache is kept per) and those to set after the warm-up. */
+function raiseInterruptBudgetForWarmUp(): { now: string; later: V8FlagsLater } | undefined {
   if (!warmUpBudgetApplies(process.versions.v8, process.execArgv)) return undefined;
-  setFlagsFromString(`--interrupt-budget=${WARM_UP_INTERRUPT_BUDGET}`);
-  return { flags: `--interrupt-budget=${DEFAULT_INTERRUPT_BUDGET}`, atEpochMs: performance.timeOrigin + WARM_UP_MS };
+  const now = `--interrupt-budget=${WARM_UP_INTERRUPT_BUDGET}`;
+  setFlagsFromString(now);
+  return { now, later: { flags: `--interrupt-budget=${DEFAULT_INTERRUPT_BUDGET}`, atEpochMs: performance.timeOrigin + WARM_UP_MS } };
 }
 
 export async function generateCommand(argv: string[]): Promise<number> {
@@ -368,7 +370,7 @@ export async function generateCommand(argv: string[]): Promise<number> {
   // model files. (Other runs start it only once they know that some module must be rebuilt.)
   const rebuildsEverything = (options.force || options.check) && !options.quick && !options.watch;
   const { FormatWorker } = await import("../emit/format.ts");
-  const startWorker = () => new FormatWorker({ flagsLater: afterWarmUp });
+  const startWorker = () => new FormatWorker({ v8FlagsSet: afterWarmUp?.now, flagsLater: afterWarmUp?.later });
   const early = rebuildsEverything ? startWorker() : undefined;
   try {
     return await generate(options, () => early ?? startWorker());

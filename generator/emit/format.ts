@@ -78,11 +78,13 @@ if (workerData.flagsLater) {
 }
 /**
  * TypeScript's compiler, as ts-morph requires it, compiled from the code cache in cacheDir when V8 accepts
- * it, else compiled and its code cache written there. The cache's name holds the file's SHA-1 and Node's
- * version and architecture: V8 itself checks only its own version, its flags and the source's length. Any
- * failure to read or write the cache leaves TypeScript loaded without one. Returns what happened.
+ * it, else compiled and its code cache written there. V8 checks a cache against its own version, its
+ * flags and the source's length only, so the cache's name holds the file's SHA-1, Node's version and
+ * architecture, and a hash of the V8 flags in force (\`flags\`): runs with other flags keep a cache of
+ * their own instead of replacing each other's. Any failure to read or write the cache leaves TypeScript
+ * loaded without one. Returns what happened.
  */
-function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir) {
+function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir, flags) {
   if (!cacheDir) return "off";
   const fs = require("node:fs"), path = require("node:path"), Module = require("node:module");
   const file = path.join(path.dirname(require.resolve("@ts-morph/common", { paths: [path.dirname(tsMorphPath)] })), "typescript.js");
@@ -92,8 +94,9 @@ function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir) {
   } catch {
     return "unavailable";
   }
-  const hash = require("node:crypto").createHash("sha1").update(bytes).digest("hex").slice(0, 16);
-  const cacheFile = path.join(cacheDir, "typescript-" + hash + "-node" + process.version + "-" + process.arch + ".v8cache");
+  const sha1 = (data) => require("node:crypto").createHash("sha1").update(data).digest("hex");
+  const version = "typescript-" + sha1(bytes).slice(0, 16) + "-node" + process.version + "-" + process.arch + "-";
+  const cacheFile = path.join(cacheDir, version + sha1(flags).slice(0, 8) + ".v8cache");
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
@@ -111,9 +114,9 @@ function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir) {
     fs.mkdirSync(cacheDir, { recursive: true });
     fs.writeFileSync(temporary, script.createCachedData());
     fs.renameSync(temporary, cacheFile);
-    // One cache at a time: those of other TypeScript or Node versions would only grow the folder.
+    // Caches of other TypeScript or Node versions would only grow the folder.
     for (const name of fs.readdirSync(cacheDir)) {
-      if (/^typescript-.*\\.v8cache$/.test(name) && path.join(cacheDir, name) !== cacheFile) fs.rmSync(path.join(cacheDir, name), { force: true });
+      if (/^typescript-.*\\.v8cache$/.test(name) && !name.startsWith(version)) fs.rmSync(path.join(cacheDir, name), { force: true });
     }
     return cachedData === undefined ? "written" : "replaced";
   } catch {
@@ -123,7 +126,7 @@ function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir) {
     return "not written";
   }
 }
-parentPort.postMessage({ codeCache: loadTypeScriptWithCodeCache(workerData.tsMorphPath, workerData.codeCacheDir) });
+parentPort.postMessage({ codeCache: loadTypeScriptWithCodeCache(workerData.tsMorphPath, workerData.codeCacheDir, workerData.v8Flags) });
 const { printStructure, StructureKind } = require(workerData.tsMorphPath);
 const ready = import(workerData.prettierUrl).then(async (prettier) => {
   await prettier.format("", workerData.options);
@@ -212,6 +215,11 @@ export interface FormatWorkerOptions {
    * .cache/symgrad in the node_modules folder that holds ts-morph.
    */
   readonly codeCacheDir?: string | false;
+  /**
+   * V8 flags this process has set with setFlagsFromString (generate.ts raises the interrupt budget while it
+   * warms up). V8 rejects a code cache made under other flags, so the cache is kept per set of flags.
+   */
+  readonly v8FlagsSet?: string;
   /** V8 flags the worker thread sets at a given time (generate.ts ends its warm-up setting so). */
   readonly flagsLater?: V8FlagsLater;
   /** Statements whose formatted text the worker keeps (default 4096: --watch keeps a worker for hours); tests set fewer. */
@@ -243,6 +251,8 @@ export class FormatWorker {
       prettierUrl: import.meta.resolve("prettier"),
       tsMorphPath,
       codeCacheDir: options.codeCacheDir === false ? undefined : (options.codeCacheDir ?? defaultCodeCacheDir(tsMorphPath)),
+      // Every way V8's flags can differ between runs: node's own options, NODE_OPTIONS, flags set since.
+      v8Flags: [...process.execArgv, process.env.NODE_OPTIONS ?? "", options.v8FlagsSet ?? ""].join(" "),
       options: OPTIONS,
       flagsLater: options.flagsLater,
       maxRememberedStatements: options.maxRememberedStatements ?? 4096,
