@@ -87,12 +87,12 @@ if (workerData.flagsLater) {
 function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir, flags) {
   if (!cacheDir) return "off";
   const fs = require("node:fs"), path = require("node:path"), Module = require("node:module");
-  const file = path.join(path.dirname(require.resolve("@ts-morph/common", { paths: [path.dirname(tsMorphPath)] })), "typescript.js");
-  let bytes;
+  let file, bytes;
   try {
+    file = path.join(path.dirname(require.resolve("@ts-morph/common", { paths: [path.dirname(tsMorphPath)] })), "typescript.js");
     bytes = fs.readFileSync(file);
   } catch {
-    return "unavailable";
+    return "unavailable"; // another layout of ts-morph's packages: it loads TypeScript as it does
   }
   const sha1 = (data) => require("node:crypto").createHash("sha1").update(data).digest("hex");
   const version = "typescript-" + sha1(bytes).slice(0, 16) + "-node" + process.version + "-" + process.arch + "-";
