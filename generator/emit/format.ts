@@ -80,11 +80,13 @@ if (workerData.flagsLater) {
  * TypeScript's compiler, as ts-morph requires it, compiled from the code cache in cacheDir when V8 accepts
  * it, else compiled and its code cache written there. V8 checks a cache against its own version, its
  * flags and the source's length only, so the cache's name holds the file's SHA-1, Node's version and
- * architecture, and a hash of the V8 flags in force (\`flags\`): runs with other flags keep a cache of
- * their own instead of replacing each other's. Any failure to read or write the cache leaves TypeScript
- * loaded without one. Returns what happened.
+ * architecture, and a hash of the V8 flags this process set at run time (\`flagsSet\`: \`generate\`
+ * raises the interrupt budget, tests and --watch do not), so that such runs keep a cache each instead of
+ * replacing each other's. Flags given to node itself are rare: under them V8 rejects the cache, and it
+ * is replaced. Any failure to read or write the cache leaves TypeScript loaded without one. Returns what
+ * happened.
  */
-function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir, flags) {
+function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir, flagsSet) {
   if (!cacheDir) return "off";
   const fs = require("node:fs"), path = require("node:path"), Module = require("node:module");
   let file, bytes;
@@ -96,7 +98,7 @@ function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir, flags) {
   }
   const sha1 = (data) => require("node:crypto").createHash("sha1").update(data).digest("hex");
   const version = "typescript-" + sha1(bytes).slice(0, 16) + "-node" + process.version + "-" + process.arch + "-";
-  const cacheFile = path.join(cacheDir, version + sha1(flags).slice(0, 8) + ".v8cache");
+  const cacheFile = path.join(cacheDir, version + sha1(flagsSet).slice(0, 8) + ".v8cache");
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
@@ -126,7 +128,7 @@ function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir, flags) {
     return "not written";
   }
 }
-parentPort.postMessage({ codeCache: loadTypeScriptWithCodeCache(workerData.tsMorphPath, workerData.codeCacheDir, workerData.v8Flags) });
+parentPort.postMessage({ codeCache: loadTypeScriptWithCodeCache(workerData.tsMorphPath, workerData.codeCacheDir, workerData.v8FlagsSet) });
 const { printStructure, StructureKind } = require(workerData.tsMorphPath);
 const ready = import(workerData.prettierUrl).then(async (prettier) => {
   await prettier.format("", workerData.options);
@@ -217,7 +219,7 @@ export interface FormatWorkerOptions {
   readonly codeCacheDir?: string | false;
   /**
    * V8 flags this process has set with setFlagsFromString (generate.ts raises the interrupt budget while it
-   * warms up). V8 rejects a code cache made under other flags, so the cache is kept per set of flags.
+   * warms up). V8 rejects a code cache made under other flags, so the cache is kept per such set.
    */
   readonly v8FlagsSet?: string;
   /** V8 flags the worker thread sets at a given time (generate.ts ends its warm-up setting so). */
@@ -251,8 +253,7 @@ export class FormatWorker {
       prettierUrl: import.meta.resolve("prettier"),
       tsMorphPath,
       codeCacheDir: options.codeCacheDir === false ? undefined : (options.codeCacheDir ?? defaultCodeCacheDir(tsMorphPath)),
-      // Every way V8's flags can differ between runs: node's own options, NODE_OPTIONS, flags set since.
-      v8Flags: [...process.execArgv, process.env.NODE_OPTIONS ?? "", options.v8FlagsSet ?? ""].join(" "),
+      v8FlagsSet: options.v8FlagsSet ?? "",
       options: OPTIONS,
       flagsLater: options.flagsLater,
       maxRememberedStatements: options.maxRememberedStatements ?? 4096,
