@@ -116,17 +116,19 @@ function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir, flagsSet) {
     fs.mkdirSync(cacheDir, { recursive: true });
     fs.writeFileSync(temporary, script.createCachedData());
     fs.renameSync(temporary, cacheFile);
-    // Caches of other TypeScript or Node versions would only grow the folder.
-    for (const name of fs.readdirSync(cacheDir)) {
-      if (/^typescript-.*\\.v8cache$/.test(name) && !name.startsWith(version)) fs.rmSync(path.join(cacheDir, name), { force: true });
-    }
-    return cachedData === undefined ? "written" : "replaced";
   } catch {
     try {
       fs.rmSync(temporary, { force: true });
     } catch {}
     return "not written";
   }
+  // Caches of other TypeScript or Node versions would only grow the folder (they stay if that fails).
+  try {
+    for (const name of fs.readdirSync(cacheDir)) {
+      if (/^typescript-.*\\.v8cache$/.test(name) && !name.startsWith(version)) fs.rmSync(path.join(cacheDir, name), { force: true });
+    }
+  } catch {}
+  return cachedData === undefined ? "written" : "replaced";
 }
 parentPort.postMessage({ codeCache: loadTypeScriptWithCodeCache(workerData.tsMorphPath, workerData.codeCacheDir, workerData.v8FlagsSet) });
 const { printStructure, StructureKind } = require(workerData.tsMorphPath);
