@@ -42,6 +42,18 @@ function version(): string {
   }
 }
 
+/**
+ * `symgrad generate | head`: once the reader has closed the pipe, what is left to print is dropped and
+ * the command finishes its work (files are still written); without a listener, EPIPE is a crash.
+ */
+export function dropOutputToClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE") throw error;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === "-h" || command === "--help" || command === "help") {

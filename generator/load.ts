@@ -18,6 +18,20 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const LIBRARY_DIR = dirname(fileURLToPath(import.meta.url));
 /** Model files that ship with symgrad live here; they are inputs like any user's model, not library. */
 const SHIPPED_MODELS_DIR = resolve(LIBRARY_DIR, "models");
+/**
+ * The folder of this process's copy of the library when it runs bundled (generator/launch.mjs: `npm run
+ * generate` in this repository), else undefined. The bundle has a module for each library file, at the
+ * file's place: generator/nn/mlp.ts is nn/mlp.mjs.
+ */
+let libraryBundle: string | undefined;
+
+/**
+ * Tells the loader that the library runs from the bundle in the folder at `folderUrl`: models then import
+ * the library's files from there, so they share this process's copy without a TypeScript loader.
+ */
+export function useLibraryBundle(folderUrl: string): void {
+  libraryBundle = folderUrl;
+}
 
 export interface LoadedFile {
   /** The file's exports. */
@@ -55,6 +69,10 @@ const externals: Plugin = {
       });
       if (resolved.errors.length > 0) return { errors: resolved.errors };
       const bare = !args.path.startsWith(".") && !isAbsolute(args.path);
+      if (!bare && libraryBundle !== undefined && isLibraryFile(resolved.path)) {
+        const inBundle = relative(LIBRARY_DIR, resolved.path).split(sep).join("/").replace(/\.ts$/, ".mjs");
+        return { path: new URL(inBundle, libraryBundle).href, external: true };
+      }
       const external = bare || resolved.path.split(sep).includes("node_modules") || isLibraryFile(resolved.path);
       return external ? { path: pathToFileURL(resolved.path).href, external: true } : { path: resolved.path };
     });
