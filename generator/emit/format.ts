@@ -83,8 +83,11 @@ if (workerData.flagsLater) {
 /**
  * TypeScript's compiler, as ts-morph requires it, compiled from the code cache in cacheDir when V8 accepts
  * it, else compiled and its code cache written there. V8 checks a cache against its own version, its
- * flags and the source's length only, so the cache's name holds the file's SHA-1, Node's version and
- * architecture, and a hash of the V8 flags this process set at run time (\`flagsSet\`: \`generate\`
+ * flags and the source's length only, so the cache's name holds what identifies the file (the version
+ * of @ts-morph/common, which bundles it, and the file's size and modification time, which an edit
+ * changes: hashing its 9 MB took ~45 ms of the worker's start, which is on \`generate\`'s critical
+ * path), Node's version and architecture, and a hash of the V8 flags this process set at run time
+ * (\`flagsSet\`: \`generate\`
  * raises the interrupt budget, tests and --watch do not), so that such runs keep a cache each instead of
  * replacing each other's. Flags given to node itself are rare: under them V8 rejects the cache, and it
  * is replaced. Any failure to read or write the cache leaves TypeScript loaded without one. Returns what
@@ -93,15 +96,18 @@ if (workerData.flagsLater) {
 function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir, flagsSet) {
   if (!cacheDir) return "off";
   const fs = require("node:fs"), path = require("node:path"), Module = require("node:module");
-  let file, bytes;
+  let file, bytes, identity;
   try {
-    file = path.join(path.dirname(require.resolve("@ts-morph/common", { paths: [path.dirname(tsMorphPath)] })), "typescript.js");
+    const dist = path.dirname(require.resolve("@ts-morph/common", { paths: [path.dirname(tsMorphPath)] }));
+    file = path.join(dist, "typescript.js");
     bytes = fs.readFileSync(file);
+    const { size, mtimeMs } = fs.statSync(file);
+    identity = JSON.parse(fs.readFileSync(path.join(dist, "..", "package.json"), "utf8")).version + " " + size + " " + mtimeMs;
   } catch {
     return "unavailable"; // another layout of ts-morph's packages: it loads TypeScript as it does
   }
   const sha1 = (data) => require("node:crypto").createHash("sha1").update(data).digest("hex");
-  const version = "typescript-" + sha1(bytes).slice(0, 16) + "-node" + process.version + "-" + process.arch + "-";
+  const version = "typescript-" + sha1(identity).slice(0, 16) + "-node" + process.version + "-" + process.arch + "-";
   const cacheFile = path.join(cacheDir, version + sha1(flagsSet).slice(0, 8) + ".v8cache");
   let cachedData;
   try {
