@@ -1,11 +1,15 @@
 /**
  * Running the train CLI in a child process for tests: as this user or, for permission cases, as `nobody`
  * (root ignores file permissions, so a permission test run as root would pass without testing anything).
+ * Also: scratch folders, and scratch copies of the repository.
  */
 import { execFile, spawnSync } from "node:child_process";
-import { chownSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, lstatSync, chmodSync } from "node:fs";
+import {
+  chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, lstatSync, chmodSync, symlinkSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface Result {
   code: number | null;
@@ -71,6 +75,21 @@ export function scratchDir(prefix = "symgrad-hard-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(dir, 0o755);
   return dir;
+}
+
+const REPOSITORY = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * A scratch copy of what the repository's own commands read (sources, generated modules, config;
+ * node_modules linked), for a test whose command may write there or that edits a source.
+ */
+export function copyOfRepository(prefix: string): string {
+  const copy = mkdtempSync(join(tmpdir(), prefix));
+  for (const entry of ["generator", "generated", "src", "package.json", "symgrad.config.json", "tsconfig.json", ".prettierrc.json"]) {
+    if (existsSync(join(REPOSITORY, entry))) cpSync(join(REPOSITORY, entry), join(copy, entry), { recursive: true });
+  }
+  symlinkSync(join(REPOSITORY, "node_modules"), join(copy, "node_modules"));
+  return copy;
 }
 
 export function giveToNobody(path: string): void {

@@ -5,17 +5,11 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { copyOfRepository } from "./cli-harness.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-const copy = mkdtempSync(join(tmpdir(), "symgrad-fresh-"));
-for (const entry of ["generator", "generated", "src", "package.json", "symgrad.config.json", "tsconfig.json"]) {
-  cpSync(join(root, entry), join(copy, entry), { recursive: true });
-}
-symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
+const copy = copyOfRepository("symgrad-fresh-");
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
 function run(...args: string[]) {

@@ -7,29 +7,16 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { copyOfRepository } from "./cli-harness.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 /** A scratch copy of the repository (node_modules linked), so that its sources can be edited. */
-const copy = mkdtempSync(join(tmpdir(), "symgrad-launch-"));
-for (const entry of ["generator", "generated", "src", "package.json", "symgrad.config.json", "tsconfig.json"]) {
-  cpSync(join(root, entry), join(copy, entry), { recursive: true });
-}
-symlinkSync(join(root, "node_modules"), join(copy, "node_modules"));
+const copy = copyOfRepository("symgrad-launch-");
 const caches = mkdtempSync(join(tmpdir(), "symgrad-launch-cache-"));
 afterAll(() => {
   rmSync(copy, { recursive: true, force: true });

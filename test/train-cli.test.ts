@@ -2,16 +2,7 @@
  * The train CLI and `npm start` end to end, each in a child process writing into a fresh temp directory.
  */
 import { execFile } from "node:child_process";
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -19,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { writeFileAtomic } from "../src/files.ts";
 import { getModel } from "../src/models.ts";
 import { FLAGS } from "../src/options.ts";
-import { runMain } from "./cli-harness.ts";
+import { copyOfRepository, runMain } from "./cli-harness.ts";
 import { xmlProblem } from "./fixtures/xml.ts";
 
 const SVGS = ["data.svg", "boundary.svg", "loss.svg"];
@@ -213,14 +204,7 @@ describe("atomic writes", () => {
  * A scratch copy of what npm start needs: it may regenerate generated/, which a test must not do to the
  * working tree.
  */
-function scratchRepo(): string {
-  const copy = tempDir();
-  for (const entry of ["src", "generator", "generated", "package.json", ".prettierrc.json", "tsconfig.json"]) {
-    if (existsSync(entry)) cpSync(entry, join(copy, entry), { recursive: true });
-  }
-  symlinkSync(join(process.cwd(), "node_modules"), join(copy, "node_modules"));
-  return copy;
-}
+const scratchRepo = () => copyOfRepository("symgrad-start-");
 
 describe("npm start", () => {
   it("exits 0, prints accuracy ≥ 99 % and writes the three plots", async () => {
