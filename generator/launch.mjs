@@ -6,10 +6,10 @@
  * Why: `generate -- --force` is CPU-bound on a 2-core machine, and tsx's start alone took ~0.27 s of
  * wall time and ~0.4 s of CPU (`node --import tsx -e 0` against `node -e 0`): its loader runs on a
  * thread of its own, through which each of the generator's ~90 source files is resolved and loaded.
- * esbuild (a dependency already: it bundles model files) bundles the generator once, in ~0.3 s, into
+ * esbuild (a dependency already: it bundles model files) bundles the generator once, in ~0.4 s, into
  * node_modules/.cache/symgrad beside TypeScript's code cache (format.ts; or, where that cannot be
- * written, in the OS's temporary folder). Later runs check that no source changed (the SHA-1 of each, a
- * few milliseconds) and import the bundle. Deleting the folder is safe: the next run bundles again.
+ * written, in the OS's temporary folder). Later runs check that no source changed (the SHA-1 of each,
+ * 10–20 ms) and import the bundle. Deleting the folder is safe: the next run bundles again.
  *
  * Each bundled file sees `import.meta.url` as its own source's URL, so whatever the generator finds
  * relative to itself (the sources of its fingerprint, package.json, ts-morph, prettier) it finds as under
@@ -107,20 +107,26 @@ function freshManifest(cacheDir, key) {
   return valid ? manifest : undefined;
 }
 
-/** esbuild plugin: each local source declares its own URL, which `import.meta.url` is defined to. */
-const sourceUrls = {
+/**
+ * esbuild plugin: each local source declares its own URL, which `import.meta.url` is defined to. The
+ * SHA-1 of each source as it was read goes into `hashes`: the manifest records what the bundle was built
+ * from, even if a file is saved again while esbuild works.
+ */
+const sourceUrls = (hashes) => ({
   name: "symgrad-source-urls",
   setup(build) {
     build.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
       if (args.path.split(sep).includes("node_modules")) return undefined;
-      const text = readFileSync(args.path, "utf8");
+      const bytes = readFileSync(args.path);
+      hashes.set(args.path, sha1(bytes));
+      const text = bytes.toString("utf8");
       const declaration = `const ${SOURCE_URL} = ${JSON.stringify(pathToFileURL(args.path).href)}; `;
       // After a #! line, which must stay first; on the first line of code, so that line numbers stay.
       const at = text.startsWith("#!") ? text.indexOf("\n") + 1 : 0;
       return { contents: text.slice(0, at) + declaration + text.slice(at), loader: "ts" };
     });
   },
-};
+});
 
 /** Write `text` to `file` whole or not at all (a temporary file, then a rename). */
 function writeAtomic(file, text) {
@@ -137,6 +143,7 @@ function writeAtomic(file, text) {
 /** esbuild's bundle of the generator: its files, and the sources it read with their SHA-1s. */
 async function bundle(entries) {
   const { build } = await import("esbuild");
+  const hashes = new Map();
   const result = await build({
     entryPoints: entries.map((file) => join(LIBRARY_DIR, file)),
     bundle: true,
@@ -154,7 +161,7 @@ async function bundle(entries) {
     target: "node20",
     packages: "external",
     define: { "import.meta.url": SOURCE_URL },
-    plugins: [sourceUrls],
+    plugins: [sourceUrls(hashes)],
     write: false,
     metafile: true,
     logLevel: "silent",
@@ -164,10 +171,10 @@ async function bundle(entries) {
     contents: file.contents,
     hash: file.hash,
   }));
-  const inputs = Object.keys(result.metafile.inputs).map((file) => [
-    file.split(sep).join("/"),
-    hashOf(resolve(ROOT, file)),
-  ]);
+  const inputs = Object.keys(result.metafile.inputs).map((file) => {
+    const path = resolve(ROOT, file);
+    return [file.split(sep).join("/"), hashes.get(path) ?? hashOf(path)];
+  });
   return { files, inputs };
 }
 

@@ -85,12 +85,12 @@ if (workerData.flagsLater) {
  * it, else compiled and its code cache written there. V8 checks a cache against its own version, its
  * flags and the source's length only, so the cache's name holds what identifies the file (the version
  * of @ts-morph/common, which bundles it, and the file's size and modification time, which an edit
- * changes: hashing its 9 MB took ~45 ms of the worker's start, which is on \`generate\`'s critical
+ * changes: hashing its 9 MB took 25–50 ms of the worker's start, which is on \`generate\`'s critical
  * path), Node's version and architecture, and a hash of the V8 flags this process set at run time
  * (\`flagsSet\`: \`generate\` raises the interrupt budget, tests and --watch do not), so that such runs
- * keep a cache each instead of replacing each other's. Flags given to node itself are rare: under them V8 rejects the cache, and it
- * is replaced. Any failure to read or write the cache leaves TypeScript loaded without one. Returns what
- * happened.
+ * keep a cache each instead of replacing each other's. Flags given to node itself are rare: under them
+ * V8 rejects the cache, and it is replaced. Any failure to read or write the cache leaves TypeScript
+ * loaded without one. Returns what happened.
  */
 function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir, flagsSet) {
   if (!cacheDir) return "off";
