@@ -18,7 +18,7 @@
 import type { ActivationKernel, LoopHessianVectorProduct } from "../compile.ts";
 import type { Program } from "../symbolic/schedule.ts";
 import { assignmentLines, boundaryCheck, operandCode, signature, symbolsRead, temp, useCounts, type EmittedBatch, type EmittedFunction, type Layout } from "./batch.ts";
-import { fn, inputTileLoader, range, TILE } from "./loops.ts";
+import { fn, inputTileLoader, range, shapeConstantDeclaration, shapeLocals, TILE } from "./loops.ts";
 
 /** emit/ reads activations through the compiled model, not from nn/ (test/boundaries.test.ts). */
 type Activation = ActivationKernel["activation"];
@@ -40,14 +40,13 @@ const kernelName = (activation: Activation) => `_hv${activation[0].toUpperCase()
 const plus = (base: string, k: number) => (k > 0 ? `${base} + ${k}` : base);
 
 /**
- * `body(count, offset)` for blocks of 2 over [0, total) then a tail of 1, as a loop over `index`
- * (or a plain block when the count is fixed by the caller).
+ * `body(count)` for blocks of 2 over [0, total) then a tail of 1, as a loop over `index`. `total` is
+ * the shape's local that holds the count (loops.ts, shapeLocals) and `count` its value.
  */
-function pairsThenTail(index: string, total: number, body: (count: number) => string[]): string[] {
-  const even = total - (total % 2);
+function pairsThenTail(index: string, total: "units" | "fanIn", count: number, body: (count: number) => string[]): string[] {
   return [
-    ...(even > 0 ? [`for (let ${index} = 0; ${index} < ${even}; ${index} += 2) {`, ...body(2), "}"] : []),
-    ...(total % 2 ? ["{", `const ${index} = ${total - 1};`, ...body(1), "}"] : []),
+    ...(count > 1 ? [`for (let ${index} = 0; ${index} < ${total} - 1; ${index} += 2) {`, ...body(2), "}"] : []),
+    ...(count % 2 ? ["{", `const ${index} = ${total} - 1;`, ...body(1), "}"] : []),
   ];
 }
 
@@ -61,15 +60,14 @@ function samplePairs(block: (samples: number) => string[]): string[] {
 // ---------------------------------------------------------------------------------------------
 
 function forwardBlock(layer: HvpLayer, units: number, samples: number): string[] {
-  const F = layer.fanIn;
   const withRa = layer.index > 1; // the inputs do not depend on the parameters: R{a0} = 0
   const z = (u: number, k: number) => `z${u}${k}`;
   const rz = (u: number, k: number) => `r${u}${k}`;
   const lines: string[] = [];
   for (const u of range(units)) {
-    lines.push(`let ${range(samples).map((k) => `${z(u, k)} = params[w${u} + ${F}]!, ${rz(u, k)} = v[w${u} + ${F}]!`).join(", ")};`);
+    lines.push(`let ${range(samples).map((k) => `${z(u, k)} = params[w${u} + fanIn]!, ${rz(u, k)} = v[w${u} + fanIn]!`).join(", ")};`);
   }
-  lines.push(`for (let i = 0, x = s; i < ${F}; i++, x += ${TILE}) {`);
+  lines.push(`for (let i = 0, x = s; i < fanIn; i++, x += ${TILE}) {`);
   for (const u of range(units)) lines.push(`const p${u} = params[w${u} + i]!, q${u} = v[w${u} + i]!;`);
   for (const k of range(samples)) lines.push(`const x${k} = a[${plus("x", k)}]!;`, ...(withRa ? [`const y${k} = ra[${plus("x", k)}]!;`] : []));
   for (const u of range(units)) {
@@ -85,26 +83,26 @@ function forwardBlock(layer: HvpLayer, units: number, samples: number): string[]
 }
 
 function forwardFunction(layer: HvpLayer): EmittedFunction {
-  const row = layer.fanIn + 1;
   const units = (count: number) => [
-    `const w0 = ${layer.offset} + j * ${row};`,
-    ...(count > 1 ? [`const w1 = w0 + ${row};`] : []),
+    "const w0 = offset + j * stride;",
+    ...(count > 1 ? ["const w1 = w0 + stride;"] : []),
     `const o0 = j * ${TILE};`,
     ...(count > 1 ? [`const o1 = o0 + ${TILE};`] : []),
     ...samplePairs((samples) => forwardBlock(layer, count, samples)),
   ];
   const l = layer.index;
   const statements = [
+    ...shapeLocals(l, ["units", "fanIn", "offset"], true),
     `const a = ${A(l - 1)};`,
     ...(l > 1 ? [`const ra = ${R(l - 1)};`] : []),
     `const za = ${A(l)};`,
     `const rza = ${R(l)};`,
     "const m2 = m - (m % 2);",
-    ...pairsThenTail("j", layer.units, units),
-    ...(layer.activation ? [`${kernelName(layer.activation)}(za, rza, ${D(l)}, ${E(l)}, ${layer.units}, m);`] : []),
+    ...pairsThenTail("j", "units", layer.units, units),
+    ...(layer.activation ? [`${kernelName(layer.activation)}(za, rza, ${D(l)}, ${E(l)}, units, m);`] : []),
   ];
   return fn(`_hvForward${l}`, [["params", "Float64Array"], ["v", "Float64Array"], ["m", "number"]], "void", statements,
-    `Layer ${l} (${layer.units}x${layer.fanIn}) forward over the tile: z = W*a + b and its R-counterpart Rz = W*Ra + V*a + v_b${layer.activation ? `, then ${layer.activation} on both` : ""}.`);
+    `Layer ${l} forward over the tile: z = W*a + b and its R-counterpart Rz = W*Ra + V*a + v_b${layer.activation ? `, then ${layer.activation} on both` : ""}.`);
 }
 
 /**
@@ -207,28 +205,27 @@ function gradientBlock(layer: HvpLayer, units: number, inputs: number): string[]
 }
 
 function gradientFunction(layer: HvpLayer): EmittedFunction {
-  const F = layer.fanIn;
-  const row = F + 1;
   const units = (count: number) => [
-    `const w0 = ${layer.offset} + j * ${row};`,
-    ...(count > 1 ? [`const w1 = w0 + ${row};`] : []),
+    "const w0 = offset + j * stride;",
+    ...(count > 1 ? ["const w1 = w0 + stride;"] : []),
     `const e0o = j * ${TILE};`,
     ...(count > 1 ? [`const e1o = e0o + ${TILE};`] : []),
-    ...pairsThenTail("i", F, (inputs) => gradientBlock(layer, count, inputs)),
+    ...pairsThenTail("i", "fanIn", layer.fanIn, (inputs) => gradientBlock(layer, count, inputs)),
     // The bias's entry is the sum of Rδ.
     `let ${range(count).map((u) => `b${u} = 0`).join(", ")};`,
     "for (let s = 0; s < m; s++) {",
     ...range(count).map((u) => `b${u} += e[e${u}o + s]!;`),
     "}",
-    ...range(count).map((u) => `out[w${u} + ${F}]! += b${u};`),
+    ...range(count).map((u) => `out[w${u} + fanIn]! += b${u};`),
   ];
   const l = layer.index;
   const statements = [
+    ...shapeLocals(l, ["units", "fanIn", "offset"], true),
     ...(l > 1 ? [`const d = ${D(l)};`] : []), // δ·Raᵀ: the inputs of layer 1 have no tangent
     `const e = ${E(l)};`,
     `const a = ${A(l - 1)};`,
     ...(l > 1 ? [`const ra = ${R(l - 1)};`] : []),
-    ...pairsThenTail("j", layer.units, units),
+    ...pairsThenTail("j", "units", layer.units, units),
   ];
   return fn(`_hvGradient${l}`, [["out", "Float64Array"], ["m", "number"]], "void", statements,
     `Layer ${l}: adds the tile's R{dloss/dW} = R{delta}*a^T${l > 1 ? " + delta*Ra^T" : ""} and R{dloss/db} = sum of R{delta} into out.`);
@@ -238,11 +235,11 @@ function gradientFunction(layer: HvpLayer): EmittedFunction {
 // Delta: g = Wᵀ·δ and Rg = Wᵀ·Rδ + Vᵀ·δ, then δ and Rδ of the layer below; 2 inputs × 2 samples
 // ---------------------------------------------------------------------------------------------
 
-function deltaBlock(layer: HvpLayer, below: HvpLayer, inputs: number, samples: number): string[] {
+function deltaBlock(below: HvpLayer, inputs: number, samples: number): string[] {
   const g = (u: number, k: number) => `g${u}${k}`;
   const rg = (u: number, k: number) => `r${u}${k}`;
   const lines = [`let ${range(inputs).flatMap((u) => range(samples).map((k) => `${g(u, k)} = 0, ${rg(u, k)} = 0`)).join(", ")};`];
-  lines.push(`for (let j = 0, w = ${layer.offset} + i, x = s; j < ${layer.units}; j++, w += ${layer.fanIn + 1}, x += ${TILE}) {`);
+  lines.push(`for (let j = 0, w = offset + i, x = s; j < units; j++, w += stride, x += ${TILE}) {`);
   for (const u of range(inputs)) lines.push(`const p${u} = params[${plus("w", u)}]!, q${u} = v[${plus("w", u)}]!;`);
   for (const k of range(samples)) lines.push(`const d${k} = d[${plus("x", k)}]!, e${k} = e[${plus("x", k)}]!;`);
   for (const u of range(inputs)) {
@@ -261,16 +258,17 @@ function deltaFunction(layer: HvpLayer, below: HvpLayer): EmittedFunction {
   const inputs = (count: number) => [
     `const o0 = i * ${TILE};`,
     ...(count > 1 ? [`const o1 = o0 + ${TILE};`] : []),
-    ...samplePairs((samples) => deltaBlock(layer, below, count, samples)),
+    ...samplePairs((samples) => deltaBlock(below, count, samples)),
   ];
   const l = layer.index;
   const statements = [
+    ...shapeLocals(l, ["units", "fanIn", "offset"], true),
     `const d = ${D(l)};`,
     `const e = ${E(l)};`,
     `const db = ${D(below.index)};`,
     `const eb = ${E(below.index)};`,
     "const m2 = m - (m % 2);",
-    ...pairsThenTail("i", layer.fanIn, inputs),
+    ...pairsThenTail("i", "fanIn", layer.fanIn, inputs),
   ];
   return fn(`_hvDelta${l}`, [["params", "Float64Array"], ["v", "Float64Array"], ["m", "number"]], "void", statements,
     `Layer ${l}: delta and R{delta} of layer ${below.index} from g = W^T*delta and Rg = W^T*R{delta} + V^T*delta.`);
@@ -313,6 +311,7 @@ export function emitLoopHessianVectorProduct(hvp: LoopHessianVectorProduct, layo
   }));
   const buffer = (name: string, units: number) => ({ name, initializer: `new Float64Array(${units * TILE})` });
   const constants = [
+    ...layers.map(shapeConstantDeclaration),
     buffer(A(0), layers[0].fanIn),
     ...layers.flatMap((l) => [A, R, D, E].map((b) => buffer(b(l.index), l.units))),
   ];

@@ -273,11 +273,25 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
     ...parameters.types,
     ...packing(userNames.params),
     ...batches.flatMap((b) => (b.types ?? []).map((t): StatementStructures => ({ kind: structureKind("TypeAlias"), name: t.name, type: t.type, docs: [t.docs] }))),
-    ...batches.flatMap((b) => b.constants.map((c) => constant(c.name, c.initializer, c.exported ?? false, c.docs))),
+    ...distinctConstants(batches).map((c) => constant(c.name, c.initializer, c.exported ?? false, c.docs)),
     ...batches.flatMap((b) => b.functions.map(functionStructure)),
     ...fastMathStatements(fastMath),
     ...checkErrors(),
   ];
+}
+
+/**
+ * The batches' module constants, each once: the gradient's and H·v's loops both declare the layers'
+ * shapes (loops.ts, shapeConstant). Two different constants of one name are a bug in an emitter.
+ */
+function distinctConstants(batches: readonly EmittedBatch[]): EmittedBatch["constants"] {
+  const byName = new Map<string, EmittedBatch["constants"][number]>();
+  for (const c of batches.flatMap((b) => b.constants)) {
+    const seen = byName.get(c.name);
+    if (seen && seen.initializer !== c.initializer) throw new Error(`two module constants named ${c.name}: ${seen.initializer} and ${c.initializer}`);
+    byName.set(c.name, seen ?? c);
+  }
+  return [...byName.values()];
 }
 
 /** loss, lossAndGradient and predict of the unrolled strategy (batch.ts). */
