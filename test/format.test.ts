@@ -74,12 +74,12 @@ describe("formatting on the worker thread, statement by statement", () => {
   });
 });
 
-describe("the worker's code cache of TypeScript's compiler", () => {
+describe("the worker's code caches of TypeScript's compiler, ts-morph and prettier", () => {
   const scratch = mkdtempSync(join(tmpdir(), "symgrad-code-cache-"));
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
   const model = SHIPPED_MODELS.find((m) => m.name === "logistic")!;
 
-  /** What a fresh worker did with the cache, and whether it formatted a module as this thread does. */
+  /** What a fresh worker did with the caches, and whether it formatted a module as this thread does. */
   async function startWorker(options: FormatWorkerOptions) {
     const fresh = new FormatWorker(options);
     try {
@@ -90,28 +90,36 @@ describe("the worker's code cache of TypeScript's compiler", () => {
       await fresh.close();
     }
   }
-  const caches = (dir: string) => readdirSync(dir).filter((name) => name.endsWith(".v8cache"));
+  const caches = (dir: string) => readdirSync(dir).filter((name) => name.endsWith(".v8cache")).sort();
+  const STEMS = ["prettier-babel", "prettier-estree", "prettier-standalone", "ts-morph", "ts-morph-common", "typescript"];
 
-  it("writes it on first use, uses it after, replaces one V8 rejects (and another version's), and formats the same text each time", async () => {
+  it("writes them on first use, uses them after, replaces one V8 rejects (and another version's), and formats the same text each time", async () => {
     const dir = join(scratch, "cache");
     expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "written", sameText: true });
-    const [cache] = caches(dir);
-    expect(cache).toMatch(new RegExp(`^typescript-[0-9a-f]{16}-node${process.version}-${process.arch}-[0-9a-f]{8}\\.v8cache$`));
+    const written = caches(dir);
+    expect(written).toHaveLength(STEMS.length);
+    written.forEach((name, k) => {
+      expect(name).toMatch(new RegExp(`^${STEMS[k]}-[0-9a-f]{16}-node${process.version}-${process.arch}-[0-9a-f]{8}\\.v8cache$`));
+    });
     expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "used", sameText: true });
-    writeFileSync(join(dir, cache!), "not a code cache");
+    const typescript = written.find((name) => name.startsWith("typescript-"))!;
+    writeFileSync(join(dir, typescript), "not a code cache");
     writeFileSync(join(dir, "typescript-0123456789abcdef-nodev0.0.0-x64-01234567.v8cache"), "another version's");
+    writeFileSync(join(dir, "ts-morph-0123456789abcdef-nodev0.0.0-x64-01234567.v8cache"), "not TypeScript's, and not rewritten");
     expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "replaced", sameText: true });
-    expect(caches(dir)).toEqual([cache]);
+    // Only the rewritten file's other versions are removed: ts-morph's cache was used, not written.
+    expect(caches(dir)).toEqual([...written, "ts-morph-0123456789abcdef-nodev0.0.0-x64-01234567.v8cache"].sort());
     expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "used", sameText: true });
   });
 
-  it("keeps one per set of V8 flags, which V8 checks it against (generate raises the interrupt budget while it warms up)", async () => {
+  it("keeps a set per set of V8 flags, which V8 checks them against (generate raises the interrupt budget while it warms up)", async () => {
     const dir = join(scratch, "per-flags");
     const raised = { codeCacheDir: dir, v8FlagsSet: "--interrupt-budget=540672" };
     expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "written", sameText: true });
     expect(await startWorker(raised)).toEqual({ use: "written", sameText: true });
-    expect(caches(dir)).toHaveLength(2);
+    expect(caches(dir)).toHaveLength(2 * STEMS.length);
     expect(await startWorker({ codeCacheDir: dir })).toEqual({ use: "used", sameText: true });
+    expect(await startWorker(raised)).toEqual({ use: "used", sameText: true });
   });
 
   it("does without one where the folder cannot be made, or when told", async () => {

@@ -61,11 +61,12 @@ export const formatInThisThread: Formatter = async (module) => {
  * whole file formatted (test/format.test.ts compares the two for every shipped model). Should a
  * statement not be found where it is expected in the whole printed file, the whole file is formatted.
  *
- * ts-morph loads TypeScript's compiler (9 MB of JavaScript, of which printing structures runs nothing),
- * and parsing it is the largest part of the worker's start. The worker compiles it first, from a V8 code
- * cache when there is one (loadTypeScriptWithCodeCache), and registers it as Node's own load would, so
- * that ts-morph finds it loaded: require("ts-morph") took 467 ms instead of 652 (medians of five fresh
- * processes), and a whole `npm run generate -- --force` 3272 ms instead of 3406 (eight alternating runs).
+ * ts-morph loads TypeScript's compiler (9 MB of JavaScript, of which printing structures runs nothing)
+ * and its own 4 MB, and parsing them is the largest part of the worker's start. The worker compiles them,
+ * and prettier's, from V8 code caches when there are (requireWithCodeCache), and registers them as
+ * Node's own load would, so that ts-morph finds them loaded. TypeScript's alone: require("ts-morph") took
+ * 467 ms instead of 652 (medians of five fresh processes), and a whole `npm run generate -- --force`
+ * 3272 ms instead of 3406 (eight alternating runs).
  *
  * The statements a module needs formatted go to prettier in one call, each on its own after a
  * BOUNDARY comment line, and the result is cut at those lines: each call normalizes prettier's options
@@ -76,38 +77,62 @@ export const formatInThisThread: Formatter = async (module) => {
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
-if (workerData.flagsLater) {
-  const { flags, atEpochMs } = workerData.flagsLater;
-  setTimeout(() => require("node:v8").setFlagsFromString(flags), Math.max(0, atEpochMs - Date.now())).unref();
-}
 /**
- * TypeScript's compiler, as ts-morph requires it, compiled from the code cache in cacheDir when V8 accepts
- * it, else compiled and its code cache written there. V8 checks a cache against its own version, its
- * flags and the source's length only, so the cache's name holds what identifies the file (the version
- * of @ts-morph/common, which bundles it, and the file's size and modification time, which an edit
- * changes: hashing its 9 MB took 25–50 ms of the worker's start, which is on \`generate\`'s critical
- * path), Node's version and architecture, and a hash of the V8 flags this process set at run time
- * (\`flagsSet\`: \`generate\` raises the interrupt budget, tests and --watch do not), so that such runs
- * keep a cache each instead of replacing each other's. Flags given to node itself are rare: under them
- * V8 rejects the cache, and it is replaced. Any failure to read or write the cache leaves TypeScript
- * loaded without one. Returns what happened.
+ * The worker's large CommonJS files (TypeScript's compiler, ts-morph, prettier's standalone build and
+ * plugins) compiled from V8 code caches in cacheDir, and registered as Node's own load would register
+ * them, so that ts-morph's require() of @ts-morph/common and of TypeScript finds them loaded.
+ *
+ * A cache is written once the worker has formatted its first module (writeCodeCaches), not right after
+ * the file's top level has run: by then V8 has compiled the parsing and printing functions that every
+ * run needs, and the cache holds them too, so a later run neither parses those files nor compiles
+ * those functions lazily. (Measured in one process, first run without caches against later runs with:
+ * loading the six files 500–580 ms against 190–240 ms, formatting seed.ts 440–510 ms against 357–377 ms.)
+ * V8 checks a cache against its own version, its flags and the source's length only, so a cache's name
+ * holds what identifies the file (its package's version, size and modification time, which an edit
+ * changes: hashing typescript.js's 9 MB took 25–50 ms of the worker's start, which is on \`generate\`'s
+ * critical path), Node's version and architecture, and a hash of the V8 flags this process set at run
+ * time (\`flagsSet\`: \`generate\` raises the interrupt budget while it warms up, tests and --watch do
+ * not), so that such runs keep a cache each instead of replacing each other's. The caches are written
+ * before the warm-up flags are set back (flagsLater), under the flags they are named by. Flags given to
+ * node itself are rare: under them V8 rejects the caches, and they are replaced. Any failure to read or
+ * write a cache leaves the file loaded without one.
  */
-function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir, flagsSet) {
-  if (!cacheDir) return "off";
+const codeCaches = {
+  dir: workerData.codeCacheDir,
+  flagsHash: require("node:crypto").createHash("sha1").update(workerData.v8FlagsSet).digest("hex").slice(0, 8),
+  /** What happened to each file's cache: "used", "missing", "rejected" or "unavailable". */
+  uses: [],
+  /** Compiled scripts whose cache is to be written, with where. */
+  pending: [],
+  written: false,
+};
+/** The version in the package.json nearest above \`file\`. */
+function packageVersion(file) {
+  const fs = require("node:fs"), path = require("node:path");
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    try {
+      const version = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
+      if (typeof version === "string") return version;
+    } catch {}
+  }
+  return "";
+}
+/** \`require(file)\`, compiled from its code cache when V8 accepts one (see codeCaches). */
+function requireWithCodeCache(stem, file) {
+  if (!codeCaches.dir) return require(file);
   const fs = require("node:fs"), path = require("node:path"), Module = require("node:module");
-  let file, bytes, identity;
+  let bytes, identity;
   try {
-    const dist = path.dirname(require.resolve("@ts-morph/common", { paths: [path.dirname(tsMorphPath)] }));
-    file = path.join(dist, "typescript.js");
     bytes = fs.readFileSync(file);
     const { size, mtimeMs } = fs.statSync(file);
-    identity = JSON.parse(fs.readFileSync(path.join(dist, "..", "package.json"), "utf8")).version + " " + size + " " + mtimeMs;
+    identity = packageVersion(file) + " " + size + " " + mtimeMs;
   } catch {
-    return "unavailable"; // another layout of ts-morph's packages: it loads TypeScript as it does
+    codeCaches.uses.push("unavailable"); // another layout of the packages: Node loads the file as it does
+    return require(file);
   }
   const sha1 = (data) => require("node:crypto").createHash("sha1").update(data).digest("hex");
-  const version = "typescript-" + sha1(identity).slice(0, 16) + "-node" + process.version + "-" + process.arch + "-";
-  const cacheFile = path.join(cacheDir, version + sha1(flagsSet).slice(0, 8) + ".v8cache");
+  const prefix = stem + "-" + sha1(identity).slice(0, 16) + "-node" + process.version + "-" + process.arch + "-";
+  const cacheFile = path.join(codeCaches.dir, prefix + codeCaches.flagsHash + ".v8cache");
   let cachedData;
   try {
     cachedData = fs.readFileSync(cacheFile);
@@ -119,32 +144,76 @@ function loadTypeScriptWithCodeCache(tsMorphPath, cacheDir, flagsSet) {
   script.runInThisContext()(loaded.exports, Module.createRequire(file), loaded, file, path.dirname(file));
   loaded.loaded = true;
   require.cache[file] = loaded;
-  if (cachedData !== undefined && !script.cachedDataRejected) return "used";
-  const temporary = cacheFile + "." + process.pid + "-" + require("node:worker_threads").threadId + ".tmp";
-  try {
-    fs.mkdirSync(cacheDir, { recursive: true });
-    fs.writeFileSync(temporary, script.createCachedData());
-    fs.renameSync(temporary, cacheFile);
-  } catch {
+  const use = cachedData === undefined ? "missing" : script.cachedDataRejected ? "rejected" : "used";
+  codeCaches.uses.push(use);
+  if (use !== "used") codeCaches.pending.push({ stem, prefix, script, cacheFile });
+  return loaded.exports;
+}
+/**
+ * Writes the caches that were missing or rejected (once), removes the same files' caches of other
+ * versions, and reports what happened: "used" (every cache), "written" (none existed), "replaced" (some
+ * were rejected or missing), "not written", "unavailable" or "off".
+ */
+function writeCodeCaches() {
+  if (codeCaches.written) return;
+  codeCaches.written = true;
+  const fs = require("node:fs"), path = require("node:path");
+  const { dir, uses, pending } = codeCaches;
+  let failed = false;
+  for (const { script, cacheFile } of pending) {
+    const temporary = cacheFile + "." + process.pid + "-" + require("node:worker_threads").threadId + ".tmp";
     try {
-      fs.rmSync(temporary, { force: true });
-    } catch {}
-    return "not written";
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(temporary, script.createCachedData());
+      fs.renameSync(temporary, cacheFile);
+    } catch {
+      failed = true;
+      try {
+        fs.rmSync(temporary, { force: true });
+      } catch {}
+    }
   }
-  // Caches of other TypeScript or Node versions would only grow the folder (they stay if that fails).
+  // Caches of other versions of these files, or of Node, would only grow the folder (they stay if that fails).
   try {
-    for (const name of fs.readdirSync(cacheDir)) {
-      if (/^typescript-.*\\.v8cache$/.test(name) && !name.startsWith(version)) fs.rmSync(path.join(cacheDir, name), { force: true });
+    for (const name of pending.length > 0 ? fs.readdirSync(dir) : []) {
+      const stale = pending.some(({ stem, prefix }) => name.startsWith(stem + "-") && name.endsWith(".v8cache") && !name.startsWith(prefix) && /^[0-9a-f]{16}-node/.test(name.slice(stem.length + 1)));
+      if (stale) fs.rmSync(path.join(dir, name), { force: true });
     }
   } catch {}
-  return cachedData === undefined ? "written" : "replaced";
+  const report = !dir ? "off"
+    : uses.every((use) => use === "unavailable") ? "unavailable"
+    : failed ? "not written"
+    : uses.every((use) => use === "used" || use === "unavailable") ? "used"
+    : uses.every((use) => use === "missing" || use === "unavailable") ? "written"
+    : "replaced";
+  codeCaches.pending = [];
+  parentPort.postMessage({ codeCache: report });
 }
-parentPort.postMessage({ codeCache: loadTypeScriptWithCodeCache(workerData.tsMorphPath, workerData.codeCacheDir, workerData.v8FlagsSet) });
-const { printStructure, StructureKind } = require(workerData.tsMorphPath);
+if (workerData.flagsLater) {
+  const { flags, atEpochMs } = workerData.flagsLater;
+  setTimeout(() => {
+    writeCodeCaches(); // under the flags their names hold
+    require("node:v8").setFlagsFromString(flags);
+  }, Math.max(0, atEpochMs - Date.now())).unref();
+}
+/** ts-morph, with @ts-morph/common and the TypeScript it bundles compiled from code caches first. */
+function loadTsMorph(tsMorphPath) {
+  const path = require("node:path");
+  try {
+    const common = require.resolve("@ts-morph/common", { paths: [path.dirname(tsMorphPath)] });
+    requireWithCodeCache("typescript", path.join(path.dirname(common), "typescript.js"));
+    requireWithCodeCache("ts-morph-common", common);
+  } catch {
+    codeCaches.uses.push("unavailable"); // another layout of ts-morph's packages: it loads them as it does
+  }
+  return requireWithCodeCache("ts-morph", tsMorphPath);
+}
+const { printStructure, StructureKind } = loadTsMorph(workerData.tsMorphPath);
 /** prettier's standalone build with the plugins it needs (loaded at once; the Node build loads its own on first use). */
 const ready = (async () => {
-  const prettier = require(workerData.prettier.standalone);
-  const options = { ...workerData.options, plugins: workerData.prettier.plugins.map((plugin) => require(plugin)) };
+  const prettier = requireWithCodeCache("prettier-standalone", workerData.prettier.standalone);
+  const plugins = workerData.prettier.plugins.map(([stem, file]) => requireWithCodeCache(stem, file));
+  const options = { ...workerData.options, plugins };
   await prettier.format("", options);
   return { format: (text) => prettier.format(text, options) };
 })();
@@ -209,6 +278,7 @@ parentPort.on("message", async ({ id, module }) => {
     const prettier = await ready;
     const text = typeof module === "string" ? await prettier.format(module) : await formatModule(prettier, module.statements);
     parentPort.postMessage({ id, text, seconds: (performance.now() - start) / 1000 });
+    writeCodeCaches(); // once: now they hold what formatting a module compiles
   } catch (error) {
     parentPort.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
   }
@@ -267,7 +337,10 @@ export class FormatWorker {
     const workerData = {
       prettier: {
         standalone: require.resolve("prettier/standalone"),
-        plugins: [require.resolve("prettier/plugins/babel"), require.resolve("prettier/plugins/estree")],
+        plugins: [
+          ["prettier-babel", require.resolve("prettier/plugins/babel")],
+          ["prettier-estree", require.resolve("prettier/plugins/estree")],
+        ],
       },
       tsMorphPath,
       codeCacheDir: options.codeCacheDir === false ? undefined : (options.codeCacheDir ?? defaultCodeCacheDir(tsMorphPath)),
