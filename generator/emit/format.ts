@@ -58,8 +58,9 @@ export const formatInThisThread: Formatter = async (module) => {
  * rebuild's work. prettier formats top-level statements independently of one another except for the
  * blank lines between them, which it keeps (one at most) where the printed file has them; so the
  * statements' formatted texts, joined with a blank line where the whole printed file has one, are the
- * whole file formatted (test/format.test.ts compares the two for every shipped model). Should a
- * statement not be found where it is expected in the whole printed file, the whole file is formatted.
+ * whole file formatted (test/format.test.ts compares the two for every shipped model). The module is
+ * printed once, and cut into its statements where ts-morph says they start (printWithSpans): printing
+ * each statement again on its own, to find it in the whole, was half of the worker's printing time.
  *
  * ts-morph loads TypeScript's compiler (9 MB of JavaScript, of which printing structures runs nothing)
  * and its own 4 MB, and parsing them is the largest part of the worker's start. The worker compiles them,
@@ -217,11 +218,26 @@ const ready = (async () => {
   await prettier.format("", options);
   return { format: (text) => prettier.format(text, options) };
 })();
-const print = (statements) =>
-  printStructure({
-    kind: StructureKind.SourceFile,
-    statements: statements.map((s) => (typeof s === "string" ? s : { ...s, kind: StructureKind[s.kind] })),
-  });
+const structure = (s) => (typeof s === "string" ? s : { ...s, kind: StructureKind[s.kind] });
+/**
+ * The module printed once, and where each statement's text lies in it (without the blank lines around
+ * it): a writer function before each statement and after the last records the writer's length there.
+ * ts-morph runs such a function as a statement that writes nothing; the line breaks it puts before a
+ * statement ("newline if the last is not one", "blank line if the last is not one") are the same
+ * whether or not a marker came first, so the printed text is the module's as printed without markers.
+ */
+function printWithSpans(statements) {
+  const marks = [];
+  const mark = (writer) => void marks.push(writer.getLength());
+  const whole = printStructure({ kind: StructureKind.SourceFile, statements: [...statements.flatMap((s) => [mark, structure(s)]), mark] });
+  const spans = [];
+  for (let k = 0; k + 1 < marks.length; k++) {
+    const raw = whole.slice(marks[k], marks[k + 1]);
+    const start = marks[k] + (raw.length - raw.trimStart().length);
+    spans.push([start, start + raw.trim().length]);
+  }
+  return { whole, spans };
+}
 /** Printed statement → prettier's text of it, for the modules this worker formats (bounded: --watch keeps a worker for hours). */
 const formattedStatements = new Map();
 const BOUNDARY = "// symgrad: statement boundary";
@@ -245,24 +261,9 @@ async function formatStatements(prettier, pieces) {
   }
   return pieces.map((piece) => texts.get(piece));
 }
-/** Where each statement's text lies in the whole printed file (without surrounding blank lines), or undefined. */
-function locate(whole, pieces) {
-  const spans = [];
-  let from = 0;
-  for (const piece of pieces) {
-    const text = piece.trim();
-    const start = whole.indexOf(text, from);
-    if (start < 0 || whole.slice(from, start).trim() !== "") return undefined;
-    spans.push([start, start + text.length]);
-    from = start + text.length;
-  }
-  return whole.slice(from).trim() === "" ? spans : undefined;
-}
 async function formatModule(prettier, statements) {
-  const whole = print(statements);
-  const pieces = statements.map((s) => print([s]));
-  const spans = locate(whole, pieces);
-  if (!spans) return prettier.format(whole);
+  const { whole, spans } = printWithSpans(statements);
+  const pieces = spans.map(([start, end]) => whole.slice(start, end));
   const texts = await formatStatements(prettier, pieces);
   let text = "";
   for (let k = 0; k < pieces.length; k++) {
