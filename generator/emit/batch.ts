@@ -504,6 +504,14 @@ export function signature(name: BatchName): Omit<EmittedFunction, "statements"> 
 }
 
 /** `if (array is not a Float64Array of this length) throw …;`: a call only on failure (see boundaryCheck). */
+/**
+ * The module's private constant holding its parameter count (module.ts declares it), which length
+ * checks and loops over the parameters read instead of spelling out the number: so that functions which
+ * differ between two models only in that number (the loop modules' batch functions, packParams) are the
+ * same text, which prettier formats once per run (format.ts).
+ */
+export const PARAM_COUNT = "_paramCount";
+
 export function lengthCheck(fn: string, array: string, expected: string | number, what: string): string {
   return `if (!(${array} instanceof Float64Array) || ${array}.length !== ${expected}) _lengthError(${fn}, "${array}", ${array}, ${expected}, "${what}");`;
 }
@@ -530,7 +538,7 @@ export function boundaryCheck(name: BatchName, layout: Layout): string[] {
     switch (shape) {
       case "params":
       case "one per parameter":
-        return lengthCheck(fn, array, P, "one per parameter");
+        return lengthCheck(fn, array, PARAM_COUNT, "one per parameter");
       case "rows of inputs":
       case "rows of targets":
       case "rows of outputs":

@@ -17,7 +17,7 @@
  */
 import type { ActivationKernel, LoopHessianVectorProduct } from "../compile.ts";
 import type { Program } from "../symbolic/schedule.ts";
-import { assignmentLines, boundaryCheck, operandCode, signature, symbolsRead, temp, useCounts, type EmittedBatch, type EmittedFunction, type Layout } from "./batch.ts";
+import { assignmentLines, boundaryCheck, operandCode, PARAM_COUNT, signature, symbolsRead, temp, useCounts, type EmittedBatch, type EmittedFunction, type Layout } from "./batch.ts";
 import { fn, inputTileLoader, range, shapeConstantDeclaration, shapeLocals, TILE } from "./loops.ts";
 
 /** emit/ reads activations through the compiled model, not from nn/ (test/boundaries.test.ts). */
@@ -279,7 +279,6 @@ function deltaFunction(layer: HvpLayer, below: HvpLayer): EmittedFunction {
 // ---------------------------------------------------------------------------------------------
 
 function exportedFunction(layers: readonly HvpLayer[], layout: Layout): EmittedFunction {
-  const P = layout.params.length;
   const backward = [...layers].reverse().flatMap((l) => [`_hvGradient${l.index}(out, _m);`, ...(l.index > 1 ? [`_hvDelta${l.index}(params, v, _m);`] : [])]);
   return {
     ...signature("hessianVectorProduct"),
@@ -294,7 +293,7 @@ function exportedFunction(layers: readonly HvpLayer[], layout: Layout): EmittedF
       "_loss += _hvHead(Y, _s0, _m);",
       ...backward,
       "}",
-      `for (let _k = 0; _k < ${P}; _k++) out[_k]! /= _n;`,
+      `for (let _k = 0; _k < ${PARAM_COUNT}; _k++) out[_k]! /= _n;`,
       "return _loss / _n;",
     ],
   };

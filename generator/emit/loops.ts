@@ -33,7 +33,7 @@ import type { Program } from "../symbolic/schedule.ts";
 import type { DenseWasm } from "./wasm/backend.ts";
 import { wasmWrapper } from "./wasm/wrapper.ts";
 import {
-  assignmentLines, BATCH_KINDS, batchSkeleton, operandCode, symbolsRead, temp, useCounts,
+  assignmentLines, BATCH_KINDS, batchSkeleton, operandCode, PARAM_COUNT, symbolsRead, temp, useCounts,
   type BatchName, type EmittedBatch, type EmittedFunction, type Layout,
 } from "./batch.ts";
 
@@ -84,7 +84,7 @@ export function shapeConstantDeclaration(layer: { index: number; units: number; 
   return {
     name: shapeConstant(layer.index),
     initializer: `{ units: ${layer.units}, fanIn: ${layer.fanIn}, offset: ${layer.offset} }`,
-    docs: `Layer ${layer.index}: ${layer.units} units of ${layer.fanIn} inputs; its parameters from index ${layer.offset} on (per unit: weights, then bias).`,
+    docs: `Layer ${layer.index}: ${layer.units} unit${layer.units === 1 ? "" : "s"} of ${layer.fanIn} input${layer.fanIn === 1 ? "" : "s"}; its parameters from index ${layer.offset} on (per unit: weights, then bias).`,
   };
 }
 
@@ -429,7 +429,6 @@ function headFunction(model: LoopModel, last: LayerInfo, layout: Layout, names: 
 
 /** `wasmDispatch`: lossAndGradient's first statement after its checks, running its WebAssembly form (wasm/wrapper.ts). */
 function batchFunctions(layers: readonly LayerInfo[], layout: Layout, wasmDispatch?: string): EmittedFunction[] {
-  const P = layout.params.length;
   const forward = ["_loadInputs(X, _s0, _m);", ...layers.map((l) => `_forward${l.index}(params, _m);`)];
   const tiles = (body: string[]) => [
     `for (let _s0 = 0; _s0 < _n; _s0 += ${TILE}) {`,
@@ -449,7 +448,7 @@ function batchFunctions(layers: readonly LayerInfo[], layout: Layout, wasmDispat
   return [
     tiled("loss", [...forward, "_loss += _headLoss(Y, _s0, _m);"]),
     tiled("lossAndGradient", [...forward, "_loss += _headLossAndGradient(Y, _s0, _m);", ...backward], [
-      `for (let _k = 0; _k < ${P}; _k++) grad[_k]! /= _n;`,
+      `for (let _k = 0; _k < ${PARAM_COUNT}; _k++) grad[_k]! /= _n;`,
     ]),
     tiled("predict", [...forward, "_headPredict(out, _s0, _m);"]),
   ];

@@ -9,7 +9,7 @@ import type { FunctionDeclarationStructure, StatementStructures, VariableStateme
 import { hessianVectorProductOps, type CompiledModel, type UnrolledModel } from "../compile.ts";
 import { localNames } from "../symbolic/names.ts";
 import type { Operand, Program } from "../symbolic/schedule.ts";
-import { emitBatchFunction, lengthCheck, type EmittedBatch, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
+import { emitBatchFunction, lengthCheck, PARAM_COUNT, type EmittedBatch, type EmittedFunction, type Layout, type Sink } from "./batch.ts";
 import { header, type Provenance } from "./header.ts";
 import { emitLoopModel } from "./loops.ts";
 import { denseWasm, type DenseWasm } from "./wasm/backend.ts";
@@ -153,7 +153,7 @@ function parameterNames(compiled: CompiledModel, params: readonly string[]): { l
 
 /** Loops over PARAM_NAMES rather than one statement per parameter: wide models have thousands. */
 function packing(params: readonly string[]): FunctionDeclarationStructure[] {
-  const P = params.length;
+  const P = PARAM_COUNT;
   // A parameter named __proto__ needs an object without a prototype: on a plain object, assigning
   // p["__proto__"] would set the prototype instead of creating the property.
   const emptyParams = params.includes("__proto__") ? "Object.create(null) as Params" : "{} as Params";
@@ -268,6 +268,7 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
   return [
     describeModel(compiled),
     ...parameters.list,
+    constant(PARAM_COUNT, String(layout.params.length), false, "The number of parameters (PARAM_NAMES.length), for the length checks."),
     constant("INPUT_NAMES", tuple(userNames.inputs), true, "Input names: the columns of X."),
     constant("TARGET_NAMES", tuple(userNames.targets), true, "Target names: the columns of Y."),
     ...parameters.types,
