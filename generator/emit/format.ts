@@ -58,9 +58,10 @@ export const formatInThisThread: Formatter = async (module) => {
  * rebuild's work. prettier formats top-level statements independently of one another except for the
  * blank lines between them, which it keeps (one at most) where the printed file has them; so the
  * statements' formatted texts, joined with a blank line where the whole printed file has one, are the
- * whole file formatted (test/format.test.ts compares the two for every shipped model). The module is
- * printed once, and cut into its statements where ts-morph says they start (printWithSpans): printing
- * each statement again on its own, to find it in the whole, was half of the worker's printing time.
+ * whole file formatted (test/format.test.ts compares the two for every shipped model). A statement is
+ * printed on its own, once per run however many modules have it, and ts-morph's rule for the blank
+ * lines between statements is applied to the texts (printStatements): printing every statement alone
+ * and the module whole, to find the statements in it, took the worker ~2.5 times as long.
  *
  * ts-morph loads TypeScript's compiler (9 MB of JavaScript, of which printing structures runs nothing)
  * and its own 4 MB, and parsing them is the largest part of the worker's start. The worker compiles them,
@@ -220,23 +221,66 @@ const ready = (async () => {
 })();
 const structure = (s) => (typeof s === "string" ? s : { ...s, kind: StructureKind[s.kind] });
 /**
- * The module printed once, and where each statement's text lies in it (without the blank lines around
- * it): a writer function before each statement and after the last records the writer's length there.
- * ts-morph runs such a function as a statement that writes nothing; the line breaks it puts before a
- * statement ("newline if the last is not one", "blank line if the last is not one") are the same
- * whether or not a marker came first, so the printed text is the module's as printed without markers.
+ * Statement → its text as ts-morph prints it alone (trimmed), keyed by the statement's JSON (or its text,
+ * for a statement given as text): the modules of a run share most of their statements (the loop
+ * functions, the helpers), and printing, at a few MB/s, was a tenth of the worker's time. Bounded like
+ * formattedStatements.
+ */
+const printedStatements = new Map();
+/**
+ * The kinds before which ts-morph's printer puts a blank line (StatementStructurePrinter: "ensureBlankLine"),
+ * besides after any statement whose text ends with "}".
+ */
+const BLANK_LINE_BEFORE = new Set(["Function", "Class", "Interface", "Module", "Enum"]);
+/**
+ * Each statement's text, and whether the module as ts-morph prints it has a blank line before it. That
+ * printer puts a blank line before a statement when the text so far ends with "}", or when the statement
+ * is a function, class, interface, namespace or enum, and a line break otherwise; so a statement's place
+ * in the printed module is its text printed alone, and printing the module whole is not needed (the
+ * tests compare the result with the whole module printed and formatted, for every shipped model). A
+ * statement given as text with blank lines of its own around it (none of symgrad's) is printed whole.
+ */
+function printStatements(statements) {
+  if (statements.some((s) => typeof s === "string" && s !== s.trim())) return printWithSpans(statements);
+  if (printedStatements.size + statements.length > workerData.maxRememberedStatements) printedStatements.clear();
+  const pieces = [];
+  const blankBefore = [];
+  let last = "";
+  for (const s of statements) {
+    const key = typeof s === "string" ? s : JSON.stringify(s);
+    let text = printedStatements.get(key);
+    if (text === undefined) {
+      text = printStructure({ kind: StructureKind.SourceFile, statements: [structure(s)] }).trim();
+      printedStatements.set(key, text);
+    }
+    blankBefore.push(pieces.length > 0 && (last.endsWith("}") || (typeof s !== "string" && BLANK_LINE_BEFORE.has(s.kind))));
+    pieces.push(text);
+    if (text !== "") last = text;
+  }
+  return { pieces, blankBefore };
+}
+/**
+ * The module printed once, and each statement's text in it (without the blank lines around it), for
+ * printStatements' rare case: a writer function before each statement and after the last records the
+ * writer's length there. ts-morph runs such a function as a statement that writes nothing; the line
+ * breaks it puts before a statement ("newline if the last is not one", "blank line if the last is not
+ * one") are the same whether or not a marker came first.
  */
 function printWithSpans(statements) {
   const marks = [];
   const mark = (writer) => void marks.push(writer.getLength());
   const whole = printStructure({ kind: StructureKind.SourceFile, statements: [...statements.flatMap((s) => [mark, structure(s)]), mark] });
-  const spans = [];
+  const pieces = [];
+  const blankBefore = [];
+  let end = 0;
   for (let k = 0; k + 1 < marks.length; k++) {
     const raw = whole.slice(marks[k], marks[k + 1]);
     const start = marks[k] + (raw.length - raw.trimStart().length);
-    spans.push([start, start + raw.trim().length]);
+    blankBefore.push(k > 0 && whole.slice(end, start).split("\\n").length > 2);
+    pieces.push(raw.trim());
+    end = start + raw.trim().length;
   }
-  return { whole, spans };
+  return { pieces, blankBefore };
 }
 /** Printed statement → prettier's text of it, for the modules this worker formats (bounded: --watch keeps a worker for hours). */
 const formattedStatements = new Map();
@@ -262,15 +306,10 @@ async function formatStatements(prettier, pieces) {
   return pieces.map((piece) => texts.get(piece));
 }
 async function formatModule(prettier, statements) {
-  const { whole, spans } = printWithSpans(statements);
-  const pieces = spans.map(([start, end]) => whole.slice(start, end));
+  const { pieces, blankBefore } = printStatements(statements);
   const texts = await formatStatements(prettier, pieces);
   let text = "";
-  for (let k = 0; k < pieces.length; k++) {
-    const between = k === 0 ? "" : whole.slice(spans[k - 1][1], spans[k][0]);
-    if (between.split("\\n").length > 2) text += "\\n"; // a blank line in the printed file
-    text += texts[k];
-  }
+  for (let k = 0; k < pieces.length; k++) text += (blankBefore[k] ? "\\n" : "") + texts[k];
   return text;
 }
 parentPort.on("message", async ({ id, module }) => {
