@@ -35,6 +35,7 @@ describe("formatting on the worker thread, statement by statement", () => {
       statements: [
         "// a header comment\nconst  a=1;\nconst b = 2",
         "\n\n\nlet c = [1,2,\n3];",
+        "",
         fn("f", "return  a"),
         "/** doc */\nexport const d = {x:1};",
         fn("f2", "return b"),
@@ -47,6 +48,26 @@ describe("formatting on the worker thread, statement by statement", () => {
     expect(first.text).toBe(inThread.text);
     expect(again.text).toBe(inThread.text);
     expect(inThread.text).toContain("\n\n"); // the case has blank lines to keep
+  });
+
+  it("places blank lines as ts-morph's printer does when it prints the statements one by one: after a closing brace, before a function or an interface", async () => {
+    const structure: ModuleStructure = {
+      statements: [
+        "const a = { x: 1 }",
+        "const b = () => {\n  return  a;\n}",
+        "let c = 3;",
+        { kind: structureKind("TypeAlias"), name: "T", type: "{ a: number }" },
+        { kind: structureKind("VariableStatement"), declarationKind: "const", declarations: [{ name: "d", initializer: "{ y:2 }" }] },
+        { kind: structureKind("Interface"), name: "I", properties: [{ name: "p", type: "number" }] },
+        "let e = 4;",
+        { kind: structureKind("Function"), name: "f", statements: ["return  e"] },
+        "",
+        "let g = 5;",
+        { kind: structureKind("Function"), name: "h", statements: ["return g"], docs: ["A doc."] },
+      ] as ModuleStructure["statements"],
+    };
+    const [inThread, onWorker] = await Promise.all([formatInThisThread(structure), worker.format(structure)]);
+    expect(onWorker.text).toBe(inThread.text);
   });
 
   it("gives whole-file text when it forgets statements it formatted before (a bounded memory, as --watch keeps it)", async () => {

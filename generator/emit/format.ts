@@ -253,9 +253,10 @@ function printStatements(statements) {
       text = printStructure({ kind: StructureKind.SourceFile, statements: [structure(s)] }).trim();
       printedStatements.set(key, text);
     }
+    if (text === "") continue; // prints nothing, and the line breaks around it are "if the last is not one"
     blankBefore.push(pieces.length > 0 && (last.endsWith("}") || (typeof s !== "string" && BLANK_LINE_BEFORE.has(s.kind))));
     pieces.push(text);
-    if (text !== "") last = text;
+    last = text;
   }
   return { pieces, blankBefore };
 }
@@ -275,8 +276,9 @@ function printWithSpans(statements) {
   let end = 0;
   for (let k = 0; k + 1 < marks.length; k++) {
     const raw = whole.slice(marks[k], marks[k + 1]);
+    if (raw.trim() === "") continue; // a statement that prints nothing
     const start = marks[k] + (raw.length - raw.trimStart().length);
-    blankBefore.push(k > 0 && whole.slice(end, start).split("\\n").length > 2);
+    blankBefore.push(pieces.length > 0 && whole.slice(end, start).split("\\n").length > 2);
     pieces.push(raw.trim());
     end = start + raw.trim().length;
   }
