@@ -13,8 +13,17 @@ const asOperand = (e: Expr): Operand =>
 
 /** Operations in the expression written out as a tree (a node used twice is counted twice). */
 export function treeOps(e: Expr): number {
-  const ops = new Map<Expr, number>();
-  for (const n of topologicalOrder([e])) {
+  return treeOpsWith(new Map(), e);
+}
+
+/**
+ * treeOps, with `ops` holding the counts of nodes counted before (and receiving this walk's): the walk
+ * does not descend into them. The per-parameter derivatives of one loss share most of their nodes with
+ * the loss and with each other (2-64-64-1: each walk was the whole network again).
+ */
+function treeOpsWith(ops: Map<Expr, number>, e: Expr): number {
+  for (const n of topologicalOrder([e], (node) => (ops.has(node) ? NO_ARGS : node.args))) {
+    if (ops.has(n)) continue;
     if (n.op === "num" || n.op === "sym") {
       ops.set(n, 0);
       continue;
@@ -24,6 +33,8 @@ export function treeOps(e: Expr): number {
   }
   return ops.get(e)!;
 }
+
+const NO_ARGS: readonly Expr[] = [];
 
 export interface NaiveCount {
   /** Tree operations of the loss plus those of each ∂loss/∂p taken separately. */
@@ -39,10 +50,12 @@ export interface NaiveCount {
  * Otherwise up to `sampleSize` evenly spaced parameters are, and the total is scaled to all of them.
  */
 export function naiveGradientOps(loss: Expr, params: readonly Expr[], sampleSize = 32, groups?: readonly (readonly Expr[])[]): NaiveCount {
+  const ops = new Map<Expr, number>(); // shared by every count below
+  const treeOps = (e: Expr) => treeOpsWith(ops, e);
   const derivativeOps = (ps: readonly Expr[]) => diffLiteralEach(loss, ps).map(treeOps);
   if (groups && groups.every((g) => g.length > 0)) {
-    const ops = derivativeOps(groups.map((g) => g[0]));
-    const gradientOps = groups.reduce((s, g, k) => s + g.length * ops[k], 0);
+    const perGroup = derivativeOps(groups.map((g) => g[0]));
+    const gradientOps = groups.reduce((s, g, k) => s + g.length * perGroup[k], 0);
     return { ops: treeOps(loss) + gradientOps, estimated: groups.some((g) => g.length > 1) };
   }
   const estimated = params.length > sampleSize;
