@@ -503,7 +503,6 @@ export function signature(name: BatchName): Omit<EmittedFunction, "statements"> 
   };
 }
 
-/** `if (array is not a Float64Array of this length) throw …;`: a call only on failure (see boundaryCheck). */
 /**
  * The module's private constant holding its parameter count (module.ts declares it), which length
  * checks and loops over the parameters read instead of spelling out the number: so that functions which
@@ -512,6 +511,7 @@ export function signature(name: BatchName): Omit<EmittedFunction, "statements"> 
  */
 export const PARAM_COUNT = "_paramCount";
 
+/** `if (array is not a Float64Array of this length) throw …;`: a call only on failure (see boundaryCheck). */
 export function lengthCheck(fn: string, array: string, expected: string | number, what: string): string {
   return `if (!(${array} instanceof Float64Array) || ${array}.length !== ${expected}) _lengthError(${fn}, "${array}", ${array}, ${expected}, "${what}");`;
 }

@@ -334,7 +334,7 @@ export interface V8FlagsLater {
   readonly atEpochMs: number;
 }
 
-/** What the worker did with TypeScript's code cache (loadTypeScriptWithCodeCache in its source). */
+/** What the worker did with its code caches (writeCodeCaches in its source). */
 export type CodeCacheUse = "off" | "unavailable" | "used" | "written" | "replaced" | "not written";
 
 export interface FormatWorkerOptions {
@@ -370,7 +370,7 @@ export class FormatWorker {
   private closed = false;
   /** Why the worker died (it failed to start, or stopped): every later request fails with it at once. */
   private failure: Error | undefined;
-  /** What the worker did with TypeScript's code cache, once it has loaded ts-morph. */
+  /** What the worker did with its code caches, once it has formatted its first module (or set its flags back). */
   readonly codeCache: Promise<CodeCacheUse>;
 
   constructor(options: FormatWorkerOptions = {}) {

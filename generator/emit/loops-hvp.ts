@@ -92,7 +92,7 @@ function forwardFunction(layer: HvpLayer): EmittedFunction {
   ];
   const l = layer.index;
   const statements = [
-    ...shapeLocals(l, ["units", "fanIn", "offset"], true),
+    ...shapeLocals(l),
     `const a = ${A(l - 1)};`,
     ...(l > 1 ? [`const ra = ${R(l - 1)};`] : []),
     `const za = ${A(l)};`,
@@ -220,7 +220,7 @@ function gradientFunction(layer: HvpLayer): EmittedFunction {
   ];
   const l = layer.index;
   const statements = [
-    ...shapeLocals(l, ["units", "fanIn", "offset"], true),
+    ...shapeLocals(l),
     ...(l > 1 ? [`const d = ${D(l)};`] : []), // δ·Raᵀ: the inputs of layer 1 have no tangent
     `const e = ${E(l)};`,
     `const a = ${A(l - 1)};`,
@@ -262,7 +262,7 @@ function deltaFunction(layer: HvpLayer, below: HvpLayer): EmittedFunction {
   ];
   const l = layer.index;
   const statements = [
-    ...shapeLocals(l, ["units", "fanIn", "offset"], true),
+    ...shapeLocals(l),
     `const d = ${D(l)};`,
     `const e = ${E(l)};`,
     `const db = ${D(below.index)};`,

@@ -1,8 +1,9 @@
 /**
  * The loop strategy (compile.ts, "loops"): a stack of dense layers emitted as blocked loops over the
- * batch, with every bound, stride and parameter offset a constant of the layer (shapeConstant); the small head (loss
- * and outputs of the last layer's outputs) and the activations' elementwise kernels stay unrolled
- * straight-line code from the usual scalar stages, so the stable forms are the same as unrolled code's.
+ * batch, with every bound, stride and parameter offset a constant of the layer (shapeConstant); the
+ * small head (loss and outputs of the last layer's outputs) and the activations' elementwise kernels
+ * stay unrolled straight-line code from the usual scalar stages, so the stable forms are the same as
+ * unrolled code's.
  *
  * Data layout. The batch is processed in tiles of TILE samples. Per tile, every layer's activations,
  * its activation's derivative f'(z) (computed with f(z) in one kernel, so that they share their
@@ -72,8 +73,7 @@ const kernelName = (k: ActivationKernel) => `_${k.activation}Forward`;
  * functions read into locals on entry instead of spelling the numbers out. Then a function's text
  * depends on the layer's shape only through the parity of its sizes and the register blocks, so
  * models of the same depth and block size share their loop functions' text, and prettier formats a
- * text once per run (format.ts: the shipped 2-64-64-1, 2-128-128-1 and 2-256-256-1 formatted ~70 KB
- * less). The loops run as fast as with the numbers inline: the bounds are locals, kept in registers
+ * text once per run (format.ts: prettier had 60 KB less to format in a run of the shipped models). The loops run as fast as with the numbers inline: the bounds are locals, kept in registers
  * (a 64×64 forward pass, 200 samples, medians of 30: 398 µs with literals, 387–424 µs from the
  * constant). loops-hvp.ts reads the same constants.
  */
@@ -89,12 +89,11 @@ export function shapeConstantDeclaration(layer: { index: number; units: number; 
 }
 
 /**
- * A loop function's first statements: the shape's fields it reads, as locals, and `stride` (a unit's
- * row of parameters: fanIn weights and a bias) when it uses it.
+ * A loop function's first statements: layer l's shape as locals, and `stride`, a unit's row of
+ * parameters (fanIn weights and a bias).
  */
-export function shapeLocals(l: number, fields: readonly ("units" | "fanIn" | "offset")[], stride = false): string[] {
-  const read = stride && !fields.includes("fanIn") ? [...fields, "fanIn"] : fields;
-  return [`const { ${read.join(", ")} } = ${shapeConstant(l)};`, ...(stride ? ["const stride = fanIn + 1;"] : [])];
+export function shapeLocals(l: number): string[] {
+  return [`const { units, fanIn, offset } = ${shapeConstant(l)};`, "const stride = fanIn + 1;"];
 }
 
 interface LayerInfo {
@@ -204,7 +203,7 @@ function forwardUnits(layer: LayerInfo, units: number, header: string, unitOffse
 function forwardFunction(layer: LayerInfo): EmittedFunction {
   const U = layer.units;
   const statements = [
-    ...shapeLocals(layer.index, ["units", "fanIn", "offset"], true),
+    ...shapeLocals(layer.index),
     `const a = ${aBuf(layer.index - 1)};`,
     `const out = ${aBuf(layer.index)};`,
     `const mb = m - (m % ${layer.block});`,
@@ -271,7 +270,7 @@ function gradientUnits(layer: LayerInfo, units: number, header: string, unitOffs
 function gradientFunction(layer: LayerInfo): EmittedFunction {
   const U = layer.units;
   const statements = [
-    ...shapeLocals(layer.index, ["units", "fanIn", "offset"], true),
+    ...shapeLocals(layer.index),
     `const d = ${dBuf(layer.index)};`,
     `const a = ${aBuf(layer.index - 1)};`,
     ...(U > 1 ? gradientUnits(layer, 2, "for (let j = 0; j < units - 1; j += 2) {", "j") : []),
@@ -323,7 +322,7 @@ function deltaInputs(layer: LayerInfo, below: LayerInfo, inputs: number, header:
 function deltaFunction(layer: LayerInfo, below: LayerInfo): EmittedFunction {
   const F = layer.fanIn;
   const statements = [
-    ...shapeLocals(layer.index, ["units", "fanIn", "offset"], true),
+    ...shapeLocals(layer.index),
     `const d = ${dBuf(layer.index)};`,
     `const db = ${dBuf(below.index)};`,
     ...(below.kernel ? [`const f = ${fBuf(below.index)};`] : []),
