@@ -153,7 +153,6 @@ function parameterNames(compiled: CompiledModel, params: readonly string[]): { l
 
 /** Loops over PARAM_NAMES rather than one statement per parameter: wide models have thousands. */
 function packing(params: readonly string[]): FunctionDeclarationStructure[] {
-  const P = PARAM_COUNT;
   // A parameter named __proto__ needs an object without a prototype: on a plain object, assigning
   // p["__proto__"] would set the prototype instead of creating the property.
   const emptyParams = params.includes("__proto__") ? "Object.create(null) as Params" : "{} as Params";
@@ -162,14 +161,14 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
       kind: structureKind("Function"),
       name: "packParams",
       isExported: true,
-      parameters: [{ name: "p", type: "Params" }, { name: "out", type: "Float64Array", initializer: `new Float64Array(${P})` }],
+      parameters: [{ name: "p", type: "Params" }, { name: "out", type: "Float64Array", initializer: `new Float64Array(${PARAM_COUNT})` }],
       returnType: "Float64Array",
       docs: ["Parameters by name -> the flat array the functions below take (in PARAM_NAMES order). Every parameter must be a finite number."],
       statements: [
         'if (typeof p !== "object" || p === null) throw new TypeError("packParams: p must be an object of parameters by name");',
-        lengthCheck(`"packParams"`, "out", P, "one per parameter"),
+        lengthCheck(`"packParams"`, "out", PARAM_COUNT, "one per parameter"),
         [
-          `for (let _k = 0; _k < ${P}; _k++) {`,
+          `for (let _k = 0; _k < ${PARAM_COUNT}; _k++) {`,
           "  const _v: unknown = p[PARAM_NAMES[_k]!];",
           '  if (typeof _v !== "number" || !Number.isFinite(_v)) {',
           "    throw new RangeError(`packParams: parameter ${JSON.stringify(PARAM_NAMES[_k])} must be a finite number, got ${typeof _v === \"number\" ? _v : typeof _v}`);",
@@ -188,9 +187,9 @@ function packing(params: readonly string[]): FunctionDeclarationStructure[] {
       returnType: "Params",
       docs: ["The flat parameter array -> parameters by name."],
       statements: [
-        lengthCheck(`"unpackParams"`, "a", P, "one per parameter"),
+        lengthCheck(`"unpackParams"`, "a", PARAM_COUNT, "one per parameter"),
         `const p = ${emptyParams};`,
-        `for (let _k = 0; _k < ${P}; _k++) p[PARAM_NAMES[_k]!] = a[_k]!;`,
+        `for (let _k = 0; _k < ${PARAM_COUNT}; _k++) p[PARAM_NAMES[_k]!] = a[_k]!;`,
         "return p;",
       ],
     },
