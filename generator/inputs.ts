@@ -3,11 +3,18 @@
  * symgrad.config.{ts,mts,js,json}, each loaded and checked to default-export a model.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { glob, isDynamicPattern } from "tinyglobby";
 import { UsageError } from "./errors.ts";
 import { bundle, evaluateBundle, LoadError, loadFile, type Bundle } from "./load.ts";
 import type { ModelDefinition } from "./model.ts";
+
+/**
+ * tinyglobby's CommonJS build: its ES module build imports picomatch, which is CommonJS, and Node scans
+ * such a file (and the files it re-exports, 60 KB) with its CommonJS lexer, which V8 then optimized
+ * on a background thread at the start of a `generate` (as load.ts explains for esbuild).
+ */
+export const { glob, isDynamicPattern } = createRequire(import.meta.url)("tinyglobby") as typeof import("tinyglobby");
 
 export interface ModelFile {
   /** Absolute path of the model file. */

@@ -11,8 +11,7 @@
 import { watch } from "chokidar";
 import { existsSync } from "node:fs";
 import { dirname, join, sep } from "node:path";
-import { isDynamicPattern } from "tinyglobby";
-import { expandInputs, loadModelFile, type ModelFile } from "../inputs.ts";
+import { expandInputs, isDynamicPattern, loadModelFile, type ModelFile } from "../inputs.ts";
 import { portable } from "../out-dir.ts";
 import { buildAll, writeBuild, type Plan } from "./generate.ts";
 import { regenerationLine } from "./report.ts";
