@@ -95,7 +95,7 @@ describe("a model named with everyday and awkward identifiers", () => {
       expect(text, renamed).toContain(`const ${renamed} = `);
     }
     expect(text).toContain("const out_1 = ");
-    expect(localNames(["out", "out_1", "out_2_1"]).get("out")).toBe("out_2");
+    expect(localNames(["out", "out_1", "out_2_1"])("out")).toBe("out_2");
   });
 
   it("round-trips parameters by name, including __proto__ and constructor", () => {

@@ -224,11 +224,11 @@ function checkErrors(): FunctionDeclarationStructure[] {
 }
 
 /** The program with every symbol read through its local name in generated code. */
-function renameSymbols(program: Program, locals: ReadonlyMap<string, string>): Program {
-  const rename = (o: Operand): Operand => (o.kind === "sym" ? { kind: "sym", name: locals.get(o.name)! } : o);
+function renameSymbols(program: Program, local: (name: string) => string): Program {
+  const rename = (o: Operand): Operand => (o.kind === "sym" ? { kind: "sym", name: local(o.name) } : o);
   return {
     ...program,
-    inputs: program.inputs.map((name) => locals.get(name)!),
+    inputs: program.inputs.map(local),
     assignments: program.assignments.map((a) => ({ ...a, args: a.args.map(rename) })),
     outputs: program.outputs.map(rename),
   };
@@ -247,12 +247,12 @@ export function moduleStructures(compiled: CompiledModel, options: EmitOptions =
   const loopHvp = compiled.loopHessianVectorProduct;
   const hvpHeadInputs = loopHvp && compiled.strategy === "unrolled" ? names(loopHvp.plan.headInputs) : [];
   const headTangents = loopHvp?.headTangents ?? [];
-  const locals = localNames([...userNames.params, ...userNames.inputs, ...userNames.targets, ...headInputs, ...hvpHeadInputs, ...compiled.direction, ...headTangents]);
-  const local = (list: readonly string[]) => list.map((name) => locals.get(name)!);
+  const localName = localNames([...userNames.params, ...userNames.inputs, ...userNames.targets, ...headInputs, ...hvpHeadInputs, ...compiled.direction, ...headTangents]);
+  const local = (list: readonly string[]) => list.map(localName);
   const layout: Layout = {
     params: local(userNames.params), inputs: local(userNames.inputs), targets: local(userNames.targets), outputs: d.outputs.length,
   };
-  const program = (p: Program) => renameSymbols(p, locals);
+  const program = (p: Program) => renameSymbols(p, localName);
   const batches: EmittedBatch[] =
     compiled.strategy === "loops"
       ? [emitLoopModel(compiled, layout, { program, headInputs: local(headInputs) }, wasm)]

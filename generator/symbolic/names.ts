@@ -71,26 +71,24 @@ export function isSafeLocal(name: string): boolean {
 }
 
 /**
- * The local variable each symbol gets in generated code, in the order given: its own name when that is
- * safe, else `name_1` (or `name_2`, …: the first that is neither another symbol's name nor already
- * taken). A renamed local contains an underscore after its first character, so it can never be a
- * generator name; the result depends only on the names and their order.
+ * The local variable each symbol gets in generated code, as a lookup from the symbol's name: its own
+ * name when that is safe, else `name_1` (or `name_2`, …: the first that is neither another symbol's
+ * name among `names` nor already taken). A renamed local contains an underscore after its first
+ * character, so it can never be a generator name; the result depends only on the names and their
+ * order. Only renamed names are stored: a 66 000-parameter model has none, and a map holding every
+ * name took ~0.07 s of each `generate`.
  */
-export function localNames(names: readonly string[]): Map<string, string> {
-  const locals = new Map<string, string>();
+export function localNames(names: readonly string[]): (name: string) => string {
+  const renamed = new Map<string, string>();
   let taken: Set<string> | undefined; // built at the first name that needs renaming (most models have none)
   for (const name of names) {
-    if (isSafeLocal(name)) {
-      locals.set(name, name);
-      continue;
-    }
-    if (locals.has(name)) continue;
+    if (isSafeLocal(name) || renamed.has(name)) continue;
     taken ??= new Set(names);
     let k = 1;
     while (taken.has(`${name}_${k}`) || !isSafeLocal(`${name}_${k}`)) k++;
     const local = `${name}_${k}`;
     taken.add(local);
-    locals.set(name, local);
+    renamed.set(name, local);
   }
-  return locals;
+  return (name) => renamed.get(name) ?? name;
 }
