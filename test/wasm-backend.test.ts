@@ -39,16 +39,17 @@ const REFUSING = {
     }
   },
   Instance: WebAssembly.Instance,
+  Memory: WebAssembly.Memory,
 };
 
 /** The real WebAssembly, recording the calls the module's JavaScript makes to its instance's exports. */
-function spyingWebAssembly(): { Module: typeof WebAssembly.Module; Instance: unknown; calls: string[] } {
+function spyingWebAssembly(): { Module: typeof WebAssembly.Module; Instance: unknown; Memory: typeof WebAssembly.Memory; calls: string[] } {
   const calls: string[] = [];
   const RealInstance = WebAssembly.Instance; // the global is this spy while the module loads
   class Instance {
     readonly exports: Record<string, unknown>;
-    constructor(module: WebAssembly.Module) {
-      const real = new RealInstance(module).exports;
+    constructor(module: WebAssembly.Module, imports: WebAssembly.Imports) {
+      const real = new RealInstance(module, imports).exports;
       const spied = (name: string, f: (...args: number[]) => void) => (...args: number[]) => {
         calls.push([name, ...args].join(" "));
         f(...args);
@@ -56,7 +57,7 @@ function spyingWebAssembly(): { Module: typeof WebAssembly.Module; Instance: unk
       this.exports = Object.fromEntries(Object.entries(real).map(([name, value]) => [name, typeof value === "function" ? spied(name, value as (...args: number[]) => void) : value]));
     }
   }
-  return { Module: WebAssembly.Module, Instance, calls };
+  return { Module: WebAssembly.Module, Instance, Memory: WebAssembly.Memory, calls };
 }
 
 interface Batch {

@@ -11,10 +11,13 @@
  * model's own programs (kernels.ts), driven one tile at a time by the module's JavaScript (loops.ts'
  * wasmLossAndGradient): exports `begin()` (zero the gradient), `tile(m)` (the m ≤ TILE rows the
  * wrapper copied in: forward, head, backward, the tile's gradient added into the total) and
- * `finish(n)` (divide by n). The module imports nothing: wasm has no log1p, so the head leaves each
- * sample's log1p argument and the rest of its loss in memory and the wrapper sums them in the
- * generated code's order. Its memory is fixed (memory.grow would detach the buffer, and once any
- * buffer in a process is detached V8 slows every typed-array loop in it).
+ * `finish(n)` (divide by n). The module imports no function: wasm has no log1p, so the head leaves
+ * each sample's log1p argument and the rest of its loss in memory and the wrapper sums them in the
+ * generated code's order. It imports its memory, which the wrapper makes of the model's size and which
+ * never grows (memory.grow would detach the buffer, and once any buffer in a process is detached V8
+ * slows every typed-array loop in it), and the model's numbers (buffer addresses, layer sizes) as
+ * constant globals: so its text names no number of the model's, and the wide models of a run, which
+ * differ only in those numbers, share one text, assembled once (assembled).
  *
  * Exactness: the same sums in the same order as the JavaScript loops, so the same bits, except e^x
  * and e^x − 1 beyond |x| ≥ 708, where the JavaScript calls Math.exp/Math.expm1 and wasm computes them
@@ -23,8 +26,8 @@
 import { compile as assembleWat } from "watr";
 import type { ActivationKernel, LoopModel } from "../../compile.ts";
 import {
-  dataRegion, deltaKernel, forwardKernel, gradientKernel, loadInputsKernel, mlpLayout, onesFunction, passStatements, SCALAR,
-  type DataRegion, type MlpLayout,
+  dataRegion, deltaKernel, forwardKernel, gradientKernel, loadInputsKernel, mlpLayout, onesFunction, passStatements, SCALAR, layoutValues,
+  type DataRegion, type LayoutNumbers, type MlpLayout,
 } from "./dense.ts";
 import { activationKernel, headKernel } from "./kernels.ts";
 import { add32, dataString, type Func, EXP_HI, EXP_LO, get, i32, indent, load, locals, printFunc, repeat, set, store, whileLoop } from "./text.ts";
@@ -49,6 +52,10 @@ export interface DenseWasm {
   /** Columns of X and of Y per row. */
   readonly inputs: number;
   readonly targets: number;
+  /** The memory the module imports (64 KiB pages; it never grows). */
+  readonly pages: number;
+  /** The numbers the module imports as globals (layoutImports), by name, in the module's order. */
+  readonly numbers: readonly (readonly [name: string, value: number])[];
   readonly wat: string;
   readonly bytes: Uint8Array;
 }
@@ -71,9 +78,61 @@ export function denseWasm(model: LoopModel): DenseWasm | undefined {
   const { layout, kernels } = planned;
   const targets = model.definition.targets.length;
   const region = dataRegion(layout, targets);
-  const wat = moduleText(model, layout, region, kernels);
-  return { layout, region, inputs: layout.layers[0]!, targets, wat, bytes: assembleWat(wat) };
+  const wat = moduleText(model, layout, kernels);
+  const pages = Math.ceil(region.end / 65536);
+  return { layout, region, inputs: layout.layers[0]!, targets, pages, numbers: layoutImports(layout, region), wat, bytes: assembled(wat) };
 }
+
+/**
+ * The module's bytes, assembled once per text: the wide models of a run (same depth, activations and
+ * head) have one text, because their numbers are imported (layoutImports). watr took ~0.08 s per wide
+ * model, and V8 optimizing watr ~0.2 s more on a background thread. Kept for the few texts of a run
+ * (`--watch` runs for hours).
+ */
+function assembled(wat: string): Uint8Array {
+  let bytes = ASSEMBLED.get(wat);
+  if (bytes === undefined) {
+    if (ASSEMBLED.size >= 16) ASSEMBLED.clear();
+    ASSEMBLED.set(wat, (bytes = assembleWat(wat)));
+  }
+  return bytes;
+}
+const ASSEMBLED = new Map<string, Uint8Array>();
+
+/**
+ * The model's numbers, imported as i32 globals of module "layout" (the wrapper passes them): per layer
+ * l the buffers' addresses A{l} (activations), F{l} (f'(z)), D{l} (deltas), O{l} (the row of ones
+ * after its units), W{l} and G{l} (its weights in params and in the tile's gradient), U{l} (units); and
+ * the gradient, the tile's gradient, the parameters' byte count and the tile's data region.
+ */
+function layoutImports(layout: MlpLayout, region: DataRegion): [string, number][] {
+  const last = layout.layers.length - 1;
+  const v = layoutValues(layout);
+  const perLayer: [string, number][] = [];
+  for (let l = 0; l <= last; l++) {
+    perLayer.push([`A${l}`, v.activations(l)], [`U${l}`, v.units(l)]);
+    if (l > 0 && l < last) perLayer.push([`F${l}`, v.derivatives(l)]);
+    if (l > 0) perLayer.push([`D${l}`, v.deltas(l)], [`W${l}`, v.weights(l)], [`G${l}`, v.tileGradient(l)]);
+    if (l < last) perLayer.push([`O${l}`, v.onesRow(l)]);
+  }
+  return [
+    ...perLayer,
+    ["grad", layout.grad], ["tileGrad", layout.tileGrad], ["paramBytes", layout.paramCount * 8],
+    ["xRows", region.inputs], ["yRows", region.targets], ["terms", region.terms], ["rests", region.rests],
+  ];
+}
+
+/** The imported numbers as WAT: `(global.get $A1)`. */
+const imported = (name: string) => `(global.get $${name})`;
+const IMPORTED: LayoutNumbers = {
+  activations: (l) => imported(`A${l}`),
+  derivatives: (l) => imported(`F${l}`),
+  deltas: (l) => imported(`D${l}`),
+  weights: (l) => imported(`W${l}`),
+  tileGradient: (l) => imported(`G${l}`),
+  units: (l) => imported(`U${l}`),
+  onesRow: (l) => imported(`O${l}`),
+};
 
 /**
  * The layout and the kernels printed from the model's own programs (its hidden layers' activations,
@@ -97,7 +156,7 @@ function modelKernels(model: LoopModel): { readonly layout: MlpLayout; readonly 
   if (!contiguous) return refuse("its parameters are not the layers' weights in order");
   try {
     const activations = hiddenActivations(model).map((a) => activationKernel(model.kernels.get(a)!.forward, kernelName(a), layout.row, false));
-    return { layout, kernels: [...activations, headKernel(model, layout, false)] };
+    return { layout, kernels: [...activations, headKernel(model, layout, false, IMPORTED)] };
   } catch (error) {
     return refuse((error as Error).message);
   }
@@ -113,67 +172,78 @@ function hiddenActivations(model: LoopModel): ActivationKernel["activation"][] {
 }
 
 /** `tile(m)`: the tile's rows (at region.inputs, region.targets) through the layers in sub-tiles. */
-function tileFunction(model: LoopModel, layout: MlpLayout, region: DataRegion, targets: number): string {
+function tileFunction(model: LoopModel, layout: MlpLayout, targets: number): string {
   const { layers, subTile } = layout;
-  const rowsFrom = (at: number, width: number) => `(i32.add ${i32(at)} (i32.mul ${get("s1")} ${i32(width * 8)}))`;
+  const rowsFrom = (at: string, width: number) => `(i32.add ${imported(at)} (i32.mul ${get("s1")} ${i32(width * 8)}))`;
   const pass = passStatements(layout, {
     call,
-    loadInputs: call("loadInputs", [rowsFrom(region.inputs, layers[0]!), get("m")]),
+    loadInputs: call("loadInputs", [rowsFrom("xRows", layers[0]!), get("m")]),
     activation: (l) => kernelName(model.plan.layers[l - 1]!.activation),
-    head: call("head", [rowsFrom(region.targets, targets), get("m"), rowsFrom(region.terms, 1), rowsFrom(region.rests, 1)]),
-  });
+    head: call("head", [rowsFrom("yRows", targets), get("m"), rowsFrom("terms", 1), rowsFrom("rests", 1)]),
+  }, IMPORTED);
   const min = (a: string, b: string) => `(select ${a} ${b} (i32.lt_s ${a} ${b}))`;
   const addTileGradient = [
-    store(get("k"), `(f64.add ${load(get("k"), layout.grad)} ${load(get("k"), layout.tileGrad)})`, layout.grad),
+    store(get("k"), `(f64.add ${load(get("k"))} ${load(get("t"))})`),
     set("k", add32(get("k"), i32(8))),
+    set("t", add32(get("t"), i32(8))),
   ].join("\n");
   const body = [
-    `(memory.fill ${i32(layout.tileGrad)} (i32.const 0) ${i32(layout.paramCount * 8)})`,
+    `(memory.fill ${imported("tileGrad")} (i32.const 0) ${imported("paramBytes")})`,
     set("s1", i32(0)),
     whileLoop(
       "passes",
       `(i32.lt_s ${get("s1")} ${get("rows")})`,
       [set("m", min(i32(subTile), `(i32.sub ${get("rows")} ${get("s1")})`)), ...pass, set("s1", add32(get("s1"), i32(subTile)))].join("\n"),
     ),
-    set("k", i32(0)),
-    repeat("addTile", "left", i32(layout.paramCount), addTileGradient),
+    set("k", imported("grad")),
+    set("t", imported("tileGrad")),
+    repeat("addTile", "left", `(i32.shr_u ${imported("paramBytes")} (i32.const 3))`, addTileGradient),
   ];
-  return `(func (export "tile") (param $rows i32)\n  ${locals("i32", ["s1", "m", "k", "left"])}\n${indent(body.join("\n"))})`;
+  return `(func (export "tile") (param $rows i32)\n  ${locals("i32", ["s1", "m", "k", "t", "left"])}\n${indent(body.join("\n"))})`;
 }
 
 /** `begin()`: the rows of ones (the bias inputs) and a zero gradient. */
-function beginFunction(layout: MlpLayout): string {
-  const body = [call("ones"), `(memory.fill ${i32(layout.grad)} (i32.const 0) ${i32(layout.paramCount * 8)})`];
+function beginFunction(): string {
+  const body = [call("ones"), `(memory.fill ${imported("grad")} (i32.const 0) ${imported("paramBytes")})`];
   return `(func (export "begin")\n${indent(body.join("\n"))})`;
 }
 
 /** `finish(n)`: the gradient's sums divided by n, as the generated code's `grad[k] /= n`. */
-function finishFunction(layout: MlpLayout): string {
+function finishFunction(): string {
   const divide = [
-    store(get("k"), `(f64.div ${load(get("k"), layout.grad)} ${get("nf")})`, layout.grad),
+    store(get("k"), `(f64.div ${load(get("k"))} ${get("nf")})`),
     set("k", add32(get("k"), i32(8))),
   ].join("\n");
-  const body = [set("nf", `(f64.convert_i32_s ${get("n")})`), set("k", i32(0)), repeat("divide", "left", i32(layout.paramCount), divide)];
+  const body = [
+    set("nf", `(f64.convert_i32_s ${get("n")})`),
+    set("k", imported("grad")),
+    repeat("divide", "left", `(i32.shr_u ${imported("paramBytes")} (i32.const 3))`, divide),
+  ];
   return `(func (export "finish") (param $n i32)\n  ${locals("i32", ["k", "left"])} ${locals("f64", ["nf"])}\n${indent(body.join("\n"))})`;
 }
 
-/** The module's text: the dense kernels, the model's own kernels (modelKernels), and the three exports. */
-function moduleText(model: LoopModel, layout: MlpLayout, region: DataRegion, modelOwn: readonly Func[]): string {
+/**
+ * The module's text: the imports (the memory, the model's numbers), the dense kernels, the model's own
+ * kernels (modelKernels), and the three exports. It names no number of the model's, so models of the
+ * same depth, activations, head and input and target counts share it (assembled).
+ */
+function moduleText(model: LoopModel, layout: MlpLayout, modelOwn: readonly Func[]): string {
   const kernels = [
-    loadInputsKernel(layout),
+    loadInputsKernel(layout, IMPORTED),
     forwardKernel(SCALAR, layout.row),
     ...modelOwn,
     gradientKernel(layout.row),
     deltaKernel(SCALAR, layout.row),
-    onesFunction(layout),
+    onesFunction(layout, IMPORTED),
   ];
-  const pages = Math.ceil(region.end / 65536);
-  return `;; ${model.definition.name}: lossAndGradient of mlp([${layout.layers.join(", ")}]), emitted by generator/emit/wasm/backend.ts.
+  const globals = layoutImports(layout, dataRegion(layout, model.definition.targets.length)).map(([name]) => `(import "layout" "${name}" (global $${name} i32))`);
+  return `;; lossAndGradient of a stack of ${layout.layers.length - 1} dense layers, emitted by generator/emit/wasm/backend.ts.
 (module
-  (memory (export "memory") ${pages} ${pages})
+  (import "env" "memory" (memory 1))
+${indent(globals.join("\n"))}
   (data (i32.const ${EXP_HI}) "${dataString(EXP_TABLE_HI)}")
   (data (i32.const ${EXP_LO}) "${dataString(EXP_TABLE_LO)}")
-${indent([...kernels.map((f) => printFunc(f)), beginFunction(layout), tileFunction(model, layout, region, model.definition.targets.length), finishFunction(layout)].join("\n"))})
+${indent([...kernels.map((f) => printFunc(f)), beginFunction(), tileFunction(model, layout, model.definition.targets.length), finishFunction()].join("\n"))})
 `;
 }
 

@@ -317,12 +317,58 @@ export function gradientKernel(row: number): Func {
   };
 }
 
-/** The tile's rows of X, unit-major into layer 0's activations. */
-export function loadInputsKernel(layout: MlpLayout): Func {
+/**
+ * How a module spells its layout's numbers (buffer addresses, layer sizes), as WAT i32 expressions:
+ * as constants (constantNumbers, the prototype's), or as globals a module imports (backend.ts), which
+ * makes the text of every model of one shape the same, and so assembled once per run.
+ */
+export interface LayoutNumbers {
+  /** Layer l's activations (layer 0: the tile's inputs), f'(z) (hidden layers) and deltas (l ≥ 1). */
+  readonly activations: (l: number) => string;
+  readonly derivatives: (l: number) => string;
+  readonly deltas: (l: number) => string;
+  /** Layer l's weights in params, and their sums in the tile's gradient (l ≥ 1). */
+  readonly weights: (l: number) => string;
+  readonly tileGradient: (l: number) => string;
+  /** Layer l's unit count (layer 0: the inputs). */
+  readonly units: (l: number) => string;
+  /** Where the row of ones after layer l's units starts (the bias "input" of layer l + 1's gradient). */
+  readonly onesRow: (l: number) => string;
+}
+
+/** The numbers LayoutNumbers spells, as values. */
+export function layoutValues(layout: MlpLayout): { readonly [K in keyof LayoutNumbers]: (l: number) => number } {
+  return {
+    activations: (l) => layout.activations[l]!,
+    derivatives: (l) => layout.derivatives[l]!,
+    deltas: (l) => layout.deltas[l]!,
+    weights: (l) => layout.params + layout.weights[l]!,
+    tileGradient: (l) => layout.tileGrad + layout.weights[l]!,
+    units: (l) => layout.layers[l]!,
+    onesRow: (l) => layout.activations[l]! + layout.layers[l]! * layout.row,
+  };
+}
+
+/** The layout's numbers as constants. */
+export function constantNumbers(layout: MlpLayout): LayoutNumbers {
+  const v = layoutValues(layout);
+  return {
+    activations: (l) => i32(v.activations(l)),
+    derivatives: (l) => i32(v.derivatives(l)),
+    deltas: (l) => i32(v.deltas(l)),
+    weights: (l) => i32(v.weights(l)),
+    tileGradient: (l) => i32(v.tileGradient(l)),
+    units: (l) => i32(v.units(l)),
+    onesRow: (l) => i32(v.onesRow(l)),
+  };
+}
+
+/** The tile's rows of X, unit-major into layer 0's activations (at `numbers.activations(0)`). */
+export function loadInputsKernel(layout: MlpLayout, numbers = constantNumbers(layout)): Func {
   const inputs = layout.layers[0]!;
   const row = layout.row;
   const sample = [
-    ...range(inputs).map((i) => store(get("ap"), load(get("xp"), i * 8), layout.activations[0]! + i * row)),
+    ...range(inputs).map((i) => store(get("ap"), load(get("xp"), i * 8), i * row)),
     set("ap", add32(get("ap"), i32(8))),
     set("xp", add32(get("xp"), i32(inputs * 8))),
   ].join("\n");
@@ -330,7 +376,7 @@ export function loadInputsKernel(layout: MlpLayout): Func {
     name: "loadInputs",
     params: i32Params("x", "m"),
     locals: typed("i32", ["s", "ap", "xp"]),
-    body: [set("ap", i32(0)), set("xp", get("x")), repeat("samples", "s", get("m"), sample)].join("\n"),
+    body: [set("ap", numbers.activations(0)), set("xp", get("x")), repeat("samples", "s", get("m"), sample)].join("\n"),
   };
 }
 
@@ -338,9 +384,9 @@ export function loadInputsKernel(layout: MlpLayout): Func {
  * Rows of ones after the units of every layer below the output (the bias "input" of the gradient),
  * written at each call (192 stores): a start function instead cost ~0.3 ms of instantiation.
  */
-export function onesFunction(layout: MlpLayout): Func {
-  const rows = layout.layers.slice(0, -1).map((units, l) => layout.activations[l]! + units * layout.row);
-  const fill = rows.map((at) => [set("k", i32(at)), repeat(`ones${at}`, "left", i32(layout.subTile), [store(get("k"), f64(1)), set("k", add32(get("k"), i32(8)))].join("\n"))].join("\n"));
+export function onesFunction(layout: MlpLayout, numbers = constantNumbers(layout)): Func {
+  const below = range(layout.layers.length - 1);
+  const fill = below.map((l) => [set("k", numbers.onesRow(l)), repeat(`ones${l}`, "left", i32(layout.subTile), [store(get("k"), f64(1)), set("k", add32(get("k"), i32(8)))].join("\n"))].join("\n"));
   return { name: "ones", params: [], locals: typed("i32", ["k", "left"]), body: fill.join("\n") };
 }
 
@@ -363,21 +409,19 @@ export interface PassSteps {
  * One pass of `m` samples (a local) through the layers: inputs, then per layer forward and activation,
  * the head, then from the last layer down the weight gradient and (above the first) the delta.
  */
-export function passStatements(layout: MlpLayout, steps: PassSteps): string[] {
-  const { layers, activations: A, derivatives: F, deltas: D, weights: W } = layout;
+export function passStatements(layout: MlpLayout, steps: PassSteps, numbers = constantNumbers(layout)): string[] {
+  const { activations: A, derivatives: F, deltas: D, weights: P, tileGradient: TG, units: U } = numbers;
   const { call } = steps;
-  const last = layers.length - 1;
-  const P = (l: number) => i32(layout.params + W[l]!);
-  const TG = (l: number) => i32(layout.tileGrad + W[l]!);
+  const last = layout.layers.length - 1;
   const pass = [steps.loadInputs];
   for (let l = 1; l <= last; l++) {
-    pass.push(call("forward", [i32(A[l - 1]!), i32(A[l]!), P(l), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
-    if (l < last) pass.push(call(steps.activation(l), [i32(A[l]!), i32(F[l]!), i32(layers[l]!), get("m")]));
+    pass.push(call("forward", [A(l - 1), A(l), P(l), U(l - 1), U(l), get("m")]));
+    if (l < last) pass.push(call(steps.activation(l), [A(l), F(l), U(l), get("m")]));
   }
   pass.push(steps.head);
   for (let l = last; l >= 1; l--) {
-    pass.push(call("gradient", [i32(D[l]!), i32(A[l - 1]!), TG(l), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
-    if (l > 1) pass.push(call("delta", [i32(D[l]!), P(l), i32(F[l - 1]!), i32(D[l - 1]!), i32(layers[l - 1]!), i32(layers[l]!), get("m")]));
+    pass.push(call("gradient", [D(l), A(l - 1), TG(l), U(l - 1), U(l), get("m")]));
+    if (l > 1) pass.push(call("delta", [D(l), P(l), F(l - 1), D(l - 1), U(l - 1), U(l), get("m")]));
   }
   return pass;
 }

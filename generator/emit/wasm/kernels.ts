@@ -6,7 +6,7 @@
  */
 import type { LoopModel } from "../../compile.ts";
 import type { Operand, Program } from "../../symbolic/schedule.ts";
-import type { MlpLayout } from "./dense.ts";
+import { constantNumbers, type LayoutNumbers, type MlpLayout } from "./dense.ts";
 import { hostAssignments, programWat, type MathImport, type ProgramWat } from "./program.ts";
 import { add32, get, i32, load, repeat, set, store, typed, type Func } from "./text.ts";
 
@@ -86,7 +86,7 @@ export function importFreeLoss(program: Program): ImportFreeLoss {
  * `terms` and the rest at `rest` for the wrapper. Head inputs h_k are read from the last layer's
  * activations, targets from the sample's row of Y (at `targets`).
  */
-export function headKernel(model: LoopModel, layout: MlpLayout, mathImports: boolean): Func {
+export function headKernel(model: LoopModel, layout: MlpLayout, mathImports: boolean, numbers: LayoutNumbers = constantNumbers(layout)): Func {
   const program = model.headLossAndGradient;
   const last = layout.layers.length - 1;
   const heads = model.plan.headInputs.map((e) => (e.op === "sym" ? e.name : ""));
@@ -94,7 +94,7 @@ export function headKernel(model: LoopModel, layout: MlpLayout, mathImports: boo
   const width = targets.length;
   const read = (name: string): string => {
     const h = heads.indexOf(name);
-    if (h >= 0) return load(get("hp"), layout.activations[last]! + h * layout.row);
+    if (h >= 0) return load(get("hp"), h * layout.row);
     const y = targets.indexOf(name);
     if (y >= 0) return load(get("yp"), y * 8);
     throw new Error(`the head reads ${name}, neither a head input nor a target`);
@@ -110,23 +110,26 @@ export function headKernel(model: LoopModel, layout: MlpLayout, mathImports: boo
     ...program.inputs.map((name) => set(`in_${name}`, read(name))),
     ...head.statements,
     ...lossTerm,
-    ...gradient.map((g, k) => store(get("hp"), g!, layout.deltas[last]! + k * layout.row)),
+    ...gradient.map((g, k) => store(get("dp"), g!, k * layout.row)),
     set("hp", add32(get("hp"), i32(8))),
+    set("dp", add32(get("dp"), i32(8))),
     set("yp", add32(get("yp"), i32(8 * width))),
   ].join("\n");
   const samples = repeat("samples", "s", get("m"), sample);
+  // The sample's head inputs (the last layer's activations) and where its gradient goes (the last layer's deltas).
+  const pointers = [set("hp", numbers.activations(last)), set("dp", numbers.deltas(last))];
   return mathImports
     ? {
         name: "head",
         params: [...typed("i32", ["targets", "m"]), ...typed("f64", ["tileLoss"])],
         result: "f64",
-        locals: [...typed("i32", ["s", "hp", "yp"]), ...typed("f64", ["loss"]), ...inputLocals(program), ...head.locals],
-        body: [set("loss", get("tileLoss")), set("hp", i32(0)), set("yp", get("targets")), samples, get("loss")].join("\n"),
+        locals: [...typed("i32", ["s", "hp", "dp", "yp"]), ...typed("f64", ["loss"]), ...inputLocals(program), ...head.locals],
+        body: [set("loss", get("tileLoss")), ...pointers, set("yp", get("targets")), samples, get("loss")].join("\n"),
       }
     : {
         name: "head",
         params: typed("i32", ["targets", "m", "terms", "rest"]),
-        locals: [...typed("i32", ["s", "hp", "yp", "tp", "rp"]), ...inputLocals(program), ...head.locals],
-        body: [set("tp", get("terms")), set("rp", get("rest")), set("hp", i32(0)), set("yp", get("targets")), samples].join("\n"),
+        locals: [...typed("i32", ["s", "hp", "dp", "yp", "tp", "rp"]), ...inputLocals(program), ...head.locals],
+        body: [set("tp", get("terms")), set("rp", get("rest")), ...pointers, set("yp", get("targets")), samples].join("\n"),
       };
 }

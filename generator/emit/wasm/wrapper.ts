@@ -30,15 +30,19 @@ export function wasmWrapper(wasm: DenseWasm, tile: number): WasmWrapper {
   const at = (bytes: number) => bytes / 8; // a byte offset as an index of the module's memory as doubles
   const base64 = Buffer.from(wasm.bytes).toString("base64");
   const exportsType = "{ readonly memory: { readonly buffer: ArrayBuffer }; begin(): void; tile(rows: number): void; finish(n: number): void }";
-  const apiType = "{ Module: new (bytes: Uint8Array) => object; Instance: new (module: object) => { readonly exports: unknown } }";
+  const apiType =
+    "{ Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => { readonly exports: unknown }; " +
+    "Memory: new (size: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer } }";
+  const numbers = `{ ${wasm.numbers.map(([name, value]) => `${name}: ${value}`).join(", ")} }`;
   return {
     types: [{ name: "_Wasm", type: exportsType, docs: "The exports of lossAndGradient's WebAssembly module." }],
     constants: [
       {
         name: "_wasm",
-        initializer: `_wasmInstance("${base64}", ${wasm.bytes.length})`,
+        initializer: `_wasmInstance("${base64}", ${wasm.bytes.length}, ${wasm.pages}, ${numbers})`,
         docs:
-          `lossAndGradient's WebAssembly form (${wasm.bytes.length} bytes; its text: symgrad's generator/emit/wasm/), instantiated once; ` +
+          `lossAndGradient's WebAssembly form (${wasm.bytes.length} bytes; its text: symgrad's generator/emit/wasm/), instantiated once ` +
+          `with a memory of ${wasm.pages} pages and this model's buffer addresses and layer sizes (bytes), which the module imports; ` +
           "undefined where WebAssembly is unavailable or refused, and then the JavaScript loops below answer.",
       },
       {
@@ -62,14 +66,24 @@ export function wasmWrapper(wasm: DenseWasm, tile: number): WasmWrapper {
       {
         exported: false,
         name: "_wasmInstance",
-        parameters: [{ name: "base64", type: "string" }, { name: "length", type: "number" }],
+        parameters: [
+          { name: "base64", type: "string" },
+          { name: "length", type: "number" },
+          { name: "pages", type: "number" },
+          { name: "layout", type: "Readonly<Record<string, number>>" },
+        ],
         returnType: "_Wasm | undefined",
-        docs: "Compiles and instantiates the module (synchronously: it is small), or undefined where WebAssembly is missing or refused.",
+        docs:
+          "Compiles and instantiates the module (synchronously: it is small) with a memory of `pages` that never grows, or undefined " +
+          "where WebAssembly is missing or refused.",
         statements: [
           `const api = (globalThis as unknown as { WebAssembly?: ${apiType} }).WebAssembly;`,
           "if (api === undefined) return undefined;",
           "try {",
-          "  return new api.Instance(new api.Module(_base64Bytes(base64, length))).exports as _Wasm;",
+          "  const memory = new api.Memory({ initial: pages, maximum: pages });",
+          "  const module = new api.Module(_base64Bytes(base64, length));",
+          "  const exports = new api.Instance(module, { env: { memory }, layout }).exports as Omit<_Wasm, \"memory\">;",
+          "  return { memory, begin: exports.begin, tile: exports.tile, finish: exports.finish };",
           "} catch {",
           "  return undefined;",
           "}",
