@@ -78,9 +78,10 @@ export function denseWasm(model: LoopModel): DenseWasm | undefined {
   const { layout, kernels } = planned;
   const targets = model.definition.targets.length;
   const region = dataRegion(layout, targets);
-  const wat = moduleText(model, layout, kernels);
+  const numbers = layoutImports(layout, region);
+  const wat = moduleText(model, layout, kernels, numbers.map(([name]) => name));
   const pages = Math.ceil(region.end / 65536);
-  return { layout, region, inputs: layout.layers[0]!, targets, pages, numbers: layoutImports(layout, region), wat, bytes: assembled(wat) };
+  return { layout, region, inputs: layout.layers[0]!, targets, pages, numbers, wat, bytes: assembled(wat) };
 }
 
 /**
@@ -227,7 +228,7 @@ function finishFunction(): string {
  * kernels (modelKernels), and the three exports. It names no number of the model's, so models of the
  * same depth, activations, head and input and target counts share it (assembled).
  */
-function moduleText(model: LoopModel, layout: MlpLayout, modelOwn: readonly Func[]): string {
+function moduleText(model: LoopModel, layout: MlpLayout, modelOwn: readonly Func[], importedNames: readonly string[]): string {
   const kernels = [
     loadInputsKernel(layout, IMPORTED),
     forwardKernel(SCALAR, layout.row),
@@ -236,7 +237,7 @@ function moduleText(model: LoopModel, layout: MlpLayout, modelOwn: readonly Func
     deltaKernel(SCALAR, layout.row),
     onesFunction(layout, IMPORTED),
   ];
-  const globals = layoutImports(layout, dataRegion(layout, model.definition.targets.length)).map(([name]) => `(import "layout" "${name}" (global $${name} i32))`);
+  const globals = importedNames.map((name) => `(import "layout" "${name}" (global $${name} i32))`);
   return `;; lossAndGradient of a stack of ${layout.layers.length - 1} dense layers, emitted by generator/emit/wasm/backend.ts.
 (module
   (import "env" "memory" (memory 1))

@@ -35,14 +35,14 @@ export function wasmWrapper(wasm: DenseWasm, tile: number): WasmWrapper {
     "Memory: new (size: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer } }";
   const numbers = `{ ${wasm.numbers.map(([name, value]) => `${name}: ${value}`).join(", ")} }`;
   return {
-    types: [{ name: "_Wasm", type: exportsType, docs: "The exports of lossAndGradient's WebAssembly module." }],
+    types: [{ name: "_Wasm", type: exportsType, docs: "lossAndGradient's WebAssembly instance: its memory and its exports." }],
     constants: [
       {
         name: "_wasm",
         initializer: `_wasmInstance("${base64}", ${wasm.bytes.length}, ${wasm.pages}, ${numbers})`,
         docs:
           `lossAndGradient's WebAssembly form (${wasm.bytes.length} bytes; its text: symgrad's generator/emit/wasm/), instantiated once ` +
-          `with a memory of ${wasm.pages} pages and this model's buffer addresses and layer sizes (bytes), which the module imports; ` +
+          `with a memory of ${wasm.pages} page${wasm.pages === 1 ? "" : "s"} (64 KiB each) and this model's buffer addresses (bytes) and layer sizes, which the module imports; ` +
           "undefined where WebAssembly is unavailable or refused, and then the JavaScript loops below answer.",
       },
       {
