@@ -11,8 +11,8 @@ import type { ModelDefinition } from "./model.ts";
 
 /**
  * tinyglobby's CommonJS build: its ES module build imports picomatch, which is CommonJS, and Node scans
- * such a file (and the files it re-exports, 60 KB) with its CommonJS lexer, which V8 then optimized
- * on a background thread at the start of a `generate` (as load.ts explains for esbuild).
+ * such a file (and the files it re-exports, 60 KB) with its CommonJS lexer; with esbuild's entry
+ * (load.ts) that made V8 optimize the lexer on a background thread at the start of a `generate`.
  */
 export const { glob, isDynamicPattern } = createRequire(import.meta.url)("tinyglobby") as typeof import("tinyglobby");
 
