@@ -6,7 +6,7 @@
 import type { ColorValueRef, Data, Legend, Mark, PathEncodeEntry, Scale, Spec } from "vega";
 import type { GeneratedModel } from "./contract.ts";
 import type { Dataset } from "./data.ts";
-import { CLASS_COLORS, PLOT_SIZE, plottedRows, pointRows, pointsCaption, type ChartSpec } from "./plot.ts";
+import { CLASS_COLORS, classLabels, PLOT_SIZE, plottedRows, pointRows, pointsCaption, type ChartSpec } from "./plot.ts";
 
 interface Domain {
   x: [number, number];
@@ -43,9 +43,9 @@ export function boundarySpec(
   const outputs = sampleGrid(model, params, domain, cells);
   const layers =
     model.MODEL.task === "multiclass"
-      ? classRegions(outputs, model.MODEL.outputs, cells)
+      ? classRegions(outputs, model.MODEL.outputs, cells, classLabels(data))
       : model.MODEL.task === "binary"
-        ? probabilityBands(outputs, cells)
+        ? probabilityBands(outputs, cells, classLabels(data))
         : valueBands(outputs, data.Y, cells);
   const spec: Spec = {
     $schema: "https://vega.github.io/schema/vega/v6.json",
@@ -150,8 +150,11 @@ const classScale = (labels: string[]) => ({
   range: CLASS_COLORS.slice(0, labels.length),
 });
 
-/** Binary: bands every 0.1 of p from pale blue (p ≈ 0) through white to pale red (p ≈ 1), and the p = 0.5 line. */
-function probabilityBands(p: Float64Array, cells: number): Layers {
+/**
+ * Binary: bands every 0.1 of p from pale blue (p ≈ 0) through white to pale red (p ≈ 1), and the p = 0.5
+ * line. `labels` are the two classes as the points are labelled (classLabels).
+ */
+function probabilityBands(p: Float64Array, cells: number, labels: string[]): Layers {
   const grid: Grid = { width: cells + 2, height: cells + 2, values: Array.from(p), key: 0 };
   const thresholds = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
   return {
@@ -159,11 +162,11 @@ function probabilityBands(p: Float64Array, cells: number): Layers {
     scales: [
       // A band [t, t + 0.1) is coloured by its middle, t + 0.05.
       { name: "shade", type: "linear", domain: [0, 0.5, 1], range: ["#7f9fd9", "#ffffff", "#e58d91"] },
-      classScale(["y = 0", "y = 1"]),
+      classScale(labels),
     ],
     legends: [
       { fill: "class", title: "data" },
-      { fill: "shade", title: "P(y = 1)", type: "gradient", direction: "vertical", gradientLength: 120 },
+      { fill: "shade", title: `P(${labels[1]})`, type: "gradient", direction: "vertical", gradientLength: 120 },
     ],
     marks: [
       background({ scale: "shade", value: 0.05 }),
@@ -176,9 +179,10 @@ function probabilityBands(p: Float64Array, cells: number): Layers {
 
 /**
  * Multiclass: class k's region is where its margin p_k − max_{j≠k} p_j ≥ 0, a smooth field whose
- * zero contour is the exact boundary between argmax regions.
+ * zero contour is the exact boundary between argmax regions. `labels` name the classes as the points
+ * are labelled (classLabels: the target columns).
  */
-function classRegions(p: Float64Array, classes: number, cells: number): Layers {
+function classRegions(p: Float64Array, classes: number, cells: number, labels: string[]): Layers {
   const points = (cells + 2) ** 2;
   const grids: Grid[] = Array.from({ length: classes }, (_, k) => {
     const values = Array.from({ length: points }, (_, i) => {
@@ -188,12 +192,16 @@ function classRegions(p: Float64Array, classes: number, cells: number): Layers {
     });
     return { width: cells + 2, height: cells + 2, values, key: k };
   });
-  const labels = Array.from({ length: classes }, (_, k) => `y${k + 1}`);
   return {
     data: contours("regions", grids, [0], cells),
     scales: [
       classScale(labels),
-      { name: "region", type: "ordinal", domain: labels.map((_, k) => k), range: CLASS_COLORS.slice(0, classes) },
+      {
+        name: "region",
+        type: "ordinal",
+        domain: Array.from({ length: classes }, (_, k) => k),
+        range: CLASS_COLORS.slice(0, classes),
+      },
     ],
     legends: [{ fill: "class", title: "class" }],
     marks: [

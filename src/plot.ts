@@ -62,17 +62,23 @@ export interface PointRow {
 }
 
 /**
- * One row per plotted sample: classifiers' rows are labelled by class (binary: y = 0 / y = 1; one-hot:
- * the target column's name), regression rows by their target value.
+ * A classifier's class names, as its points and legends show them: binary "y = 0", "y = 1" (named after
+ * the target column: "label = 0" for a target called label), one-hot the target columns' names.
+ */
+export function classLabels(data: Dataset): string[] {
+  const t = data.targetNames;
+  return t.length > 1 ? [...t] : [`${t[0]} = 0`, `${t[0]} = 1`];
+}
+
+/**
+ * One row per plotted sample: classifiers' rows are labelled by class (classLabels), regression rows by
+ * their target value.
  */
 export function pointRows(data: Dataset, rows: Uint32Array = plottedRows(data.n), regression = false): PointRow[] {
   const t = data.targetNames.length;
+  const labels = classLabels(data);
   return Array.from(rows, (i) => {
-    const label = regression
-      ? data.Y[i]
-      : t > 1
-        ? data.targetNames[argmax(data.Y, i * t, t)]
-        : `${data.targetNames[0]} = ${data.Y[i] >= 0.5 ? 1 : 0}`;
+    const label = regression ? data.Y[i] : labels[t > 1 ? argmax(data.Y, i * t, t) : data.Y[i] >= 0.5 ? 1 : 0];
     return { x1: data.X[2 * i], x2: data.X[2 * i + 1], label };
   });
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Spec } from "vega";
 import { boundarySpec } from "../src/boundary.ts";
-import { clusters, threeClusters, wave } from "../src/data.ts";
+import type { GeneratedModel } from "../src/contract.ts";
+import { clusters, threeClusters, wave, type Dataset } from "../src/data.ts";
 import { randomParams } from "../src/init.ts";
 import { getModel } from "../src/models.ts";
 import { MAX_POINTS, lossSpec, plottedRows, renderSvg, scatterSpec } from "../src/plot.ts";
@@ -43,6 +44,39 @@ describe("boundary plot", () => {
     expect(svg).toContain(">t</text>");
     expect(svg.match(/<path[^>]*stroke="#222"/g)?.length).toBeGreaterThanOrEqual(1);
     expect(svg.match(/<path transform="translate\(/g)?.length).toBeGreaterThanOrEqual(data.n);
+  });
+
+  it("fills every point by its class, whatever the target is called (binary and one-hot)", async () => {
+    /** The points' fills: they are the only symbols drawn with a stroke of #111. */
+    const pointFills = (svg: string) =>
+      [...svg.matchAll(/<path transform="translate\([^)]*\)" d="[^"]*"( fill="(#[0-9a-f]{6})")? stroke="#111"/g)].map(
+        (m) => m[2],
+      );
+    const softmax = getModel("softmax_2_8_3")!;
+    const three = threeClusters({ n: 20 });
+    const cases: [GeneratedModel, Float64Array, Dataset, string[]][] = [
+      [seed, trained.params, { ...data, targetNames: ["label"] }, ["label = 0", "label = 1"]],
+      [
+        softmax,
+        randomParams(softmax.PARAM_NAMES, 1),
+        { ...three, targetNames: ["setosa", "versicolor", "virginica"] },
+        ["setosa", "versicolor", "virginica"],
+      ],
+    ];
+    for (const [model, params, d, classes] of cases) {
+      const spec = boundarySpec(model, params, d, { title: "t", subtitle: "s", cells: 20 }).spec as Spec;
+      const classScale = spec.scales?.find((s) => s.name === "class") as { domain: string[] };
+      expect(classScale.domain).toEqual(classes);
+      const svg = await renderSvg({ kind: "vega", spec });
+      const fills = pointFills(svg);
+      expect(fills).toHaveLength(d.n);
+      expect(
+        fills.every((fill) => fill !== undefined),
+        "a point without a fill",
+      ).toBe(true);
+      expect(new Set(fills).size).toBe(classes.length);
+      for (const name of classes) expect(svg).toContain(`>${name}</text>`); // the legend names each class
+    }
   });
 
   it("draws class regions for a softmax model and value bands for a regression model", async () => {
