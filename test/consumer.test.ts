@@ -176,7 +176,7 @@ describe("a consumer project", () => {
       throw new Error(`no ${pattern} after ${seconds} s; output:\n${output}`);
     };
     try {
-      await waitFor(/watching \d+ files/, 60);
+      await waitFor(/watching \d+ files? for/, 60);
       const before = readFileSync(join(app, "src", "gen", "net.ts"), "utf8");
       output = "";
       const edited = Date.now();

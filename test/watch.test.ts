@@ -42,7 +42,7 @@ describe("generate --watch with a glob", () => {
       throw new Error(`no ${what} after ${seconds} s; output:\n${output}`);
     };
     try {
-      await waitFor(() => /watching \d+ files/.test(output), "start", 120);
+      await waitFor(() => /watching \d+ files? for/.test(output), "start", 120);
       expect(existsSync(join(out, "first.ts"))).toBe(true);
 
       writeFileSync(join(models, "second.ts"), modelSource("second"));

@@ -73,7 +73,7 @@ export async function watchModels(plan: Plan, options: { quiet: boolean; force: 
       watcher.add([...watched()]);
     }
   }
-  say(`watching ${watched().size} files for ${files.length} models; Ctrl-C stops`);
+  say(`watching ${count(watched().size, "file")} for ${count(files.length, "model")}; Ctrl-C stops`);
 
   /** Re-expands the patterns after a file was added or removed; returns the model files that are new. */
   async function rescan(): Promise<string[]> {
@@ -134,4 +134,9 @@ function staticBase(pattern: string): string {
   const firstWild = segments.findIndex((segment) => isDynamicPattern(segment));
   if (firstWild < 0) return dirname(pattern); // a wildcard spanning segments, e.g. {a/b,c}: watch the parent
   return segments.slice(0, firstWild).join("/") || "/";
+}
+
+/** "1 file", "3 files". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
