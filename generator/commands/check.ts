@@ -35,12 +35,21 @@ const INTERPRETER_TOLERANCE = 1e-9;
 /** Central differences with h ≈ 1e-5·scale are accurate to about h² and rounding: ~1e-6 relative. */
 const DIFFERENCE_TOLERANCE = 1e-4;
 
-interface GeneratedFunctions {
+/**
+ * How many units in the last place of the loss a central difference may carry from rounding alone (a
+ * batch's loss is a sum over its rows of a few rounded operations each): below that many ulps of the
+ * loss divided by the step, a difference cannot see the gradient. Saturated units make such gradients:
+ * tanh at pre-activations of a few hundred has a slope of 1e-100, which a difference reads as 0 or as
+ * noise; the interpreter still checks those components exactly.
+ */
+const LOSS_ROUNDING_ULPS = 100;
+
+export interface GeneratedFunctions {
   loss(params: Float64Array, X: Float64Array, Y: Float64Array): number;
   lossAndGradient(params: Float64Array, X: Float64Array, Y: Float64Array, grad: Float64Array): number;
 }
 
-interface Point {
+export interface Point {
   scale: number;
   params: Float64Array;
   X: Float64Array;
@@ -119,16 +128,28 @@ export async function checkCommand(argv: string[]): Promise<number> {
       const floor = i === 0 ? 1e-300 : gradScale * 1e-12;
       note(worstInterpreter, p.scale, relativeError(v, reference[i], floor), `point ${index}, ${names[i]}`);
     });
-    for (let k = 0; k < model.params.length; k++) {
-      const difference = centralDifference(generated, p, k);
-      // Relative to the gradient's size: a tiny component is judged against the largest one.
-      note(worstDifference, p.scale, relativeError(grad[k], difference, gradScale), `point ${index}, ${names[k + 1]}`);
-    }
+    differenceErrors(generated, p, grad).forEach((error, k) => {
+      note(worstDifference, p.scale, error, `point ${index}, ${names[k + 1]}`);
+    });
   }
   return printReport(worstInterpreter, worstDifference);
 }
 
-function centralDifference(f: GeneratedFunctions, p: Point, k: number): number {
+/**
+ * Each component of `grad` (the gradient at p) against a central difference of the loss, as a relative
+ * error: relative to the largest component (a tiny component is judged against the largest one), and
+ * never asked to agree more closely than the difference can resolve (LOSS_ROUNDING_ULPS).
+ */
+export function differenceErrors(f: GeneratedFunctions, p: Point, grad: Float64Array): number[] {
+  const gradScale = Math.max(...grad.map(Math.abs), 1e-300);
+  return Array.from(grad, (g, k) => {
+    const { value, resolution } = centralDifference(f, p, k);
+    return relativeError(g, value, Math.max(gradScale, resolution / DIFFERENCE_TOLERANCE));
+  });
+}
+
+/** ∂loss/∂params[k] by a central difference, and the smallest slope it can tell from 0 (rounding). */
+function centralDifference(f: GeneratedFunctions, p: Point, k: number): { value: number; resolution: number } {
   const params = Float64Array.from(p.params);
   const h = 1e-5 * Math.max(1, Math.abs(params[k]));
   const [above, below] = [p.params[k] + h, p.params[k] - h];
@@ -136,7 +157,9 @@ function centralDifference(f: GeneratedFunctions, p: Point, k: number): number {
   const up = f.loss(params, p.X, p.Y);
   params[k] = below;
   const down = f.loss(params, p.X, p.Y);
-  return (up - down) / (above - below); // divided by the step float64 actually took
+  const step = above - below; // the step float64 actually took
+  const resolution = (LOSS_ROUNDING_ULPS * Number.EPSILON * Math.max(Math.abs(up), Math.abs(down))) / step;
+  return { value: (up - down) / step, resolution };
 }
 
 function printReport(interpreter: Map<number, Worst>, difference: Map<number, Worst>): number {
@@ -151,7 +174,8 @@ function printReport(interpreter: Map<number, Worst>, difference: Map<number, Wo
   }
   console.log(table(rows));
   console.log(
-    `tolerances: interpreter ${INTERPRETER_TOLERANCE}, finite differences ${DIFFERENCE_TOLERANCE} (relative)`,
+    `tolerances: interpreter ${INTERPRETER_TOLERANCE}, finite differences ${DIFFERENCE_TOLERANCE} (relative, or ` +
+      `within a difference's rounding: ${LOSS_ROUNDING_ULPS} ulps of the loss over the step)`,
   );
   console.log(failed ? "FAILED: the generated gradient disagrees with an oracle" : "ok");
   return failed ? 1 : 0;
