@@ -5,6 +5,7 @@
  * optimizers.svg: loss (log scale) against iterations and against wall time.
  */
 import { join } from "node:path";
+import type { TopLevelSpec } from "vega-lite";
 import * as seed from "../generated/seed.ts";
 import type { GeneratedModel } from "./contract.ts";
 import { clusters } from "./data.ts";
@@ -114,18 +115,16 @@ export function comparisonSpec(runs: readonly ComparedRun[]): ChartSpec {
     mark: { type: "line" as const, strokeWidth: 2, point: { size: 12 } },
     encoding: { x, y: loss, color },
   });
-  return {
-    kind: "vega-lite",
-    spec: {
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      title: { text: "Optimizers on the seed", subtitle: "same data and initial parameters; loss at the start of each iteration" },
-      data: { values },
-      hconcat: [
-        panel({ field: "iteration", type: "quantitative", title: "iteration (log scale)", scale: { type: "log" } }, "loss vs iterations"),
-        panel({ field: "ms", type: "quantitative", title: "wall time, ms (log scale)", scale: { type: "log" } }, "loss vs wall time"),
-      ],
-    },
+  const spec: TopLevelSpec = {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: "Optimizers on the seed", subtitle: "same data and initial parameters; loss at the start of each iteration" },
+    data: { values },
+    hconcat: [
+      panel({ field: "iteration", type: "quantitative", title: "iteration (log scale)", scale: { type: "log" } }, "loss vs iterations"),
+      panel({ field: "ms", type: "quantitative", title: "wall time, ms (log scale)", scale: { type: "log" } }, "loss vs wall time"),
+    ],
   };
+  return { kind: "vega-lite", spec };
 }
 
 /** npm start's addition: run, print the table, write optimizers.svg into `out` (default out/). */

@@ -14,7 +14,13 @@ export const CLASS_COLORS = ["#2f5fb3", "#d1373f", "#2e9e5b", "#8e5bb5", "#e08a1
 
 export const PLOT_SIZE = 420;
 
-export type ChartSpec = { kind: "vega"; spec: Spec } | { kind: "vega-lite"; spec: TopLevelSpec };
+/**
+ * A chart for renderSvg: a Vega or a Vega-Lite specification. The builders type their specifications
+ * with Vega's and Vega-Lite's own types; this exported type does not name them, so that a project's type
+ * check of symgrad/runtime never reads Vega-Lite's declarations (which do not hold under
+ * exactOptionalPropertyTypes, and fail a project that also checks libraries).
+ */
+export type ChartSpec = { kind: "vega"; spec: object } | { kind: "vega-lite"; spec: object };
 
 /**
  * Vega is imported on first use, not with this module: one of its dependencies has a top-level await,
@@ -23,7 +29,7 @@ export type ChartSpec = { kind: "vega"; spec: Spec } | { kind: "vega-lite"; spec
  */
 export async function renderSvg(chart: ChartSpec): Promise<string> {
   const [{ parse, View }, { compile }] = await Promise.all([import("vega"), import("vega-lite")]);
-  const spec = chart.kind === "vega" ? chart.spec : compile(chart.spec).spec;
+  const spec = chart.kind === "vega" ? (chart.spec as Spec) : compile(chart.spec as TopLevelSpec).spec;
   const view = new View(parse(spec), { renderer: "none" });
   try {
     return await view.toSVG();
@@ -89,22 +95,20 @@ export function scatterSpec(data: Dataset, regression = false, seed: string | nu
   const color = regression
     ? { field: "label", type: "quantitative" as const, title: data.targetNames[0], scale: { scheme: "viridis" } }
     : { field: "label", type: "nominal" as const, title: "class", scale: { range: CLASS_COLORS } };
-  return {
-    kind: "vega-lite",
-    spec: {
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      title: { text: `Data: ${data.name}`, subtitle: pointsCaption(data.n, shown.length) },
-      width: PLOT_SIZE,
-      height: PLOT_SIZE,
-      data: { values: rows },
-      mark: { type: "circle", size: 45, opacity: 0.85, stroke: "#222", strokeWidth: 0.5 },
-      encoding: {
-        x: { field: "x1", type: "quantitative", title: data.inputNames[0], scale: { zero: false, nice: true } },
-        y: { field: "x2", type: "quantitative", title: data.inputNames[1], scale: { zero: false, nice: true } },
-        color,
-      },
+  const spec: TopLevelSpec = {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: { text: `Data: ${data.name}`, subtitle: pointsCaption(data.n, shown.length) },
+    width: PLOT_SIZE,
+    height: PLOT_SIZE,
+    data: { values: rows },
+    mark: { type: "circle", size: 45, opacity: 0.85, stroke: "#222", strokeWidth: 0.5 },
+    encoding: {
+      x: { field: "x1", type: "quantitative", title: data.inputNames[0], scale: { zero: false, nice: true } },
+      y: { field: "x2", type: "quantitative", title: data.inputNames[1], scale: { zero: false, nice: true } },
+      color,
     },
   };
+  return { kind: "vega-lite", spec };
 }
 
 /**
@@ -126,27 +130,25 @@ export function lossSpec(
   if ((losses.length - 1) % stride !== 0) add(losses.length - 1);
   const final = opts.finalLoss ?? losses[losses.length - 1];
   const epochs = losses.length * every;
-  return {
-    kind: "vega-lite",
-    spec: {
-      $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-      title: {
-        text: "Training loss",
-        subtitle: `${epochs.toLocaleString("en-US")} epochs, final loss ${final.toPrecision(4)}`,
-      },
-      width: 520,
-      height: 300,
-      data: { values: rows },
-      mark: { type: "line", strokeWidth: 2, color: CLASS_COLORS[0] },
-      encoding: {
-        x: { field: "epoch", type: "quantitative", title: "epoch" },
-        y: {
-          field: "loss",
-          type: "quantitative",
-          title: opts.log ? "mean loss (log scale)" : "mean loss",
-          scale: opts.log ? { type: "log" } : { zero: true },
-        },
+  const spec: TopLevelSpec = {
+    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
+    title: {
+      text: "Training loss",
+      subtitle: `${epochs.toLocaleString("en-US")} epochs, final loss ${final.toPrecision(4)}`,
+    },
+    width: 520,
+    height: 300,
+    data: { values: rows },
+    mark: { type: "line", strokeWidth: 2, color: CLASS_COLORS[0] },
+    encoding: {
+      x: { field: "epoch", type: "quantitative", title: "epoch" },
+      y: {
+        field: "loss",
+        type: "quantitative",
+        title: opts.log ? "mean loss (log scale)" : "mean loss",
+        scale: opts.log ? { type: "log" } : { zero: true },
       },
     },
   };
+  return { kind: "vega-lite", spec };
 }
