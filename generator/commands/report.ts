@@ -54,7 +54,13 @@ export function report(built: { modules: readonly GeneratedModule[]; seconds: re
       (Buffer.byteLength(m.content) / 1024).toFixed(1),
     ]);
   });
-  return `${table(rows)}\n(naive ops: the loss and each ∂loss/∂p differentiated and counted separately, without sharing; ~ = from a sample: one parameter per layer's weights and\n biases of a stack of dense layers, else 32 evenly spaced ones;\n H·v ratio: ops(H·v) / ops(loss+grad); H·v as loops in loop modules (and in layered models above ${HVP_MAX_PARAMS} parameters), else unrolled; Hessian up to ${HESSIAN_MAX_PARAMS} parameters)`;
+  const notes = [
+    "naive ops: the loss and each ∂loss/∂p differentiated and counted separately, without sharing",
+    "  (~: from a sample: one weight and one bias per dense layer, else 32 evenly spaced parameters);",
+    "H·v ratio: ops(H·v) / ops(loss+grad); H·v as loops in loop modules (and in layered models above",
+    `  ${HVP_MAX_PARAMS} parameters), else unrolled; Hessian up to ${HESSIAN_MAX_PARAMS} parameters`,
+  ];
+  return `${table(rows)}\n${notes.join("\n")}`;
 }
 
 /** One line per regeneration, for --watch. */
