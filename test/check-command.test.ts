@@ -9,7 +9,12 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { differenceErrors, type GeneratedFunctions, type Point } from "../generator/commands/check.ts";
+import {
+  differenceErrors,
+  differenceSample,
+  type GeneratedFunctions,
+  type Point,
+} from "../generator/commands/check.ts";
 
 const TOLERANCE = 1e-4; // check.ts's DIFFERENCE_TOLERANCE
 
@@ -40,13 +45,8 @@ function tanhSquaredError(wrong = 1): GeneratedFunctions {
   };
 }
 
-function errorsAt(f: GeneratedFunctions, w: number, b: number): number[] {
-  const p: Point = {
-    scale: 1,
-    params: Float64Array.of(w, b),
-    X: Float64Array.of(1, 0.9, 1.1, 1.2),
-    Y: Float64Array.of(0.5, -0.5, 0.5, 0.25),
-  };
+function errorsAt(f: GeneratedFunctions, w: number, b: number, X = Float64Array.of(1, 0.9, 1.1, 1.2)): number[] {
+  const p: Point = { scale: 1, params: Float64Array.of(w, b), X, Y: Float64Array.of(0.5, -0.5, 0.5, 0.25) };
   const grad = new Float64Array(2);
   f.lossAndGradient(p.params, p.X, p.Y, grad);
   return differenceErrors(f, p, grad);
@@ -68,6 +68,31 @@ describe("symgrad check against finite differences", () => {
   it("flags a gradient 1 % off, and 10 % off where the slope is only 1e-7 (still far above the differences' rounding)", () => {
     expect(errorsAt(tanhSquaredError(1.01), 0.7, -0.2)[0]).toBeGreaterThan(TOLERANCE);
     expect(errorsAt(tanhSquaredError(1.1), 9, 0)[0]).toBeGreaterThan(TOLERANCE);
+  });
+
+  // w·x crosses 0 within the rows, and a step of h = 3e-3 in w moves w·x by 0.3: the loss bends within a
+  // step, and a single central difference is ~1 % off (its truncation error), not the gradient.
+  const steep = Float64Array.of(100, 100.01, 99.99, 100.02);
+  it("passes a right gradient where a single difference is off by its truncation error (a second, halved step tells)", () => {
+    expect(Math.max(...errorsAt(tanhSquaredError(), 300, -30000, steep))).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it("still flags a gradient 10 % off there", () => {
+    expect(errorsAt(tanhSquaredError(1.1), 300, -30000, steep)[0]).toBeGreaterThan(TOLERANCE);
+  });
+
+  it("checks every component of a small model, and 512 distinct ones per point of a large one, different at each point", () => {
+    expect(differenceSample(9, 0)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    const points = [0, 1, 2].map((point) => differenceSample(66_817, point));
+    for (const sample of points) {
+      expect(sample).toHaveLength(512);
+      expect(new Set(sample).size).toBe(512);
+      expect(
+        sample.every((k, j) => Number.isInteger(k) && k >= 0 && k < 66_817 && (j === 0 || k > sample[j - 1]!)),
+      ).toBe(true);
+      expect(sample[511]! - sample[0]!).toBeGreaterThan(66_000); // spread over every layer
+    }
+    expect(new Set(points.flat()).size).toBe(3 * 512);
   });
 
   it("passes a generated model whose tanh units saturate at the largest parameter scale, named with everyday names", () => {
