@@ -140,8 +140,9 @@ export async function checkCommand(argv: string[]): Promise<number> {
 
 /**
  * Each of `components` (indices; default: all) of `grad`, the gradient at p, against a central
- * difference of the loss, as a relative error: relative to the largest component (a tiny component is judged against the largest one), and
- * never asked to agree more closely than the difference can resolve (LOSS_ROUNDING_ULPS).
+ * difference of the loss, as a relative error: relative to the largest component (a tiny component is
+ * judged against the largest one), and never asked to agree more closely than the difference can
+ * resolve (LOSS_ROUNDING_ULPS).
  *
  * A component that disagrees is tried again with half the step, because the difference itself may be
  * what is off: its truncation error (h²·f'''/6) is large where the loss bends sharply within a step, as
