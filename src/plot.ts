@@ -94,7 +94,12 @@ export function scatterSpec(data: Dataset, regression = false, seed: string | nu
   const rows = pointRows(data, shown, regression);
   const color = regression
     ? { field: "label", type: "quantitative" as const, title: data.targetNames[0], scale: { scheme: "viridis" } }
-    : { field: "label", type: "nominal" as const, title: "class", scale: { range: CLASS_COLORS } };
+    : {
+        field: "label",
+        type: "nominal" as const,
+        title: "class",
+        scale: { domain: classLabels(data), range: CLASS_COLORS },
+      };
   const spec: TopLevelSpec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: `Data: ${data.name}`, subtitle: pointsCaption(data.n, shown.length) },

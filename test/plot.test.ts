@@ -79,6 +79,23 @@ describe("boundary plot", () => {
     }
   });
 
+  it("colours each class alike in the data plot and the boundary plot, in the targets' order (not sorted by name)", () => {
+    const named = { ...threeClusters({ n: 10 }), targetNames: ["cat", "ant", "bee"] };
+    const softmax = getModel("softmax_2_8_3")!;
+    const boundary = boundarySpec(softmax, randomParams(softmax.PARAM_NAMES, 1), named, {
+      title: "t",
+      subtitle: "s",
+      cells: 10,
+    }).spec as Spec;
+    const classScale = boundary.scales?.find((s) => s.name === "class") as { domain: string[]; range: string[] };
+    const scatter = scatterSpec(named).spec as {
+      encoding: { color: { scale: { domain: string[]; range: string[] } } };
+    };
+    expect(scatter.encoding.color.scale.domain).toEqual(["cat", "ant", "bee"]);
+    expect(classScale.domain).toEqual(["cat", "ant", "bee"]);
+    expect(scatter.encoding.color.scale.range.slice(0, 3)).toEqual(classScale.range);
+  });
+
   it("draws class regions for a softmax model and value bands for a regression model", async () => {
     for (const [name, d] of [
       ["softmax_2_8_3", threeClusters({ n: 20 })],
