@@ -26,7 +26,7 @@
 import { compile as assembleWat } from "watr";
 import type { ActivationKernel, LoopModel } from "../../compile.ts";
 import {
-  dataRegion, deltaKernel, forwardKernel, gradientKernel, loadInputsKernel, mlpLayout, onesFunction, passStatements, SCALAR, layoutValues,
+  dataRegion, deltaKernel, forwardKernel, gradientKernel, loadInputsKernel, mlpLayout, onesFunction, passStatements, SCALAR, layoutValues, spelledNumbers,
   type DataRegion, type LayoutNumbers, type MlpLayout,
 } from "./dense.ts";
 import { activationKernel, headKernel } from "./kernels.ts";
@@ -110,11 +110,12 @@ function layoutImports(layout: MlpLayout, region: DataRegion): [string, number][
   const last = layout.layers.length - 1;
   const v = layoutValues(layout);
   const perLayer: [string, number][] = [];
+  const add = (l: number, ...fields: (keyof LayoutNumbers)[]) => fields.forEach((f) => perLayer.push([globalName(f, l), v[f](l)]));
   for (let l = 0; l <= last; l++) {
-    perLayer.push([`A${l}`, v.activations(l)], [`U${l}`, v.units(l)]);
-    if (l > 0 && l < last) perLayer.push([`F${l}`, v.derivatives(l)]);
-    if (l > 0) perLayer.push([`D${l}`, v.deltas(l)], [`W${l}`, v.weights(l)], [`G${l}`, v.tileGradient(l)]);
-    if (l < last) perLayer.push([`O${l}`, v.onesRow(l)]);
+    add(l, "activations", "units");
+    if (l > 0 && l < last) add(l, "derivatives");
+    if (l > 0) add(l, "deltas", "weights", "tileGradient");
+    if (l < last) add(l, "onesRow");
   }
   return [
     ...perLayer,
@@ -123,17 +124,15 @@ function layoutImports(layout: MlpLayout, region: DataRegion): [string, number][
   ];
 }
 
+/** Each layout number's global is its field's letter and its layer: `A1` holds layer 1's activations. */
+const GLOBAL_LETTERS: { readonly [K in keyof LayoutNumbers]: string } = {
+  activations: "A", derivatives: "F", deltas: "D", weights: "W", tileGradient: "G", units: "U", onesRow: "O",
+};
+const globalName = (field: keyof LayoutNumbers, l: number) => `${GLOBAL_LETTERS[field]}${l}`;
+
 /** The imported numbers as WAT: `(global.get $A1)`. */
 const imported = (name: string) => `(global.get $${name})`;
-const IMPORTED: LayoutNumbers = {
-  activations: (l) => imported(`A${l}`),
-  derivatives: (l) => imported(`F${l}`),
-  deltas: (l) => imported(`D${l}`),
-  weights: (l) => imported(`W${l}`),
-  tileGradient: (l) => imported(`G${l}`),
-  units: (l) => imported(`U${l}`),
-  onesRow: (l) => imported(`O${l}`),
-};
+const IMPORTED: LayoutNumbers = spelledNumbers((field, l) => imported(globalName(field, l)));
 
 /**
  * The layout and the kernels printed from the model's own programs (its hidden layers' activations,

@@ -349,18 +349,24 @@ export function layoutValues(layout: MlpLayout): { readonly [K in keyof LayoutNu
   };
 }
 
+/** LayoutNumbers that spell layer l's number of each field as `spell(field, l)`. */
+export function spelledNumbers(spell: (field: keyof LayoutNumbers, l: number) => string): LayoutNumbers {
+  const field = (name: keyof LayoutNumbers) => (l: number) => spell(name, l);
+  return {
+    activations: field("activations"),
+    derivatives: field("derivatives"),
+    deltas: field("deltas"),
+    weights: field("weights"),
+    tileGradient: field("tileGradient"),
+    units: field("units"),
+    onesRow: field("onesRow"),
+  };
+}
+
 /** The layout's numbers as constants. */
 export function constantNumbers(layout: MlpLayout): LayoutNumbers {
   const v = layoutValues(layout);
-  return {
-    activations: (l) => i32(v.activations(l)),
-    derivatives: (l) => i32(v.derivatives(l)),
-    deltas: (l) => i32(v.deltas(l)),
-    weights: (l) => i32(v.weights(l)),
-    tileGradient: (l) => i32(v.tileGradient(l)),
-    units: (l) => i32(v.units(l)),
-    onesRow: (l) => i32(v.onesRow(l)),
-  };
+  return spelledNumbers((field, l) => i32(v[field](l)));
 }
 
 /** The tile's rows of X, unit-major into layer 0's activations (at `numbers.activations(0)`). */
