@@ -110,7 +110,9 @@ function layoutImports(layout: MlpLayout, region: DataRegion): [string, number][
   const last = layout.layers.length - 1;
   const v = layoutValues(layout);
   const perLayer: [string, number][] = [];
-  const add = (l: number, ...fields: (keyof LayoutNumbers)[]) => fields.forEach((f) => perLayer.push([globalName(f, l), v[f](l)]));
+  const add = (l: number, ...fields: (keyof LayoutNumbers)[]) => {
+    for (const f of fields) perLayer.push([globalName(f, l), v[f](l)]);
+  };
   for (let l = 0; l <= last; l++) {
     add(l, "activations", "units");
     if (l > 0 && l < last) add(l, "derivatives");
