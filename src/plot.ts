@@ -83,8 +83,10 @@ export function classLabels(data: Dataset): string[] {
 export function pointRows(data: Dataset, rows: Uint32Array = plottedRows(data.n), regression = false): PointRow[] {
   const t = data.targetNames.length;
   const labels = classLabels(data);
+  /** Row i's class: the one-hot row's largest column, or the binary target rounded. */
+  const classOf = (i: number) => (t > 1 ? argmax(data.Y, i * t, t) : data.Y[i] >= 0.5 ? 1 : 0);
   return Array.from(rows, (i) => {
-    const label = regression ? data.Y[i] : labels[t > 1 ? argmax(data.Y, i * t, t) : data.Y[i] >= 0.5 ? 1 : 0];
+    const label = regression ? data.Y[i] : labels[classOf(i)];
     return { x1: data.X[2 * i], x2: data.X[2 * i + 1], label };
   });
 }

@@ -34,7 +34,9 @@ Options:
 
 /** Generated vs interpreter: both evaluate the same stable forms in float64, so they agree closely. */
 const INTERPRETER_TOLERANCE = 1e-9;
-/** Central differences with h ≈ 1e-5·scale are accurate to about h² and rounding: ~1e-6 relative. */
+/** The step of a central difference, relative to the parameter (at least 1 in size). */
+const DIFFERENCE_STEP = 1e-5;
+/** Central differences with that step are accurate to about h² and rounding: ~1e-6 relative. */
 const DIFFERENCE_TOLERANCE = 1e-4;
 
 /**
@@ -197,9 +199,6 @@ export function differenceSample(count: number, point: number): number[] {
   const shift = (point * 0.6180339887498949) % 1;
   return Array.from({ length: MAX_DIFFERENCES }, (_, j) => Math.floor(((j + shift) * count) / MAX_DIFFERENCES));
 }
-
-/** The step of a central difference, relative to the parameter (at least 1 in size). */
-const DIFFERENCE_STEP = 1e-5;
 
 /** ∂loss/∂params[k] by a central difference, and the smallest slope it can tell from 0 (rounding). */
 function centralDifference(f: GeneratedFunctions, p: Point, k: number, relativeStep: number): { value: number; resolution: number } {
